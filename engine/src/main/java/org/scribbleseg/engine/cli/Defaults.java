@@ -1,0 +1,17 @@
+package org.scribbleseg.engine.cli;
+
+/** Process-wide defaults that must hold before DJL or anything else starts: never wait on the network. */
+public final class Defaults {
+    private Defaults() {
+    }
+
+    /** DJL offline + tracking opt-out, unless the user set them explicitly. */
+    public static void applyOfflineDefaults() {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+        if (System.getProperty("OPT_OUT_TRACKING") == null) {
+            System.setProperty("OPT_OUT_TRACKING", "true");
+        }
+    }
+}

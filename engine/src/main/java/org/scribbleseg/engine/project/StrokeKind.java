@@ -1,0 +1,18 @@
+package org.scribbleseg.engine.project;
+
+/** What a stroke does to the label map. */
+public enum StrokeKind {
+    /** A brush scribble painting its class. */
+    SCRIBBLE,
+    /** A click: a disc of the stroke's radius painting its class. */
+    POINT,
+    /** The eraser: returns pixels to unlabelled (255). */
+    ERASE,
+    /** The ignore brush: marks pixels void (255) so they are never used for training. */
+    IGNORE;
+
+    /** Whether the kind needs a class. */
+    public boolean needsClass() {
+        return this == SCRIBBLE || this == POINT;
+    }
+}
