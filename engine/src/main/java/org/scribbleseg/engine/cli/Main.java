@@ -12,6 +12,9 @@ import picocli.CommandLine.Command;
         description = "Turn cheap labels into segmentation datasets (headless commands).",
         subcommands = {
             CommandLine.HelpCommand.class,
+            InitCommand.class,
+            InfoCommand.class,
+            BenchCommand.class,
         })
 public final class Main implements Runnable {
 
