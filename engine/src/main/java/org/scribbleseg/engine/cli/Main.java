@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         description = "Turn cheap labels into segmentation datasets (headless commands).",
         subcommands = {
             CommandLine.HelpCommand.class,
+            CheckModelCommand.class,
         })
 public final class Main implements Runnable {
 
