@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             InitCommand.class,
             InfoCommand.class,
             BenchCommand.class,
+            CheckModelCommand.class,
         })
 public final class Main implements Runnable {
 
