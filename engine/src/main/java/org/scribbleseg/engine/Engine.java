@@ -51,7 +51,7 @@ public final class Engine implements AutoCloseable {
         Path file = store.resolve(e);
         try {
             return ImageLoader.load(file);
-        } catch (RuntimeException ex) {
+        } catch (java.io.IOException | RuntimeException ex) {
             throw new ProjectException("cannot read image " + file + ": " + ex.getMessage(), ex);
         }
     }
