@@ -1,6 +1,13 @@
 package org.scribbleseg.engine;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
+import org.scribbleseg.engine.image.ImageImporter;
+import org.scribbleseg.engine.image.ImageInfo;
+import org.scribbleseg.engine.image.ImageSink;
+import org.scribbleseg.engine.image.ImportReport;
+import org.scribbleseg.engine.project.Split;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,6 +61,25 @@ public final class Engine implements AutoCloseable {
         } catch (java.io.IOException | RuntimeException ex) {
             throw new ProjectException("cannot read image " + file + ": " + ex.getMessage(), ex);
         }
+    }
+
+    /**
+     * Adds image files and folders (recursively) to the project. Each file is fully decoded before it is added;
+     * undecodable files and duplicates are reported, never half-added.
+     */
+    public ImportReport importImages(List<Path> inputs, ImageImporter.Progress progress, BooleanSupplier cancelled)
+            throws IOException {
+        return ImageImporter.importPaths(inputs, new ImageSink() {
+            @Override
+            public boolean exists(String sha256) {
+                return store.imageBySha(sha256).isPresent();
+            }
+
+            @Override
+            public void add(ImageInfo info, Path file) {
+                store.addImage(file, info.sha256(), info.width(), info.height(), Split.NONE);
+            }
+        }, progress, cancelled);
     }
 
     /** The image the user is looking at: predicted first. */

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             InitCommand.class,
             InfoCommand.class,
+            ImportCommand.class,
             BenchCommand.class,
             CheckModelCommand.class,
         })
