@@ -12,6 +12,10 @@ import picocli.CommandLine.Command;
         description = "Turn cheap labels into segmentation datasets (headless commands).",
         subcommands = {
             CommandLine.HelpCommand.class,
+            InitCommand.class,
+            InfoCommand.class,
+            BenchCommand.class,
+            CheckModelCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -1,0 +1,36 @@
+package org.scribbleseg.engine.job;
+
+import org.scribbleseg.engine.image.LabelMap;
+
+/** Events the engine publishes to listeners (UI, CLI, tests). Never carries JavaFX types. */
+public sealed interface EngineEvent {
+
+    /** A new head was trained for annotation revision {@code revision}. */
+    record HeadTrained(long revision, String backbone, int samples, int classes, double trainAccuracy, long millis) implements EngineEvent {
+    }
+
+    /**
+     * A fresh prediction of an image: {@code labels} (label values), {@code confidence} one byte per pixel (max
+     * probability × 255), {@code uncertainty} one byte per pixel ((1 − margin) × 255), for annotation revision
+     * {@code revision}.
+     */
+    record PredictionsUpdated(long imageId, long revision, LabelMap labels, byte[] confidence, byte[] uncertainty,
+            double meanUncertainty) implements EngineEvent {
+    }
+
+    /** Features of an image are in the cache. */
+    record FeaturesReady(long imageId, String backbone) implements EngineEvent {
+    }
+
+    /** Progress of a job: {@code done} of {@code total} units ({@code total} ≤ 0 = indeterminate). */
+    record JobProgress(String jobId, String title, long done, long total, String message) implements EngineEvent {
+    }
+
+    /** A job ended: completed, cancelled or failed (with a user-facing reason). */
+    record JobFinished(String jobId, String title, Outcome outcome, String message) implements EngineEvent {
+    }
+
+    enum Outcome {
+        COMPLETED, CANCELLED, FAILED
+    }
+}

@@ -1,0 +1,92 @@
+package org.scribbleseg.engine.project;
+
+import java.util.List;
+
+/**
+ * The project.db schema as forward migrations. {@code PRAGMA user_version} = number of migrations applied. A
+ * migration is never edited once released: add a new one.
+ */
+final class Schema {
+    private Schema() {
+    }
+
+    static final List<String> MIGRATIONS = List.of(
+            // v1: the initial schema
+            """
+            CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE class(
+              id INTEGER PRIMARY KEY,
+              name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+              color INTEGER NOT NULL,
+              voc_index INTEGER NOT NULL UNIQUE CHECK (voc_index BETWEEN 0 AND 254),
+              definition TEXT NOT NULL DEFAULT '',
+              concepts TEXT NOT NULL DEFAULT '',
+              position INTEGER NOT NULL);
+            CREATE TABLE image(
+              id INTEGER PRIMARY KEY,
+              path TEXT NOT NULL,
+              sha256 TEXT NOT NULL UNIQUE,
+              width INTEGER NOT NULL CHECK (width > 0),
+              height INTEGER NOT NULL CHECK (height > 0),
+              split TEXT NOT NULL DEFAULT 'NONE',
+              status TEXT NOT NULL DEFAULT 'UNLABELLED',
+              added_at INTEGER NOT NULL);
+            CREATE TABLE stroke(
+              id INTEGER PRIMARY KEY,
+              image_id INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+              class_id INTEGER REFERENCES class(id),
+              kind TEXT NOT NULL,
+              radius REAL NOT NULL,
+              points BLOB NOT NULL,
+              created_at INTEGER NOT NULL,
+              undone_at INTEGER);
+            CREATE INDEX stroke_image ON stroke(image_id, id);
+            CREATE TABLE tag(
+              image_id INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+              class_id INTEGER NOT NULL REFERENCES class(id) ON DELETE CASCADE,
+              present INTEGER NOT NULL,
+              PRIMARY KEY (image_id, class_id));
+            CREATE TABLE mask(
+              id INTEGER PRIMARY KEY,
+              image_id INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+              png BLOB NOT NULL,
+              source TEXT NOT NULL,
+              revision INTEGER NOT NULL,
+              created_at INTEGER NOT NULL,
+              active INTEGER NOT NULL);
+            CREATE INDEX mask_image ON mask(image_id, active);
+            CREATE TABLE action(
+              id INTEGER PRIMARY KEY,
+              image_id INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+              kind TEXT NOT NULL,
+              payload TEXT NOT NULL,
+              state INTEGER NOT NULL DEFAULT 0,
+              created_at INTEGER NOT NULL);
+            CREATE INDEX action_image ON action(image_id, state, id);
+            CREATE TABLE run(
+              id TEXT PRIMARY KEY,
+              kind TEXT NOT NULL,
+              backbone TEXT NOT NULL,
+              created_at INTEGER NOT NULL,
+              config TEXT NOT NULL DEFAULT '{}',
+              metrics TEXT NOT NULL DEFAULT '{}',
+              data_revision INTEGER NOT NULL);
+            CREATE TABLE prediction(
+              image_id INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+              run_id TEXT NOT NULL,
+              png BLOB NOT NULL,
+              confidence BLOB,
+              mean_uncertainty REAL,
+              created_at INTEGER NOT NULL,
+              PRIMARY KEY (image_id, run_id));
+            """,
+            // v2: annotation effort tracking (time spent drawing each stroke, per image totals come from it)
+            """
+            ALTER TABLE stroke ADD COLUMN duration_ms INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX image_status ON image(status);
+            """);
+
+    static int latestVersion() {
+        return MIGRATIONS.size();
+    }
+}
