@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             InfoCommand.class,
             BenchCommand.class,
             CheckModelCommand.class,
+            ModelsCommand.class,
         })
 public final class Main implements Runnable {
 

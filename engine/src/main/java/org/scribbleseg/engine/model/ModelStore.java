@@ -13,7 +13,6 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -42,6 +41,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.scribbleseg.engine.nn.Safetensors;
+import org.scribbleseg.engine.nn.SafetensorsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -591,64 +592,17 @@ public final class ModelStore {
     }
 
     /**
-     * Minimal safetensors check: 8-byte little-endian header length, a JSON object header, and every tensor's
-     * {@code data_offsets} inside the data area. Returns the tensor count.
+     * Validates a safetensors file completely with {@link Safetensors#open} (header length, JSON, dtypes, shapes,
+     * offsets inside the data area, no overlaps); returns the tensor count.
      */
     public static int validateSafetensorsHeader(Path file) throws ModelStoreException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw new ModelStoreException(file + " is too short for a safetensors file (" + size + " bytes)");
-            }
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0);
-            long n = lenBuf.getLong(0);
-            if (n < 2 || n > 100_000_000L || n > size - 8) {
-                throw new ModelStoreException(file + " has an invalid safetensors header length " + n);
-            }
-            ByteBuffer header = ByteBuffer.allocate((int) n);
-            readFully(ch, header, 8);
-            JsonNode json;
-            try {
-                json = JSON.readTree(header.array());
-            } catch (IOException e) {
-                throw new ModelStoreException(file + " has a safetensors header that is not JSON: "
-                        + firstLine(e.getMessage()), e);
-            }
-            if (json == null || !json.isObject()) {
-                throw new ModelStoreException(file + " has a safetensors header that is not a JSON object");
-            }
-            long dataBytes = size - 8 - n;
-            int count = 0;
-            for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if (e.getKey().equals("__metadata__")) {
-                    continue;
-                }
-                JsonNode t = e.getValue();
-                JsonNode off = t.get("data_offsets");
-                if (!t.path("dtype").isTextual() || !t.path("shape").isArray() || off == null || !off.isArray()
-                        || off.size() != 2 || off.get(0).asLong(-1) < 0 || off.get(1).asLong(-1) < off.get(0).asLong()
-                        || off.get(1).asLong() > dataBytes) {
-                    throw new ModelStoreException(file + ": tensor '" + e.getKey() + "' has an invalid header entry");
-                }
-                count++;
-            }
-            if (count == 0) {
+        try (Safetensors st = Safetensors.open(file)) {
+            if (st.names().isEmpty()) {
                 throw new ModelStoreException(file + " holds no tensors");
             }
-            return count;
-        } catch (IOException e) {
-            throw new ModelStoreException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
-        while (buf.hasRemaining()) {
-            int r = ch.read(buf, pos + buf.position());
-            if (r < 0) {
-                throw new IOException("unexpected end of file");
-            }
+            return st.names().size();
+        } catch (SafetensorsException e) {
+            throw new ModelStoreException("invalid safetensors file " + firstLine(e.getMessage()), e);
         }
     }
 

@@ -352,16 +352,16 @@ class ModelStoreTest {
         byte[] broken = weights.clone();
         ByteBuffer.wrap(broken).order(ByteOrder.LITTLE_ENDIAN).putLong(0, weights.length * 2L);
         Files.write(bad.resolve("model.safetensors"), broken);
-        assertThatThrownBy(() -> store.importModel(bad, null)).hasMessageContaining("invalid safetensors header length");
+        assertThatThrownBy(() -> store.importModel(bad, null)).hasMessageContaining("invalid safetensors file").hasMessageContaining("header length");
 
         byte[] notJson = weights.clone();
         notJson[8] = 'x';
         Files.write(bad.resolve("model.safetensors"), notJson);
-        assertThatThrownBy(() -> store.importModel(bad, null)).hasMessageContaining("not JSON");
+        assertThatThrownBy(() -> store.importModel(bad, null)).hasMessageContaining("invalid safetensors file").hasMessageContaining("JSON");
 
         byte[] truncated = java.util.Arrays.copyOf(weights, weights.length - 10);
         Files.write(bad.resolve("model.safetensors"), truncated);
-        assertThatThrownBy(() -> store.importModel(bad, null)).hasMessageContaining("invalid header entry");
+        assertThatThrownBy(() -> store.importModel(bad, null)).hasMessageContaining("invalid safetensors file");
 
         Files.write(bad.resolve("model.safetensors"), weights);
         Files.writeString(bad.resolve("config.json"), "{\"hidden_size\": 64,", StandardCharsets.UTF_8);
