@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             ImportCommand.class,
             BenchCommand.class,
             CheckModelCommand.class,
+            ModelsCommand.class,
         })
 public final class Main implements Runnable {
 
