@@ -13,7 +13,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.scribbleseg.engine.export.ExportMode;
+import org.scribbleseg.engine.export.ExportResult;
+import org.scribbleseg.engine.export.VocExporter;
+import org.scribbleseg.engine.export.VocImporter;
 import org.scribbleseg.engine.feature.Backbone;
+import org.scribbleseg.engine.train.LinearHead;
 import org.scribbleseg.engine.feature.FeatureCache;
 import org.scribbleseg.engine.feature.FeatureMap;
 import org.scribbleseg.engine.image.ImageLoader;
@@ -141,6 +146,36 @@ public final class Engine implements AutoCloseable {
                 store.addImage(file, info.sha256(), info.width(), info.height(), Split.NONE);
             }
         }, progress, cancelled);
+    }
+
+    /**
+     * Exports the project as PASCAL VOC (specs/voc.md): atomic, with progress and cancellation. For
+     * {@link ExportMode#PREDICTED} the current head predicts images that have no live prediction yet.
+     */
+    public ExportResult exportVoc(VocExporter.Options options, VocExporter.Progress progress, BooleanSupplier cancelled)
+            throws IOException {
+        return VocExporter.export(VocBridge.source(this, live.head()), options, progress, cancelled);
+    }
+
+    /** Imports a VOC folder (ours or anyone's) into this project; returns a one-line summary. */
+    public String importVoc(Path folder) throws IOException {
+        var r = VocBridge.importInto(store, VocImporter.read(folder));
+        return r.images() + " images (" + r.added() + " new), " + r.masks() + " masks, " + r.classesAdded() + " classes added"
+                + (r.warnings().isEmpty() ? "" : "; " + r.warnings().size() + " warnings: " + String.join("; ", r.warnings()));
+    }
+
+    /** Trains the head now and waits (CLI use); false when nothing is labelled. */
+    public boolean trainNow() throws InterruptedException, java.util.concurrent.ExecutionException {
+        JobHandle h = retrain();
+        if (h.outcome().get() == EngineEvent.Outcome.FAILED) {
+            throw new ProjectException("training failed: " + h.failure());
+        }
+        return live.head().isPresent();
+    }
+
+    /** The head trained last, if any. */
+    public Optional<LinearHead> head() {
+        return live.head();
     }
 
     /**

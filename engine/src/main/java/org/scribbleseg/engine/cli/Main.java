@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
             InitCommand.class,
             InfoCommand.class,
             ImportCommand.class,
+            ExportCommand.class,
+            ImportVocCommand.class,
             BenchCommand.class,
             CheckModelCommand.class,
             ModelsCommand.class,
