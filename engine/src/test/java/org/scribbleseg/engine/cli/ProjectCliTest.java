@@ -81,6 +81,25 @@ class ProjectCliTest {
         assertThat(cli("export", project2.toString(), out2.toString()).code()).isZero();
         assertSameTree(out1, out2);
 
+        // the live head from the command line
+        Run train = cli("train", project.toString());
+        assertThat(train.code()).as(train.err()).isZero();
+        try (Stream<Path> models = Files.walk(project.resolve("models"))) {
+            assertThat(models.filter(f -> f.getFileName().toString().equals("head.safetensors")).count()).isEqualTo(1);
+        }
+        Path pred = tmp.resolve("pred");
+        Run predict = cli("predict", project.toString(), "--images", "scene2", "--out", pred.toString());
+        assertThat(predict.code()).as(predict.err()).isZero();
+        LabelMap predicted = org.scribbleseg.engine.export.PalettePng.read(pred.resolve("scene2.png"));
+        assertThat(predicted.width()).isEqualTo(64);
+        assertThat(pred.resolve("scene2_confidence.png")).isRegularFile();
+        Run eval = cli("eval", project.toString(), "--gt", out1.toString(), "--json");
+        assertThat(eval.code()).as(eval.err()).isZero();
+        assertThat(eval.out()).contains("\"miou\"").contains("\"images\" : 1");
+        Run suggest = cli("suggest", project.toString(), "-n", "2");
+        assertThat(suggest.code()).as(suggest.err()).isZero();
+        assertThat(suggest.out().lines()).hasSize(2);
+
         Path sparse = tmp.resolve("sparse");
         Run sp = cli("export", project.toString(), sparse.toString(), "--include", "sparse", "--devkit", "2012");
         assertThat(sp.code()).as(sp.err()).isZero();
@@ -89,6 +108,11 @@ class ProjectCliTest {
 
     @Test
     void usageErrorsExitWithTwoAndFailuresWithOne() {
+        Path empty = tmp.resolve("empty.sseg");
+        assertThat(cli("init", empty.toString()).code()).isZero();
+        Run nothing = cli("train", empty.toString());
+        assertThat(nothing.code()).isEqualTo(1);
+        assertThat(nothing.err()).contains("nothing is labelled yet");
         assertThat(cli("no-such-command").code()).isEqualTo(2);
         assertThat(cli("export").code()).isEqualTo(2);
         Run missing = cli("info", tmp.resolve("nothing").toString());
