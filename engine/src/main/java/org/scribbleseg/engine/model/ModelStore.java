@@ -14,6 +14,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -185,6 +187,29 @@ public final class ModelStore {
         } catch (IOException e) {
             throw new ModelStoreException("cannot create " + dir + ": " + e.getMessage(), e);
         }
+        // one download per model folder at a time, across threads and processes
+        Path lockFile = root.resolve("." + entry.name() + ".lock");
+        try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock lock;
+            try {
+                lock = lockChannel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new ModelStoreException("another download of " + entry.name() + " is running (" + lockFile + ")");
+            }
+            try {
+                return downloadLocked(entry, dir, p);
+            } finally {
+                lock.release();
+            }
+        } catch (IOException e) {
+            throw new ModelStoreException("cannot lock " + lockFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Path downloadLocked(ModelCatalog.ModelEntry entry, Path dir, Progress p) throws ModelStoreException {
         ObjectNode manifest = readManifest(dir);
         manifest.put("name", entry.name());
         manifest.put("repo", entry.repo());

@@ -307,6 +307,21 @@ class ModelStoreTest {
     }
 
     @Test
+    void aSecondConcurrentDownloadOfTheSameModelIsRefused() throws Exception {
+        ModelStore store = store(catalog(sha(blob), (long) blob.length), 1);
+        Files.createDirectories(store.root());
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(store.root().resolve(".tiny.lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             java.nio.channels.FileLock held = ch.lock()) {
+            assertThat(held.isValid()).isTrue();
+            assertThatThrownBy(() -> store.download("tiny", null)).hasMessageContaining("another download of tiny");
+        }
+        assertThat(log).isEmpty();
+        store.download("tiny", null);
+        assertThat(store.verify("tiny")).isEmpty();
+    }
+
+    @Test
     void unknownModelAndMissingFileAreReported() {
         ModelStore store = store(catalog(sha(blob), (long) blob.length), 1);
         assertThatThrownBy(() -> store.download("nope", null)).hasMessageContaining("unknown model 'nope'")
