@@ -326,9 +326,8 @@ public final class ModelStore {
         } catch (ExecutionException e) {
             writer.closeQuietly();
             Throwable c = e.getCause();
-            if (c instanceof HttpConnectTimeoutException || c instanceof ConnectException
-                    || (c != null && c.getCause() instanceof java.nio.channels.UnresolvedAddressException)) {
-                throw new ModelStoreException("cannot reach " + url.getHost() + ": " + describe(c) + OFFLINE_HINT, c);
+            if (c instanceof HttpConnectTimeoutException || c instanceof ConnectException) {
+                throw new ModelStoreException("cannot reach " + url.getHost() + ": " + offlineReason(c) + OFFLINE_HINT, c);
             }
             if (c instanceof ModelStoreException mse) {
                 throw mse;
@@ -815,6 +814,19 @@ public final class ModelStore {
                 Files.deleteIfExists(p);
             }
         }
+    }
+
+    private String offlineReason(Throwable t) {
+        for (Throwable x = t; x != null; x = x.getCause()) {
+            if (x instanceof java.nio.channels.UnresolvedAddressException || x instanceof java.net.UnknownHostException) {
+                return "the host name cannot be resolved (offline or no DNS)";
+            }
+        }
+        if (t instanceof HttpConnectTimeoutException) {
+            return "no connection within " + connectTimeout.toSeconds() + " s";
+        }
+        String m = describe(t);
+        return m.contains("Connection refused") || t.getMessage() == null ? "connection refused" : m;
     }
 
     private static String describe(Throwable t) {
