@@ -6,6 +6,10 @@ import picocli.CommandLine.Command;
 /** {@code scribbleseg bench <what>}: benchmarks that print figures (and JSON with --json). */
 @Command(name = "bench", description = "Benchmarks.", subcommands = {
     BenchStoreCommand.class,
+    BenchCacheCommand.class,
+    BenchEffortCommand.class,
+    BenchExportCommand.class,
+    BenchLiveCommand.class,
 })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec

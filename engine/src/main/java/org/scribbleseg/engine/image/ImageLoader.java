@@ -56,6 +56,21 @@ public final class ImageLoader {
         return new ImageInfo(file, sha256(bytes), d.image.width(), d.image.height(), d.format, d.orientation, bytes.length);
     }
 
+    /**
+     * Width and height after orientation: from the header alone for a JPEG (no decoding), else by decoding.
+     */
+    public static int[] orientedSize(Path file) throws ImageDecodeException {
+        byte[] bytes = readBytes(file);
+        if (JpegHeader.isJpeg(bytes)) {
+            JpegHeader h = JpegHeader.parse(bytes);
+            if (h.width > 0) {
+                return new int[] {h.orientedWidth(), h.orientedHeight()};
+            }
+        }
+        RgbImage img = decode(file, bytes).image;
+        return new int[] {img.width(), img.height()};
+    }
+
     /** The file's bytes, or {@link ImageDecodeException} with reason UNREADABLE / EMPTY. */
     public static byte[] readBytes(Path file) throws ImageDecodeException {
         byte[] bytes;

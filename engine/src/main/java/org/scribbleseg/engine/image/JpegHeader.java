@@ -13,12 +13,15 @@ public final class JpegHeader {
     public final int orientation;
     /** Offset of the first start-of-scan marker, or -1. */
     public final int sosOffset;
+    /** Colour components in the frame (1 grey, 3 YCbCr/RGB, 4 CMYK); 0 when unknown. */
+    public final int components;
 
-    private JpegHeader(int width, int height, int orientation, int sosOffset) {
+    private JpegHeader(int width, int height, int orientation, int sosOffset, int components) {
         this.width = width;
         this.height = height;
         this.orientation = orientation;
         this.sosOffset = sosOffset;
+        this.components = components;
     }
 
     public static boolean isJpeg(byte[] b) {
@@ -58,8 +61,9 @@ public final class JpegHeader {
         int h = 0;
         int orientation = 1;
         int sos = -1;
+        int comps = 0;
         if (!isJpeg(b)) {
-            return new JpegHeader(0, 0, 1, -1);
+            return new JpegHeader(0, 0, 1, -1, 0);
         }
         int p = 2;
         while (p + 4 <= b.length) {
@@ -89,16 +93,17 @@ public final class JpegHeader {
             int seg = p + 4;
             int segEnd = p + 2 + len;
             boolean sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-            if (sof && seg + 5 <= segEnd && w == 0) {
+            if (sof && seg + 6 <= segEnd && w == 0) {
                 h = u16be(b, seg + 1);
                 w = u16be(b, seg + 3);
+                comps = b[seg + 5] & 0xff;
             } else if (marker == 0xE1 && segEnd - seg >= 14 && b[seg] == 'E' && b[seg + 1] == 'x' && b[seg + 2] == 'i'
                     && b[seg + 3] == 'f' && b[seg + 4] == 0 && b[seg + 5] == 0 && orientation == 1) {
                 orientation = exifOrientation(b, seg + 6, segEnd);
             }
             p = segEnd;
         }
-        return new JpegHeader(w, h, orientation, sos);
+        return new JpegHeader(w, h, orientation, sos, comps);
     }
 
     /** Orientation tag of IFD0 of the TIFF structure at [tiff, end); 1 when absent or invalid. */

@@ -7,6 +7,7 @@ public final class JobHandle {
     private final String id;
     private final String title;
     private volatile boolean cancelled;
+    private volatile String failure;
     final CompletableFuture<EngineEvent.Outcome> done = new CompletableFuture<>();
 
     JobHandle(String id, String title) {
@@ -29,6 +30,15 @@ public final class JobHandle {
 
     public boolean isCancelled() {
         return cancelled;
+    }
+
+    /** Why the job failed (null unless it did). */
+    public String failure() {
+        return failure;
+    }
+
+    void failed(String message) {
+        failure = message;
     }
 
     /** Completes with the outcome when the job ended. */

@@ -91,6 +91,7 @@ public final class JobQueue implements AutoCloseable {
             outcome = EngineEvent.Outcome.FAILED;
             message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             LOG.warn("job '{}' failed: {}", h.title(), message, e);
+            h.failed(message);
         } finally {
             active.remove(h.id());
             if (key != null) {

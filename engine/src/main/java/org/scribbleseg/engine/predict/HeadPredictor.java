@@ -4,6 +4,7 @@ import java.util.Set;
 import java.util.stream.IntStream;
 import org.scribbleseg.engine.feature.FeatureMap;
 import org.scribbleseg.engine.image.LabelMap;
+import org.scribbleseg.engine.train.FastExp;
 import org.scribbleseg.engine.train.LinearHead;
 
 /**
@@ -119,11 +120,11 @@ public final class HeadPredictor {
                     for (int a = 0; a < ka; a++) {
                         float d = fx0 * row[i0 + a] + fx * row[i1 + a] - best;
                         if (d > -30f) {
-                            sum += fastExp(d);
+                            sum += FastExp.exp(d);
                         }
                     }
                     float p1 = 1f / sum;
-                    float p2 = ka > 1 ? fastExp(Math.max(-30f, second - best)) * p1 : 0f;
+                    float p2 = ka > 1 ? FastExp.exp(Math.max(-30f, second - best)) * p1 : 0f;
                     float u = 1f - (p1 - p2);
                     usum += u;
                     labels[o + x] = values[arg];
@@ -139,21 +140,5 @@ public final class HeadPredictor {
         }
         return new Prediction(new LabelMap(imageWidth, imageHeight, labels), conf, unc,
                 (float) (total / ((double) imageWidth * imageHeight)));
-    }
-
-    /** e^x for x in [-30, 0] (and beyond, less accurately): 2^(x log2 e) by exponent bits × a degree-6 polynomial. */
-    static float fastExp(float x) {
-        float t = x * 1.4426950408889634f;
-        float fi = (float) Math.floor(t);
-        float f = t - fi;
-        // 2^f on [0, 1): Taylor of e^(f ln2) to degree 6 (relative error < 2e-7)
-        float l = f * 0.6931471805599453f;
-        float p = 1f + l * (1f + l * (0.5f + l * (0.16666667f + l * (0.041666668f + l * (0.008333334f
-                + l * 0.0013888889f)))));
-        int e = (int) fi + 127;
-        if (e <= 0) {
-            return 0f;
-        }
-        return Float.intBitsToFloat(e << 23) * p;
     }
 }

@@ -109,7 +109,7 @@ class HeadPredictorTest {
     @Test
     void fastExpIsAccurate() {
         for (float x = -30f; x <= 0f; x += 0.01f) {
-            assertThat((double) HeadPredictor.fastExp(x)).isCloseTo(Math.exp(x), org.assertj.core.data.Percentage.withPercentage(1e-3));
+            assertThat((double) org.scribbleseg.engine.train.FastExp.exp(x)).isCloseTo(Math.exp(x), org.assertj.core.data.Percentage.withPercentage(1e-3));
         }
     }
 }

@@ -1,0 +1,337 @@
+package org.scribbleseg.app;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.control.Button;
+import javafx.scene.control.ChoiceDialog;
+import javafx.scene.control.ColorPicker;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListCell;
+import javafx.scene.control.ListView;
+import javafx.scene.control.TextArea;
+import javafx.scene.control.TextField;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.GridPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.VBox;
+import javafx.scene.paint.Color;
+import javafx.scene.shape.Rectangle;
+import org.scribbleseg.engine.project.ClassDef;
+import org.scribbleseg.engine.project.ProjectStore;
+
+/**
+ * The class palette: the project's classes in palette order with colour and VOC index; add, rename, recolour,
+ * reorder, delete (moving labels to another class), definition and concepts. Every edit is written to the store
+ * in the background; the list refreshes from the store's change event.
+ */
+public final class ClassPalette extends VBox {
+    private final ProjectStore store;
+    private final Notifier notifier;
+    private final ObservableList<ClassDef> items = FXCollections.observableArrayList();
+    private final ListView<ClassDef> list = new ListView<>(items);
+    private final ObjectProperty<ClassDef> selected = new SimpleObjectProperty<>();
+    private final TextField name = new TextField();
+    private final ColorPicker color = new ColorPicker();
+    private final Label index = new Label();
+    private final TextArea definition = new TextArea();
+    private final TextField concepts = new TextField();
+    private final VBox editor;
+    private boolean loading;
+    private Long pendingSelect;
+
+    public ClassPalette(ProjectStore store, Notifier notifier) {
+        this.store = store;
+        this.notifier = notifier;
+        getStyleClass().add("class-palette");
+        setSpacing(6);
+        setPadding(new Insets(4, 0, 4, 0));
+        list.setId("classList");
+        list.setPrefHeight(190);
+        list.setCellFactory(v -> new Cell());
+        list.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> {
+            if (!loading) {
+                selected.set(b);
+            }
+        });
+        selected.addListener((o, a, b) -> showEditor(b));
+
+        Button add = iconButton("addClassButton", "icon-add", "Add a class");
+        add.setOnAction(e -> addClass());
+        Button up = iconButton("classUpButton", "icon-up", "Move the class up (earlier number key)");
+        up.setOnAction(e -> move(-1));
+        Button down = iconButton("classDownButton", "icon-down", "Move the class down");
+        down.setOnAction(e -> move(1));
+        Button delete = iconButton("deleteClassButton", "icon-delete", "Delete the class (its labels move to a class you choose)");
+        delete.setOnAction(e -> deleteSelected());
+        Region gap = new Region();
+        HBox.setHgrow(gap, Priority.ALWAYS);
+        HBox buttons = new HBox(4, add, up, down, gap, delete);
+        buttons.setAlignment(Pos.CENTER_LEFT);
+        up.disableProperty().bind(selected.isNull());
+        down.disableProperty().bind(selected.isNull());
+        delete.disableProperty().bind(selected.isNull());
+
+        name.setId("className");
+        name.setPromptText("class name");
+        name.setOnAction(e -> commitName());
+        name.focusedProperty().addListener((o, a, f) -> {
+            if (!f) {
+                commitName();
+            }
+        });
+        color.setId("classColor");
+        color.getStyleClass().add("button");
+        color.setOnAction(e -> commitColor());
+        index.setId("classIndex");
+        index.setTooltip(new Tooltip("The value this class has in exported VOC masks (0 = background, 255 = void)"));
+        definition.setId("classDefinition");
+        definition.setPromptText("definition: what counts as this class");
+        definition.setPrefRowCount(2);
+        definition.setWrapText(true);
+        definition.focusedProperty().addListener((o, a, f) -> {
+            if (!f) {
+                commitDescription();
+            }
+        });
+        concepts.setId("classConcepts");
+        concepts.setPromptText("concepts: chair, armchair, deckchair");
+        concepts.setOnAction(e -> commitDescription());
+        concepts.focusedProperty().addListener((o, a, f) -> {
+            if (!f) {
+                commitDescription();
+            }
+        });
+        GridPane grid = new GridPane();
+        grid.setHgap(6);
+        grid.setVgap(5);
+        grid.addRow(0, new Label("Name"), name);
+        grid.addRow(1, new Label("Colour"), color);
+        grid.addRow(2, new Label("VOC index"), index);
+        GridPane.setHgrow(name, Priority.ALWAYS);
+        color.setMaxWidth(Double.MAX_VALUE);
+        editor = new VBox(5, grid, definition, concepts);
+        editor.getStyleClass().add("class-editor");
+        editor.setDisable(true);
+        getChildren().addAll(list, buttons, editor);
+    }
+
+    private static Button iconButton(String id, String icon, String tip) {
+        Button b = new Button();
+        b.setId(id);
+        b.setGraphic(Icons.icon(icon));
+        b.setTooltip(new Tooltip(tip));
+        b.getStyleClass().add("icon-button");
+        return b;
+    }
+
+    public ObjectProperty<ClassDef> selectedProperty() {
+        return selected;
+    }
+
+    public List<ClassDef> classes() {
+        return List.copyOf(items);
+    }
+
+    /** New class list from the store; keeps the selection (by id) or selects the first class. */
+    public void setClasses(List<ClassDef> classes) {
+        long keep = pendingSelect != null ? pendingSelect : (selected.get() == null ? -1 : selected.get().id());
+        pendingSelect = null;
+        loading = true;
+        try {
+            items.setAll(classes);
+            ClassDef sel = classes.stream().filter(c -> c.id() == keep).findFirst()
+                    .orElse(classes.stream().filter(c -> c.vocIndex() != 0).findFirst().orElse(classes.isEmpty() ? null : classes.get(0)));
+            list.getSelectionModel().select(sel);
+            selected.set(sel);
+            showEditor(sel);
+        } finally {
+            loading = false;
+        }
+    }
+
+    /** Number key n (1-based): the n-th class in palette order. */
+    public void selectByNumber(int n) {
+        if (n >= 1 && n <= items.size()) {
+            list.getSelectionModel().select(n - 1);
+        }
+    }
+
+    private void showEditor(ClassDef c) {
+        editor.setDisable(c == null);
+        if (c == null) {
+            return;
+        }
+        if (!name.isFocused()) {
+            name.setText(c.name());
+        }
+        color.setValue(Color.rgb((c.rgb() >> 16) & 0xff, (c.rgb() >> 8) & 0xff, c.rgb() & 0xff));
+        index.setText(Integer.toString(c.vocIndex()));
+        if (!definition.isFocused()) {
+            definition.setText(c.definition());
+        }
+        if (!concepts.isFocused()) {
+            concepts.setText(String.join(", ", c.concepts()));
+        }
+    }
+
+    /** Adds "class N" with the next free VOC index and its VOC colour, selects it and focuses its name. */
+    public void addClass() {
+        Set<Integer> used = new HashSet<>();
+        Set<String> names = new HashSet<>();
+        for (ClassDef c : items) {
+            used.add(c.vocIndex());
+            names.add(c.name());
+        }
+        int idx = 1;
+        while (used.contains(idx) && idx < 254) {
+            idx++;
+        }
+        int n = items.size() + 1;
+        while (names.contains("class " + n)) {
+            n++;
+        }
+        String nm = "class " + n;
+        int vocIndex = idx;
+        UiBackground.run(() -> store.addClass(nm, VocColors.rgb(vocIndex), vocIndex, "", List.of()), c -> {
+            pendingSelect = c.id();
+            if (items.stream().noneMatch(x -> x.id() == c.id())) {
+                items.add(c); // the store's list follows with its change event
+            }
+            items.stream().filter(x -> x.id() == c.id()).findFirst().ifPresent(x -> list.getSelectionModel().select(x));
+            name.requestFocus();
+            name.setText(c.name());
+            name.selectAll();
+        }, t -> notifier.error("Could not add a class", t, null));
+    }
+
+    private void commitName() {
+        ClassDef c = selected.get();
+        String n = name.getText() == null ? "" : name.getText().strip();
+        if (c == null || n.equals(c.name())) {
+            return;
+        }
+        if (n.isEmpty()) {
+            name.setText(c.name());
+            return;
+        }
+        UiBackground.run(() -> store.renameClass(c.id(), n), null, t -> {
+            name.setText(c.name());
+            notifier.error("Could not rename '" + c.name() + "'", t, "Choose another name.");
+        });
+    }
+
+    private void commitColor() {
+        ClassDef c = selected.get();
+        if (c == null || loading) {
+            return;
+        }
+        Color v = color.getValue();
+        int rgb = ((int) Math.round(v.getRed() * 255) << 16) | ((int) Math.round(v.getGreen() * 255) << 8) | (int) Math.round(v.getBlue() * 255);
+        if (rgb == (c.rgb() & 0xffffff)) {
+            return;
+        }
+        UiBackground.run(() -> store.recolorClass(c.id(), rgb), null, t -> notifier.error("Could not change the colour", t, null));
+    }
+
+    private void commitDescription() {
+        ClassDef c = selected.get();
+        if (c == null) {
+            return;
+        }
+        String def = definition.getText() == null ? "" : definition.getText().strip();
+        List<String> con = Arrays.stream((concepts.getText() == null ? "" : concepts.getText()).split(","))
+                .map(String::strip).filter(s -> !s.isEmpty()).toList();
+        if (def.equals(c.definition()) && con.equals(c.concepts())) {
+            return;
+        }
+        UiBackground.run(() -> store.describeClass(c.id(), def, con), null, t -> notifier.error("Could not save the definition", t, null));
+    }
+
+    private void move(int delta) {
+        ClassDef c = selected.get();
+        if (c == null) {
+            return;
+        }
+        int pos = items.indexOf(c) + delta;
+        if (pos < 0 || pos >= items.size()) {
+            return;
+        }
+        UiBackground.run(() -> store.moveClass(c.id(), pos), null, t -> notifier.error("Could not move the class", t, null));
+    }
+
+    private void deleteSelected() {
+        ClassDef c = selected.get();
+        if (c == null) {
+            return;
+        }
+        UiBackground.run(() -> store.classUsage(c.id()), usage -> {
+            Long target = null;
+            if (!usage.isEmpty()) {
+                List<ClassDef> others = items.stream().filter(x -> x.id() != c.id()).toList();
+                if (others.isEmpty()) {
+                    notifier.error("Cannot delete '" + c.name() + "'", "It has " + usage.strokes() + " strokes, " + usage.tags()
+                            + " tags and " + usage.masks() + " masks, and there is no other class to give them to.", "Add another class first.");
+                    return;
+                }
+                ChoiceDialog<ClassDef> d = new ChoiceDialog<>(others.get(0), others);
+                d.setTitle("Delete class");
+                d.setHeaderText("'" + c.name() + "' has " + usage.strokes() + " strokes, " + usage.tags() + " tags and "
+                        + usage.masks() + " masks.\nMove its labels to:");
+                d.initOwner(getScene().getWindow());
+                Optional<ClassDef> r = d.showAndWait();
+                if (r.isEmpty()) {
+                    return;
+                }
+                target = r.get().id();
+            }
+            Long to = target;
+            UiBackground.run(() -> store.deleteClass(c.id(), to), null, t -> notifier.error("Could not delete '" + c.name() + "'", t, null));
+        }, t -> notifier.error("Could not delete '" + c.name() + "'", t, null));
+    }
+
+    private final class Cell extends ListCell<ClassDef> {
+        private final Rectangle swatch = new Rectangle(14, 14);
+        private final Label key = new Label();
+        private final Label label = new Label();
+        private final Label voc = new Label();
+        private final HBox box;
+
+        Cell() {
+            swatch.setArcWidth(4);
+            swatch.setArcHeight(4);
+            swatch.getStyleClass().add("swatch");
+            key.getStyleClass().add("key-hint");
+            voc.getStyleClass().add("muted");
+            Region gap = new Region();
+            HBox.setHgrow(gap, Priority.ALWAYS);
+            box = new HBox(7, key, swatch, label, gap, voc);
+            box.setAlignment(Pos.CENTER_LEFT);
+        }
+
+        @Override
+        protected void updateItem(ClassDef c, boolean empty) {
+            super.updateItem(c, empty);
+            if (empty || c == null) {
+                setGraphic(null);
+                return;
+            }
+            int i = getIndex() + 1;
+            key.setText(i <= 9 ? Integer.toString(i) : " ");
+            swatch.setFill(Color.rgb((c.rgb() >> 16) & 0xff, (c.rgb() >> 8) & 0xff, c.rgb() & 0xff));
+            label.setText(c.name());
+            voc.setText("VOC " + c.vocIndex());
+            setGraphic(box);
+        }
+    }
+}

@@ -1,0 +1,807 @@
+package org.scribbleseg.app;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import javafx.beans.binding.Bindings;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.Node;
+import javafx.scene.Parent;
+import javafx.scene.Scene;
+import javafx.scene.control.Alert;
+import javafx.scene.control.Button;
+import javafx.scene.control.ButtonType;
+import javafx.scene.control.Label;
+import javafx.scene.control.ScrollPane;
+import javafx.scene.control.Separator;
+import javafx.scene.control.Slider;
+import javafx.scene.control.TextInputControl;
+import javafx.scene.control.TitledPane;
+import javafx.scene.control.ToggleButton;
+import javafx.scene.control.ToggleGroup;
+import javafx.scene.control.ToolBar;
+import javafx.scene.control.Tooltip;
+import javafx.scene.image.Image;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyEvent;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.StackPane;
+import javafx.scene.layout.VBox;
+import javafx.scene.paint.Color;
+import org.controlsfx.control.StatusBar;
+import org.scribbleseg.engine.Engine;
+import org.scribbleseg.engine.image.LabelMap;
+import org.scribbleseg.engine.job.EngineEvent;
+import org.scribbleseg.engine.project.ClassDef;
+import org.scribbleseg.engine.project.ImageEntry;
+import org.scribbleseg.engine.project.ImageStatus;
+import org.scribbleseg.engine.project.MaskRecord;
+import org.scribbleseg.engine.project.ProjectStore;
+import org.scribbleseg.engine.project.Stroke;
+import org.scribbleseg.engine.project.StrokeKind;
+import org.scribbleseg.engine.project.Tag;
+
+/**
+ * The main window of an open project: image browser (left), canvas with tools (centre), class palette, tags and
+ * model (right), status bar (bottom). All store and engine work runs on {@link UiBackground}; engine events and
+ * store changes come back through {@link FxEngineBridge}.
+ */
+public final class MainWindow implements FxEngineBridge.Handler {
+
+    /** What the window asks of the application shell (menus that leave the project). */
+    public interface Shell {
+        void openProjectDialog();
+
+        void createProjectDialog();
+
+        void closeProject();
+
+        void setDarkTheme(boolean dark);
+
+        boolean isDarkTheme();
+
+        void quit();
+    }
+
+    private final Engine engine;
+    private final ProjectStore store;
+    private final Shell shell;
+    private final Notifier notifier = new Notifier();
+    private final ThumbnailCache thumbnails;
+    private final ImageBrowser browser;
+    private final ImageCanvas canvas = new ImageCanvas();
+    private final ClassPalette palette;
+    private final TagsPanel tagsPanel;
+    private final ModelPanel modelPanel = new ModelPanel();
+    private final StatusBar statusBar = new StatusBar();
+    private final Label noPrediction = new Label("No prediction yet");
+    private final Label imageInfo = new Label();
+    private final Label brushLabel = new Label();
+    private final StackPane helpOverlay = Shortcuts.overlay();
+    private final StackPane root;
+    private final FxEngineBridge bridge;
+
+    private List<ClassDef> classes = List.of();
+    private Map<Long, Integer> rgbByClassId = Map.of();
+    private int[] colorTable = new int[256];
+    private long currentImage = -1;
+    private long loadToken;
+
+    // what the labels layer shows now, to paint only new strokes incrementally
+    private final List<Long> renderedIds = new ArrayList<>();
+    private long renderedMaskKey = Long.MIN_VALUE;
+    private int renderedColorKey;
+    private boolean fullRenderInFlight;
+    private Annotations latest;
+    private int pendingWork;
+
+    /** A consistent read of one image's annotations. */
+    record Annotations(long imageId, List<Stroke> strokes, Optional<MaskRecord> mask, List<Tag> tags) {
+        long maskKey() {
+            return mask.map(MaskRecord::revision).orElse(-1L);
+        }
+    }
+
+    public MainWindow(Engine engine, Shell shell) {
+        this.engine = engine;
+        this.store = engine.store();
+        this.shell = shell;
+        this.thumbnails = new ThumbnailCache(engine);
+        this.browser = new ImageBrowser(thumbnails);
+        this.palette = new ClassPalette(store, notifier);
+        this.tagsPanel = new TagsPanel(store, notifier);
+
+        BorderPane main = new BorderPane();
+        main.setTop(new VBox(new MenuBuilder(this).build(), toolBar()));
+        browser.setPrefWidth(250);
+        browser.setMinWidth(200);
+        main.setLeft(browser);
+        main.setCenter(centre());
+        main.setRight(rightPanel());
+        main.setBottom(statusBar);
+        statusBar.setText("Ready");
+        statusBar.setId("statusBar");
+        root = new StackPane(main);
+        root.getStyleClass().add("main-window");
+        root.addEventFilter(KeyEvent.KEY_PRESSED, this::keyPressed);
+        root.addEventFilter(KeyEvent.KEY_RELEASED, this::keyReleased);
+        root.addEventFilter(KeyEvent.KEY_TYPED, this::keyTyped);
+
+        browser.setOnSelect(this::selectImage);
+        palette.selectedProperty().addListener((o, a, c) -> {
+            canvas.classColorProperty().set(c == null ? Color.GRAY : fx(c.rgb()));
+        });
+        canvas.setOnStroke(this::stroke);
+        canvas.showPredictionProperty().addListener(o -> updatePredictionBadge());
+        brushLabel.textProperty().bind(Bindings.format("%.0f px", canvas.brushRadiusProperty().multiply(2)));
+        modelPanel.liveUpdate().selectedProperty().addListener((o, a, on) ->
+                work(() -> store.setSetting("live-update", Boolean.toString(on)), null, "Could not save the setting"));
+
+        bridge = new FxEngineBridge(engine, this);
+        reloadClasses();
+        reloadImages(true);
+        work(() -> new String[] {store.setting("backbone").orElse("classic"), store.setting("live-update").orElse("true")}, s -> {
+            modelPanel.setBackbone(s[0]);
+            modelPanel.liveUpdate().setSelected(Boolean.parseBoolean(s[1]));
+        }, "Could not read the project settings");
+    }
+
+    public Parent root() {
+        return root;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public ImageCanvas canvas() {
+        return canvas;
+    }
+
+    public ClassPalette palette() {
+        return palette;
+    }
+
+    public ImageBrowser browser() {
+        return browser;
+    }
+
+    public Notifier notifier() {
+        return notifier;
+    }
+
+    public long currentImage() {
+        return currentImage;
+    }
+
+    /** True when no read, write or render started by this window is outstanding (tests, screenshots). */
+    public boolean isIdle() {
+        return pendingWork == 0 && !fullRenderInFlight && (currentImage < 0 || canvas.image() != null);
+    }
+
+    public String title() {
+        return "ScribbleSeg — " + store.name();
+    }
+
+    // ------------------------------------------------------------------------------------------------ layout
+
+    private ToolBar toolBar() {
+        ToggleGroup tools = new ToggleGroup();
+        List<Node> items = new ArrayList<>();
+        for (Tool t : Tool.values()) {
+            ToggleButton b = new ToggleButton();
+            b.setId("tool" + t.name().charAt(0) + t.name().substring(1).toLowerCase());
+            b.setGraphic(Icons.icon("icon-" + t.name().toLowerCase()));
+            b.setTooltip(new Tooltip(t.label() + " (" + t.key() + ")"));
+            b.setToggleGroup(tools);
+            b.setUserData(t);
+            b.setSelected(t == canvas.toolProperty().get());
+            b.getStyleClass().add("tool-button");
+            items.add(b);
+        }
+        tools.selectedToggleProperty().addListener((o, a, b) -> {
+            if (b == null) {
+                a.setSelected(true);
+            } else {
+                canvas.toolProperty().set((Tool) b.getUserData());
+            }
+        });
+        canvas.toolProperty().addListener((o, a, t) -> tools.getToggles().stream()
+                .filter(x -> x.getUserData() == t).findFirst().ifPresent(x -> x.setSelected(true)));
+        Button smaller = button("brushSmaller", "icon-minus", "Smaller brush ([)", () -> brush(1 / 1.25));
+        Button larger = button("brushLarger", "icon-plus", "Larger brush (])", () -> brush(1.25));
+        brushLabel.setId("brushSize");
+        brushLabel.getStyleClass().add("brush-size");
+        items.add(new Separator());
+        items.add(smaller);
+        items.add(brushLabel);
+        items.add(larger);
+        items.add(new Separator());
+        items.add(button("undoButton", "icon-undo", "Undo (Ctrl+Z)", this::undo));
+        items.add(button("redoButton", "icon-redo", "Redo (Ctrl+Shift+Z / Ctrl+Y)", this::redo));
+        items.add(new Separator());
+        Button accept = button("acceptButton", "icon-accept", "Accept the prediction as this image's mask; marks it done (A)", this::accept);
+        accept.setText("Accept");
+        items.add(accept);
+        Button next = button("nextButton", "icon-next", "Next image to label (N)", this::nextImage);
+        next.setText("Next");
+        items.add(next);
+        items.add(button("clearButton", "icon-clear", "Clear this image's labels (Delete)", this::confirmClear));
+        items.add(new Separator());
+        ToggleButton pred = new ToggleButton("Prediction");
+        pred.setId("togglePrediction");
+        pred.setTooltip(new Tooltip("Show the live prediction (O)"));
+        pred.selectedProperty().bindBidirectional(canvas.showPredictionProperty());
+        Slider opacity = new Slider(0, 1, canvas.predictionOpacityProperty().get());
+        opacity.setId("predictionOpacity");
+        opacity.setPrefWidth(90);
+        opacity.setTooltip(new Tooltip("Prediction opacity"));
+        canvas.predictionOpacityProperty().bind(opacity.valueProperty());
+        ToggleButton unc = new ToggleButton("Uncertainty");
+        unc.setId("toggleUncertainty");
+        unc.setTooltip(new Tooltip("Show where the model is unsure (U)"));
+        unc.selectedProperty().bindBidirectional(canvas.showUncertaintyProperty());
+        items.add(pred);
+        items.add(opacity);
+        items.add(unc);
+        Region gap = new Region();
+        HBox.setHgrow(gap, Priority.ALWAYS);
+        items.add(gap);
+        items.add(button("fitButton", "icon-fit", "Fit (F)", canvas::fit));
+        Button one = button("actualSizeButton", null, "100 % (Ctrl+1)", canvas::actualSize);
+        one.setText("1:1");
+        items.add(one);
+        items.add(button("helpButton", "icon-help", "Shortcuts (?)", this::toggleHelp));
+        ToolBar bar = new ToolBar(items.toArray(Node[]::new));
+        bar.getStyleClass().add("main-toolbar");
+        return bar;
+    }
+
+    private static Button button(String id, String icon, String tip, Runnable action) {
+        Button b = new Button();
+        b.setId(id);
+        if (icon != null) {
+            b.setGraphic(Icons.icon(icon));
+        }
+        b.setTooltip(new Tooltip(tip));
+        b.setOnAction(e -> action.run());
+        b.setFocusTraversable(false);
+        return b;
+    }
+
+    private Node centre() {
+        noPrediction.getStyleClass().add("badge");
+        noPrediction.setId("noPrediction");
+        imageInfo.getStyleClass().add("badge");
+        imageInfo.setId("imageInfo");
+        HBox badges = new HBox(6, imageInfo, noPrediction);
+        badges.setPickOnBounds(false);
+        badges.setMaxHeight(Region.USE_PREF_SIZE);
+        StackPane.setAlignment(badges, Pos.TOP_LEFT);
+        StackPane.setMargin(badges, new Insets(8));
+        StackPane.setAlignment(notifier, Pos.BOTTOM_RIGHT);
+        StackPane.setMargin(notifier, new Insets(12));
+        StackPane centre = new StackPane(canvas, badges, helpOverlay, notifier);
+        centre.getStyleClass().add("canvas-area");
+        return centre;
+    }
+
+    private Node rightPanel() {
+        TitledPane classesPane = new TitledPane("Classes", palette);
+        TitledPane tagsPane = new TitledPane("Image tags", tagsPanel);
+        TitledPane modelPane = new TitledPane("Model", modelPanel);
+        for (TitledPane p : List.of(classesPane, tagsPane, modelPane)) {
+            p.setCollapsible(true);
+            p.getStyleClass().add("side-section");
+        }
+        VBox box = new VBox(6, classesPane, tagsPane, modelPane);
+        box.setPadding(new Insets(8));
+        ScrollPane scroll = new ScrollPane(box);
+        scroll.setFitToWidth(true);
+        scroll.setHbarPolicy(ScrollPane.ScrollBarPolicy.NEVER);
+        scroll.setPrefWidth(300);
+        scroll.getStyleClass().add("side-panel");
+        return scroll;
+    }
+
+    // ------------------------------------------------------------------------------------------------ background work
+
+    /** Runs store work off the FX thread, counting it for {@link #isIdle()}; failures become notifications. */
+    private <T> void work(java.util.concurrent.Callable<T> job, java.util.function.Consumer<T> onFx, String failure) {
+        pendingWork++;
+        UiBackground.run(job, r -> {
+            pendingWork--;
+            if (onFx != null) {
+                onFx.accept(r);
+            }
+        }, t -> {
+            pendingWork--;
+            notifier.error(failure, t, null);
+        });
+    }
+
+    private void work(UiBackground.ThrowingRunnable job, Runnable onFx, String failure) {
+        work(() -> {
+            job.run();
+            return Boolean.TRUE;
+        }, r -> {
+            if (onFx != null) {
+                onFx.run();
+            }
+        }, failure);
+    }
+
+    // ------------------------------------------------------------------------------------------------ store changes
+
+    @Override
+    public void storeChanged(Set<Long> imageIds) {
+        if (imageIds.contains(-1L)) {
+            reloadClasses();
+        }
+        if (imageIds.contains(currentImage)) {
+            reloadAnnotations();
+        }
+        reloadImages(false);
+    }
+
+    @Override
+    public void engineEvents(List<EngineEvent> events) {
+        modelPanel.onEvents(events);
+        for (EngineEvent e : events) {
+            if (e instanceof EngineEvent.PredictionsUpdated p && p.imageId() == currentImage) {
+                showPrediction(p.imageId(), p.labels(), p.uncertainty());
+            } else if (e instanceof EngineEvent.JobProgress p) {
+                statusBar.setText(p.title() + (p.message() == null ? "" : ": " + p.message()));
+                statusBar.setProgress(p.total() > 0 ? (double) p.done() / p.total() : -1);
+            } else if (e instanceof EngineEvent.JobFinished f) {
+                statusBar.setProgress(0);
+                statusBar.setText(f.title() + " " + f.outcome().name().toLowerCase());
+                if (f.outcome() == EngineEvent.Outcome.FAILED) {
+                    notifier.error(f.title() + " failed", f.message(), null);
+                }
+            }
+        }
+    }
+
+    private void reloadClasses() {
+        work(store::classes, list -> {
+            classes = list;
+            Map<Long, Integer> byId = new HashMap<>();
+            Map<Integer, Integer> byIndex = new HashMap<>();
+            for (ClassDef c : list) {
+                byId.put(c.id(), c.rgb());
+                byIndex.put(c.vocIndex(), c.rgb());
+            }
+            rgbByClassId = byId;
+            colorTable = LabelPainter.colorTable(byIndex);
+            palette.setClasses(list);
+            tagsPanel.setClasses(list);
+            canvas.backgroundColorProperty().set(background().map(c -> fx(c.rgb())).orElse(Color.BLACK));
+            if (currentImage >= 0 && canvas.image() != null) {
+                applyLatest();
+                reloadPrediction(currentImage);
+            }
+        }, "Could not read the classes");
+    }
+
+    private void reloadImages(boolean selectFirst) {
+        work(store::images, list -> {
+            browser.setImages(list);
+            if (selectFirst && currentImage < 0 && !list.isEmpty()) {
+                ImageEntry first = list.stream().filter(e -> e.status() != ImageStatus.DONE).findFirst().orElse(list.get(0));
+                selectImage(first.id());
+            }
+            list.stream().filter(e -> e.id() == currentImage).findFirst().ifPresent(this::showImageInfo);
+        }, "Could not read the image list");
+    }
+
+    private void showImageInfo(ImageEntry e) {
+        imageInfo.setText(e.stem() + " · " + e.width() + "×" + e.height() + " · " + ImageBrowser.statusText(e.status()));
+    }
+
+    // ------------------------------------------------------------------------------------------------ current image
+
+    /** Shows an image: decode in the background, then its labels and latest prediction. */
+    public void selectImage(long id) {
+        if (id == currentImage && canvas.image() != null) {
+            return;
+        }
+        currentImage = id;
+        long token = ++loadToken;
+        engine.setCurrentImage(id);
+        browser.select(id);
+        browser.images().stream().filter(e -> e.id() == id).findFirst().ifPresent(this::showImageInfo);
+        canvas.setImage(null);
+        latest = null;
+        renderedIds.clear();
+        renderedMaskKey = Long.MIN_VALUE;
+        fullRenderInFlight = false;
+        statusBar.setText("Loading image…");
+        pendingWork++;
+        UiBackground.on(UiBackground.images(), () -> ThumbnailCache.toFx(engine.loadImage(id)), img -> {
+            pendingWork--;
+            if (token != loadToken) {
+                return;
+            }
+            canvas.setImage(img);
+            canvas.setLabels(new int[canvas.imageWidth() * canvas.imageHeight()]);
+            renderedIds.clear();
+            renderedMaskKey = -1;
+            renderedColorKey = rgbByClassId.hashCode();
+            statusBar.setText("Ready");
+            reloadAnnotations();
+            reloadPrediction(id);
+        }, t -> {
+            pendingWork--;
+            if (token == loadToken) {
+                statusBar.setText("Could not load the image");
+                notifier.error("Could not open the image", t, "Check that the file still exists and is readable, or remove it from the project.");
+            }
+        });
+    }
+
+    private void reloadAnnotations() {
+        long id = currentImage;
+        if (id < 0) {
+            return;
+        }
+        work(() -> new Annotations(id, store.strokes(id), store.mask(id), store.tags(id)), a -> {
+            if (a.imageId() != currentImage) {
+                return;
+            }
+            latest = a;
+            tagsPanel.setTags(a.imageId(), a.tags());
+            applyLatest();
+        }, "Could not read the labels of this image");
+    }
+
+    /** Brings the labels layer up to {@link #latest}: new strokes painted in place, anything else redrawn in full. */
+    private void applyLatest() {
+        Annotations a = latest;
+        if (a == null || canvas.image() == null || fullRenderInFlight) {
+            return;
+        }
+        List<Long> ids = a.strokes().stream().map(Stroke::id).toList();
+        boolean prefix = ids.size() >= renderedIds.size() && ids.subList(0, renderedIds.size()).equals(renderedIds);
+        int colorKey = rgbByClassId.hashCode();
+        if (prefix && a.maskKey() == renderedMaskKey && colorKey == renderedColorKey) {
+            for (Stroke s : a.strokes().subList(renderedIds.size(), ids.size())) {
+                canvas.paintStroke(s.kind(), LabelPainter.colorOf(s, rgbByClassId), s.radius(), s.points());
+                renderedIds.add(s.id());
+            }
+            return;
+        }
+        fullRenderInFlight = true;
+        int w = canvas.imageWidth();
+        int h = canvas.imageHeight();
+        int[] table = colorTable.clone();
+        Map<Long, Integer> colors = rgbByClassId;
+        long token = loadToken;
+        UiBackground.on(UiBackground.images(), () -> {
+            int[] argb = new int[w * h];
+            a.mask().filter(m -> m.labels().width() == w && m.labels().height() == h)
+                    .ifPresent(m -> LabelPainter.paintLabels(m.labels(), table, argb));
+            LabelPainter.paintStrokes(a.strokes(), colors, argb, w, h);
+            return argb;
+        }, argb -> {
+            fullRenderInFlight = false;
+            if (token != loadToken) {
+                return;
+            }
+            canvas.setLabels(argb);
+            renderedIds.clear();
+            renderedIds.addAll(ids);
+            renderedMaskKey = a.maskKey();
+            renderedColorKey = colorKey;
+            applyLatest();
+        }, t -> {
+            fullRenderInFlight = false;
+            notifier.error("Could not draw the labels", t, null);
+        });
+    }
+
+    private void reloadPrediction(long id) {
+        work(() -> {
+            Optional<EngineEvent.PredictionsUpdated> live = engine.latestPrediction(id);
+            if (live.isPresent()) {
+                return new Object[] {live.get().labels(), live.get().uncertainty()};
+            }
+            return store.latestPrediction(id).map(p -> new Object[] {p.labels(), null}).orElse(null);
+        }, p -> {
+            if (id != currentImage) {
+                return;
+            }
+            if (p == null) {
+                canvas.setPrediction(null);
+                canvas.setUncertainty(null);
+                updatePredictionBadge();
+            } else {
+                showPrediction(id, (LabelMap) p[0], (byte[]) p[1]);
+            }
+        }, "Could not read the prediction");
+    }
+
+    private void showPrediction(long id, LabelMap labels, byte[] uncertainty) {
+        int[] table = colorTable.clone();
+        long token = loadToken;
+        pendingWork++;
+        UiBackground.on(UiBackground.images(), () -> new int[][] {LabelPainter.labelsToArgb(labels, table),
+                uncertainty == null ? null : LabelPainter.uncertaintyToArgb(uncertainty)}, layers -> {
+                    pendingWork--;
+                    if (token != loadToken || id != currentImage) {
+                        return;
+                    }
+                    canvas.setPrediction(layers[0]);
+                    canvas.setUncertainty(layers[1]);
+                    updatePredictionBadge();
+                }, t -> {
+                    pendingWork--;
+                    notifier.error("Could not show the prediction", t, null);
+                });
+    }
+
+    private void updatePredictionBadge() {
+        noPrediction.setVisible(currentImage >= 0 && !canvas.hasPrediction());
+        noPrediction.setManaged(noPrediction.isVisible());
+        noPrediction.setText("No prediction yet");
+    }
+
+    // ------------------------------------------------------------------------------------------------ actions
+
+    private Optional<ClassDef> background() {
+        return classes.stream().filter(c -> c.vocIndex() == 0).findFirst();
+    }
+
+    private void stroke(Tool tool, boolean shift, float radius, float[] points, long durationMs) {
+        long img = currentImage;
+        if (img < 0 || canvas.image() == null) {
+            return;
+        }
+        Long classId = null;
+        int rgb = 0;
+        if (tool.kind().needsClass()) {
+            Optional<ClassDef> c = shift && tool == Tool.POINT ? background() : Optional.ofNullable(palette.selectedProperty().get());
+            if (c.isEmpty()) {
+                if (shift && tool == Tool.POINT) {
+                    notifier.error("No background class", "Shift+click labels the background class (VOC index 0), and this project has none.",
+                            "Add a class and give it VOC index 0, or click without Shift.");
+                } else {
+                    notifier.error("No class selected", "A scribble paints a class, and no class is selected.",
+                            "Add a class in the palette on the right (+), or select one with the keys 1–9.");
+                }
+                return;
+            }
+            classId = c.get().id();
+            rgb = c.get().rgb();
+        }
+        canvas.paintStroke(tool.kind(), rgb, radius, points);
+        Long cls = classId;
+        StrokeKind kind = tool.kind();
+        work(() -> store.commitStroke(img, cls, kind, radius, points, durationMs), s -> {
+            if (s.imageId() == currentImage && !fullRenderInFlight && !renderedIds.contains(s.id())) {
+                // painted above already; the change event that follows must not paint it again
+                if (latest == null || latest.strokes().stream().noneMatch(x -> x.id() == s.id())) {
+                    renderedIds.add(s.id());
+                }
+            }
+        }, "The stroke was not saved");
+    }
+
+    void brush(double factor) {
+        double r = canvas.brushRadiusProperty().get() * factor;
+        canvas.brushRadiusProperty().set(Math.max(0.5, Math.min(500, Math.round(r * 2) / 2.0)));
+    }
+
+    void undo() {
+        long img = currentImage;
+        if (img < 0) {
+            return;
+        }
+        work(() -> store.undo(img), r -> statusBar.setText(r.map(x -> "Undid: " + x.description().replace("undo ", "")).orElse("Nothing to undo")),
+                "Could not undo");
+    }
+
+    void redo() {
+        long img = currentImage;
+        if (img < 0) {
+            return;
+        }
+        work(() -> store.redo(img), r -> statusBar.setText(r.map(x -> "Redid: " + x.description().replace("redo ", "")).orElse("Nothing to redo")),
+                "Could not redo");
+    }
+
+    /** Accept = mark done: the latest prediction becomes the image's mask. */
+    void accept() {
+        long img = currentImage;
+        if (img < 0) {
+            return;
+        }
+        work(() -> {
+            Optional<LabelMap> p = engine.latestPrediction(img).map(EngineEvent.PredictionsUpdated::labels)
+                    .or(() -> store.latestPrediction(img).map(ProjectStore.PredictionRecord::labels));
+            if (p.isEmpty()) {
+                return false;
+            }
+            store.setMask(img, p.get(), "accepted");
+            return true;
+        }, ok -> {
+            if (ok) {
+                statusBar.setText("Accepted the prediction: image done");
+            } else {
+                notifier.error("No prediction to accept", "The live head has not predicted this image yet.",
+                        "Draw a few scribbles and wait for the overlay, then accept (A).");
+            }
+        }, "Could not accept the prediction");
+    }
+
+    void confirmClear() {
+        long img = currentImage;
+        if (img < 0) {
+            return;
+        }
+        Alert a = new Alert(Alert.AlertType.CONFIRMATION, "Remove every stroke, tag and the accepted mask of this image?\n"
+                + "You can undo this with Ctrl+Z.", ButtonType.OK, ButtonType.CANCEL);
+        a.setHeaderText("Clear this image's labels");
+        a.setTitle("Clear image");
+        if (root.getScene() != null) {
+            a.initOwner(root.getScene().getWindow());
+        }
+        a.showAndWait().filter(b -> b == ButtonType.OK).ifPresent(b -> clearNow(img));
+    }
+
+    void clearNow(long img) {
+        work(() -> store.clearImage(img), () -> statusBar.setText("Cleared the image's labels"), "Could not clear the image");
+    }
+
+    /** The next image that is not done, in project order after the current one (wrapping round). */
+    void nextImage() {
+        List<ImageEntry> all = new ArrayList<>(browser.images());
+        all.sort(java.util.Comparator.comparingLong(ImageEntry::id));
+        if (all.isEmpty()) {
+            return;
+        }
+        int at = 0;
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).id() == currentImage) {
+                at = i;
+            }
+        }
+        for (int k = 1; k <= all.size(); k++) {
+            ImageEntry e = all.get((at + k) % all.size());
+            if (e.status() != ImageStatus.DONE && e.id() != currentImage) {
+                selectImage(e.id());
+                return;
+            }
+        }
+        notifier.info("All images are done", "Every other image has an accepted mask. Export VOC from the File menu.");
+    }
+
+    void toggleHelp() {
+        helpOverlay.setVisible(!helpOverlay.isVisible());
+    }
+
+    Shell shell() {
+        return shell;
+    }
+
+    ProjectStore store() {
+        return store;
+    }
+
+    // ------------------------------------------------------------------------------------------------ keys
+
+    private void keyPressed(KeyEvent e) {
+        Node focus = root.getScene() == null ? null : root.getScene().getFocusOwner();
+        if (focus instanceof TextInputControl) {
+            if (e.getCode() == KeyCode.ESCAPE) {
+                canvas.requestFocus();
+                e.consume();
+            }
+            return;
+        }
+        boolean ctrl = e.isShortcutDown();
+        KeyCode k = e.getCode();
+        boolean handled = true;
+        if (ctrl && k == KeyCode.Z) {
+            if (e.isShiftDown()) {
+                redo();
+            } else {
+                undo();
+            }
+        } else if (ctrl && k == KeyCode.Y) {
+            redo();
+        } else if (ctrl && (k == KeyCode.DIGIT1 || k == KeyCode.NUMPAD1)) {
+            canvas.actualSize();
+        } else if (ctrl || e.isAltDown()) {
+            handled = false;
+        } else if (k == KeyCode.SPACE) {
+            canvas.setSpaceDown(true);
+        } else if (k.isDigitKey() && k != KeyCode.DIGIT0 && k != KeyCode.NUMPAD0) {
+            String name = k.getName();
+            palette.selectByNumber(name.charAt(name.length() - 1) - '0');
+        } else if (k == KeyCode.B) {
+            canvas.toolProperty().set(Tool.BRUSH);
+        } else if (k == KeyCode.P) {
+            canvas.toolProperty().set(Tool.POINT);
+        } else if (k == KeyCode.E) {
+            canvas.toolProperty().set(Tool.ERASER);
+        } else if (k == KeyCode.I) {
+            canvas.toolProperty().set(Tool.IGNORE);
+        } else if (k == KeyCode.O) {
+            canvas.showPredictionProperty().set(!canvas.showPredictionProperty().get());
+        } else if (k == KeyCode.U) {
+            canvas.showUncertaintyProperty().set(!canvas.showUncertaintyProperty().get());
+            if (canvas.showUncertaintyProperty().get() && !canvas.hasUncertainty()) {
+                notifier.info("No uncertainty yet", "Uncertainty comes with the live prediction of this image.");
+            }
+        } else if (k == KeyCode.N) {
+            nextImage();
+        } else if (k == KeyCode.A) {
+            accept();
+        } else if (k == KeyCode.F) {
+            canvas.fit();
+        } else if (k == KeyCode.DELETE || k == KeyCode.BACK_SPACE) {
+            confirmClear();
+        } else if (k == KeyCode.ESCAPE) {
+            helpOverlay.setVisible(false);
+        } else if (k == KeyCode.F1) {
+            toggleHelp();
+        } else {
+            handled = false;
+        }
+        if (handled) {
+            e.consume();
+        }
+    }
+
+    private void keyReleased(KeyEvent e) {
+        if (e.getCode() == KeyCode.SPACE) {
+            canvas.setSpaceDown(false);
+            if (!(root.getScene() != null && root.getScene().getFocusOwner() instanceof TextInputControl)) {
+                e.consume();
+            }
+        }
+    }
+
+    private void keyTyped(KeyEvent e) {
+        if (root.getScene() != null && root.getScene().getFocusOwner() instanceof TextInputControl) {
+            return;
+        }
+        switch (e.getCharacter()) {
+            case "?" -> toggleHelp();
+            case "[" -> brush(1 / 1.25);
+            case "]" -> brush(1.25);
+            case "+", "=" -> canvas.zoomAt(1.25, canvas.getWidth() / 2, canvas.getHeight() / 2);
+            case "-" -> canvas.zoomAt(0.8, canvas.getWidth() / 2, canvas.getHeight() / 2);
+            default -> {
+                return;
+            }
+        }
+        e.consume();
+    }
+
+    static Color fx(int rgb) {
+        return Color.rgb((rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff);
+    }
+
+    /** Stops listening and closes the project once every queued write has finished. */
+    public void close() {
+        bridge.close();
+        thumbnails.close();
+        UiBackground.store().submit(engine::close);
+    }
+
+    /** Puts this window into a scene (for tests and the screenshot tool). */
+    public Scene scene(double w, double h) {
+        Scene s = new Scene(root, w, h);
+        Themes.apply(s, shell != null && shell.isDarkTheme());
+        return s;
+    }
+}

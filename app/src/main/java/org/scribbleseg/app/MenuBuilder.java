@@ -1,0 +1,158 @@
+package org.scribbleseg.app;
+
+import java.util.List;
+import javafx.scene.control.ButtonType;
+import javafx.scene.control.CheckMenuItem;
+import javafx.scene.control.ChoiceBox;
+import javafx.scene.control.CustomMenuItem;
+import javafx.scene.control.Dialog;
+import javafx.scene.control.Label;
+import javafx.scene.control.Menu;
+import javafx.scene.control.MenuBar;
+import javafx.scene.control.MenuItem;
+import javafx.scene.control.RadioMenuItem;
+import javafx.scene.control.SeparatorMenuItem;
+import javafx.scene.control.TextField;
+import javafx.scene.control.ToggleGroup;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.GridPane;
+
+/** The menu bar of the main window. Shortcut keys are handled by {@link MainWindow}; menus show them. */
+final class MenuBuilder {
+    static final List<String> BACKBONES = List.of("classic", "dinov2-small", "dinov2-base", "dinov2-large",
+            "dinov2-small-with-registers", "dinov2-base-with-registers");
+
+    private final MainWindow w;
+
+    MenuBuilder(MainWindow w) {
+        this.w = w;
+    }
+
+    MenuBar build() {
+        MenuBar bar = new MenuBar(file(), edit(), view(), tools(), help());
+        bar.setId("menuBar");
+        return bar;
+    }
+
+    private static MenuItem item(String text, String key, Runnable action) {
+        MenuItem m = new MenuItem(key == null ? text : text + "      " + key);
+        m.setOnAction(e -> action.run());
+        return m;
+    }
+
+    /** A disabled menu entry whose tooltip says why (MenuItem has no tooltip of its own). */
+    static CustomMenuItem unavailable(String text, String why) {
+        Label l = new Label(text);
+        Tooltip.install(l, new Tooltip(why));
+        l.getStyleClass().add("unavailable-item");
+        CustomMenuItem m = new CustomMenuItem(l, false);
+        m.setDisable(true);
+        return m;
+    }
+
+    private Menu file() {
+        MainWindow.Shell s = w.shell();
+        Menu m = new Menu("File");
+        m.getItems().addAll(
+                item("Open project…", null, s::openProjectDialog),
+                item("Create project from image folder…", null, s::createProjectDialog),
+                new SeparatorMenuItem(),
+                unavailable("Import PASCAL VOC…", "Available once the VOC importer is part of the engine"),
+                unavailable("Export PASCAL VOC…", "Available once the VOC exporter is part of the engine"),
+                new SeparatorMenuItem(),
+                item("Project settings…", null, this::settings),
+                item("Close project", null, s::closeProject),
+                new SeparatorMenuItem(),
+                item("Quit", null, s::quit));
+        return m;
+    }
+
+    private Menu edit() {
+        Menu m = new Menu("Edit");
+        m.getItems().addAll(
+                item("Undo", "Ctrl+Z", w::undo),
+                item("Redo", "Ctrl+Shift+Z", w::redo),
+                new SeparatorMenuItem(),
+                item("Accept prediction (mark done)", "A", w::accept),
+                item("Clear image labels…", "Del", w::confirmClear),
+                item("Next image", "N", w::nextImage));
+        return m;
+    }
+
+    private Menu view() {
+        ImageCanvas c = w.canvas();
+        CheckMenuItem pred = new CheckMenuItem("Prediction overlay      O");
+        pred.selectedProperty().bindBidirectional(c.showPredictionProperty());
+        CheckMenuItem unc = new CheckMenuItem("Uncertainty      U");
+        unc.selectedProperty().bindBidirectional(c.showUncertaintyProperty());
+        CheckMenuItem dark = new CheckMenuItem("Dark theme");
+        dark.setId("darkTheme");
+        MainWindow.Shell s = w.shell();
+        dark.setSelected(s.isDarkTheme());
+        dark.setOnAction(e -> s.setDarkTheme(dark.isSelected()));
+        Menu m = new Menu("View");
+        m.getItems().addAll(item("Fit to window", "F", c::fit), item("Actual size (100 %)", "Ctrl+1", c::actualSize),
+                new SeparatorMenuItem(), pred, unc, new SeparatorMenuItem(), dark);
+        return m;
+    }
+
+    private Menu tools() {
+        Menu m = new Menu("Tools");
+        ToggleGroup g = new ToggleGroup();
+        for (Tool t : Tool.values()) {
+            RadioMenuItem r = new RadioMenuItem(t.label() + "      " + t.key());
+            r.setToggleGroup(g);
+            r.setSelected(w.canvas().toolProperty().get() == t);
+            r.setOnAction(e -> w.canvas().toolProperty().set(t));
+            w.canvas().toolProperty().addListener((o, a, b) -> r.setSelected(b == t));
+            m.getItems().add(r);
+        }
+        m.getItems().addAll(new SeparatorMenuItem(), item("Smaller brush", "[", () -> w.brush(1 / 1.25)),
+                item("Larger brush", "]", () -> w.brush(1.25)));
+        return m;
+    }
+
+    private Menu help() {
+        Menu m = new Menu("Help");
+        m.getItems().add(item("Keyboard shortcuts", "?", w::toggleHelp));
+        return m;
+    }
+
+    /** Project settings: display name and backbone, saved in the project. */
+    private void settings() {
+        var store = w.store();
+        UiBackground.run(() -> new String[] {store.setting("display-name").orElse(store.name()), store.setting("backbone").orElse("classic")}, v -> {
+            Dialog<ButtonType> d = new Dialog<>();
+            d.setTitle("Project settings");
+            d.setHeaderText(store.root().toString());
+            TextField name = new TextField(v[0]);
+            ChoiceBox<String> backbone = new ChoiceBox<>();
+            backbone.getItems().setAll(BACKBONES);
+            backbone.setValue(BACKBONES.contains(v[1]) ? v[1] : "classic");
+            Label note = new Label("The classic filter bank works offline; DINOv2 needs its weights in the model store.");
+            note.getStyleClass().add("muted");
+            note.setWrapText(true);
+            note.setMaxWidth(360);
+            GridPane g = new GridPane();
+            g.setHgap(8);
+            g.setVgap(8);
+            g.addRow(0, new Label("Name"), name);
+            g.addRow(1, new Label("Backbone"), backbone);
+            g.add(note, 0, 2, 2, 1);
+            d.getDialogPane().setContent(g);
+            d.getDialogPane().getButtonTypes().setAll(ButtonType.OK, ButtonType.CANCEL);
+            if (w.root().getScene() != null) {
+                d.initOwner(w.root().getScene().getWindow());
+            }
+            d.showAndWait().filter(b -> b == ButtonType.OK).ifPresent(b -> {
+                String n = name.getText().strip();
+                String bb = backbone.getValue();
+                UiBackground.run(() -> {
+                    store.setSetting("display-name", n.isEmpty() ? store.name() : n);
+                    store.setSetting("backbone", bb);
+                }, () -> w.notifier().info("Settings saved", "Backbone: " + bb + "."),
+                        t -> w.notifier().error("Could not save the settings", t, null));
+            });
+        }, t -> w.notifier().error("Could not read the settings", t, null));
+    }
+}

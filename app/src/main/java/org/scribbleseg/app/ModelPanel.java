@@ -1,0 +1,68 @@
+package org.scribbleseg.app;
+
+import java.util.List;
+import javafx.geometry.Insets;
+import javafx.scene.control.CheckBox;
+import javafx.scene.control.Label;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.GridPane;
+import javafx.scene.layout.VBox;
+import org.scribbleseg.engine.job.EngineEvent;
+
+/** The live model: live update on/off, backbone, what the head training last did and what runs now. */
+public final class ModelPanel extends VBox {
+    private final CheckBox live = new CheckBox("Live update after every stroke");
+    private final Label backbone = new Label("classic");
+    private final Label head = new Label("not trained yet");
+    private final Label job = new Label("idle");
+
+    public ModelPanel() {
+        getStyleClass().add("model-panel");
+        setId("modelPanel");
+        setSpacing(6);
+        setPadding(new Insets(4, 0, 4, 0));
+        live.setId("liveUpdate");
+        live.setSelected(true);
+        live.setTooltip(new Tooltip("Retrain the light head on all labelled images after every stroke and show its prediction"));
+        backbone.setId("backboneLabel");
+        head.setId("headStatus");
+        job.setId("jobStatus");
+        head.setWrapText(true);
+        job.setWrapText(true);
+        GridPane g = new GridPane();
+        g.setHgap(8);
+        g.setVgap(4);
+        g.addRow(0, muted("Backbone"), backbone);
+        g.addRow(1, muted("Head"), head);
+        g.addRow(2, muted("Jobs"), job);
+        getChildren().addAll(live, g);
+    }
+
+    private static Label muted(String s) {
+        Label l = new Label(s);
+        l.getStyleClass().add("muted");
+        return l;
+    }
+
+    public CheckBox liveUpdate() {
+        return live;
+    }
+
+    public void setBackbone(String name) {
+        backbone.setText(name);
+    }
+
+    public void onEvents(List<EngineEvent> events) {
+        for (EngineEvent e : events) {
+            if (e instanceof EngineEvent.HeadTrained h) {
+                backbone.setText(h.backbone());
+                head.setText(String.format("rev %d · %d samples · %d classes · train acc %.0f %% · %d ms", h.revision(),
+                        h.samples(), h.classes(), h.trainAccuracy() * 100, h.millis()));
+            } else if (e instanceof EngineEvent.JobProgress p) {
+                job.setText(p.title() + (p.total() > 0 ? " " + p.done() + "/" + p.total() : "") + (p.message() == null ? "" : " · " + p.message()));
+            } else if (e instanceof EngineEvent.JobFinished f) {
+                job.setText(f.title() + ": " + f.outcome().name().toLowerCase() + (f.message() == null || f.message().isBlank() ? "" : " · " + f.message()));
+            }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package org.scribbleseg.app;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import javafx.application.Application;
+import javafx.application.Platform;
+import javafx.scene.Parent;
+import javafx.scene.Scene;
+import javafx.scene.control.TextInputDialog;
+import javafx.stage.DirectoryChooser;
+import javafx.stage.Stage;
+import org.scribbleseg.engine.Engine;
+
+/**
+ * The application shell: one window that shows the start screen or an open project. Opening and creating run in
+ * the background; the window never waits on them.
+ */
+public final class ScribbleSegApp extends Application implements MainWindow.Shell {
+    public static final Path DEMO = Path.of("projects", "demo", "demo.sseg");
+
+    private Stage stage;
+    private Scene scene;
+    private MainWindow window;
+    private StartScreen start;
+    private boolean dark;
+
+    @Override
+    public void start(Stage primary) {
+        List<String> args = getParameters() == null ? List.of() : getParameters().getUnnamed();
+        Path project = !args.isEmpty() ? Path.of(args.get(0)) : (Prefs.exists(DEMO) ? DEMO : null);
+        startWith(primary, project);
+    }
+
+    /** Shows the window with {@code project} opening (or the start screen when null). */
+    public void startWith(Stage primary, Path project) {
+        stage = primary;
+        dark = Prefs.darkTheme();
+        showStart();
+        scene = new Scene(start.root(), 1400, 900);
+        Themes.apply(scene, dark);
+        stage.setScene(scene);
+        stage.setTitle("ScribbleSeg");
+        stage.setMinWidth(900);
+        stage.setMinHeight(600);
+        stage.setOnCloseRequest(e -> quit());
+        stage.show();
+        if (project != null) {
+            openProject(project);
+        }
+    }
+
+    public MainWindow window() {
+        return window;
+    }
+
+    private void setRoot(Parent p) {
+        if (scene != null) {
+            scene.setRoot(p);
+        }
+    }
+
+    private void showStart() {
+        start = new StartScreen(this, this::openProject);
+        setRoot(start.root());
+        if (stage != null) {
+            stage.setTitle("ScribbleSeg");
+        }
+    }
+
+    /** Opens a project in the background and shows it. */
+    public void openProject(Path dir) {
+        if (start != null) {
+            start.progress("Opening " + dir + "…", -1);
+        }
+        UiBackground.run(() -> Engine.open(dir), this::show, t -> {
+            if (start == null || window != null) {
+                showStart();
+            }
+            start.progress("", -1);
+            start.notifier().error("Could not open " + dir.getFileName(), t,
+                    Files.isDirectory(dir) ? "Choose a folder ending in .sseg that holds a project.db." : "The folder does not exist; choose another.");
+        });
+    }
+
+    private void show(Engine engine) {
+        if (window != null) {
+            window.close();
+        }
+        Prefs.addRecent(engine.store().root());
+        window = new MainWindow(engine, this);
+        start = null;
+        setRoot(window.root());
+        stage.setTitle(window.title());
+    }
+
+    @Override
+    public void openProjectDialog() {
+        DirectoryChooser c = new DirectoryChooser();
+        c.setTitle("Open a ScribbleSeg project (a folder ending in .sseg)");
+        File f = c.showDialog(stage);
+        if (f != null) {
+            openProject(f.toPath());
+        }
+    }
+
+    @Override
+    public void createProjectDialog() {
+        DirectoryChooser c = new DirectoryChooser();
+        c.setTitle("Choose the folder of images to label");
+        File f = c.showDialog(stage);
+        if (f == null) {
+            return;
+        }
+        TextInputDialog d = new TextInputDialog(f.getName());
+        d.setTitle("New project");
+        d.setHeaderText("The project is created in " + f + "\nas <name>.sseg; the images stay where they are.");
+        d.setContentText("Name");
+        d.initOwner(stage);
+        Optional<String> name = d.showAndWait();
+        if (name.isEmpty() || name.get().isBlank()) {
+            return;
+        }
+        if (window != null) {
+            closeProject();
+        }
+        start.progress("Adding images…", 0);
+        UiBackground.on(UiBackground.images(), () -> ProjectCreator.create(f.toPath(), name.get(), (done, total) ->
+                Platform.runLater(() -> {
+                    if (start != null) {
+                        start.progress("Adding images: " + done + " of " + total, (double) done / total);
+                    }
+                })), r -> {
+                    show(r.engine());
+                    if (!r.skipped().isEmpty()) {
+                        window.notifier().error(r.skipped().size() + " files were not added", String.join("\n", r.skipped().stream().limit(5).toList()),
+                                "Convert them to PNG or JPEG, or remove them from the folder.");
+                    } else {
+                        window.notifier().info("Project created", r.added() + " images added. Add classes on the right, then scribble.");
+                    }
+                }, t -> {
+                    if (start != null) {
+                        start.progress("", -1);
+                        start.notifier().error("Could not create the project", t, "Choose another folder or name.");
+                    }
+                });
+    }
+
+    @Override
+    public void closeProject() {
+        if (window != null) {
+            window.close();
+            window = null;
+        }
+        showStart();
+    }
+
+    @Override
+    public void setDarkTheme(boolean on) {
+        dark = on;
+        Prefs.setDarkTheme(on);
+        if (scene != null) {
+            Themes.apply(scene, on);
+        }
+    }
+
+    @Override
+    public boolean isDarkTheme() {
+        return dark;
+    }
+
+    @Override
+    public void quit() {
+        if (window != null) {
+            window.close();
+            window = null;
+        }
+        // queued writes finish on the store thread before the JVM leaves
+        UiBackground.store().submit(() -> Platform.runLater(Platform::exit));
+    }
+}

@@ -1,0 +1,121 @@
+package org.scribbleseg.app;
+
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import javafx.application.Platform;
+import javafx.scene.image.Image;
+import javafx.scene.image.PixelFormat;
+import javafx.scene.image.WritableImage;
+import org.scribbleseg.engine.Engine;
+import org.scribbleseg.engine.image.RgbImage;
+import org.scribbleseg.engine.project.ImageEntry;
+
+/**
+ * Thumbnails of the project's images, made on a background thread (decode, box-filter down to {@link #SIZE}) and
+ * kept in a bounded in-memory cache. Requests for an image already being made are merged.
+ */
+public final class ThumbnailCache {
+    public static final int SIZE = 72;
+    private static final int CAPACITY = 2000;
+
+    private final Engine engine;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(UiBackground.daemon("scribbleseg-thumbnails"));
+    private final Map<Long, Image> cache = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Image> e) {
+            return size() > CAPACITY;
+        }
+    };
+    private final Set<Long> pending = new HashSet<>();
+    private final Map<Long, java.util.List<Consumer<Image>>> waiting = new java.util.HashMap<>();
+
+    public ThumbnailCache(Engine engine) {
+        this.engine = engine;
+    }
+
+    /** The cached thumbnail or null; when null, {@code onReady} later gets it on the FX thread. */
+    public Image get(ImageEntry e, Consumer<Image> onReady) {
+        Image img = cache.get(e.id());
+        if (img != null) {
+            return img;
+        }
+        waiting.computeIfAbsent(e.id(), k -> new java.util.ArrayList<>()).add(onReady);
+        if (pending.add(e.id())) {
+            worker.submit(() -> {
+                Image t;
+                try {
+                    t = thumbnail(engine.loadImage(e), SIZE);
+                } catch (RuntimeException ex) {
+                    t = null;
+                }
+                Image done = t;
+                Platform.runLater(() -> {
+                    pending.remove(e.id());
+                    if (done != null) {
+                        cache.put(e.id(), done);
+                    }
+                    var list = waiting.remove(e.id());
+                    if (list != null && done != null) {
+                        list.forEach(c -> c.accept(done));
+                    }
+                });
+            });
+        }
+        return null;
+    }
+
+    /** Box-filtered thumbnail whose longer side is {@code size}. */
+    static Image thumbnail(RgbImage src, int size) {
+        double f = Math.min(1.0, (double) size / Math.max(src.width(), src.height()));
+        int w = Math.max(1, (int) Math.round(src.width() * f));
+        int h = Math.max(1, (int) Math.round(src.height() * f));
+        byte[] out = new byte[w * h * 3];
+        byte[] in = src.rgb();
+        for (int y = 0; y < h; y++) {
+            int sy0 = y * src.height() / h;
+            int sy1 = Math.max(sy0 + 1, (y + 1) * src.height() / h);
+            for (int x = 0; x < w; x++) {
+                int sx0 = x * src.width() / w;
+                int sx1 = Math.max(sx0 + 1, (x + 1) * src.width() / w);
+                int stepY = Math.max(1, (sy1 - sy0) / 4);
+                int stepX = Math.max(1, (sx1 - sx0) / 4);
+                int r = 0;
+                int g = 0;
+                int b = 0;
+                int n = 0;
+                for (int yy = sy0; yy < sy1; yy += stepY) {
+                    for (int xx = sx0; xx < sx1; xx += stepX) {
+                        int i = (yy * src.width() + xx) * 3;
+                        r += in[i] & 0xff;
+                        g += in[i + 1] & 0xff;
+                        b += in[i + 2] & 0xff;
+                        n++;
+                    }
+                }
+                int o = (y * w + x) * 3;
+                out[o] = (byte) (r / n);
+                out[o + 1] = (byte) (g / n);
+                out[o + 2] = (byte) (b / n);
+            }
+        }
+        WritableImage img = new WritableImage(w, h);
+        img.getPixelWriter().setPixels(0, 0, w, h, PixelFormat.getByteRgbInstance(), out, 0, w * 3);
+        return img;
+    }
+
+    /** A full-resolution FX image of a decoded image (callable off the FX thread). */
+    static WritableImage toFx(RgbImage src) {
+        WritableImage img = new WritableImage(src.width(), src.height());
+        img.getPixelWriter().setPixels(0, 0, src.width(), src.height(), PixelFormat.getByteRgbInstance(), src.rgb(), 0, src.width() * 3);
+        return img;
+    }
+
+    public void close() {
+        worker.shutdownNow();
+    }
+}
