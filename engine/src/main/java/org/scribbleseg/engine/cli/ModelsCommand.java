@@ -75,6 +75,16 @@ public final class ModelsCommand implements Runnable {
         return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
+    /** Total of the catalog's known file sizes; "~" when some (small) files have no recorded size. */
+    static String catalogSize(ModelCatalog.ModelEntry e) {
+        long total = e.knownTotalSize();
+        if (total >= 0) {
+            return human(total);
+        }
+        long known = e.files().stream().filter(f -> f.size() != null).mapToLong(ModelCatalog.FileEntry::size).sum();
+        return known > 0 ? "~" + human(known) : "?";
+    }
+
     /** {@code models list}: catalog entries with their state, then imported models. */
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Catalog models and installed models.")
     public static final class ListModels implements Callable<Integer> {
@@ -94,8 +104,8 @@ public final class ModelsCommand implements Runnable {
             for (ModelCatalog.ModelEntry e : store.catalog().models()) {
                 Optional<ModelStore.InstalledModel> inst = store.installed(e.name());
                 String state = inst.map(m -> m.complete() ? "installed" : "partial").orElse("-");
-                long size = inst.map(ModelStore.InstalledModel::totalBytes).orElse(e.knownTotalSize());
-                out.printf(Locale.ROOT, "%-34s %-10s %10s  %s%n", e.name(), state, human(size), e.repo());
+                String size = inst.map(m -> human(m.totalBytes())).orElseGet(() -> catalogSize(e));
+                out.printf(Locale.ROOT, "%-34s %-10s %10s  %s%n", e.name(), state, size, e.repo());
                 shown.add(e.name());
             }
             for (ModelStore.InstalledModel m : store.list()) {

@@ -28,9 +28,16 @@ public final class ModelCatalog {
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
-    /** One file of a checkpoint; size and sha256 may be null (unknown). */
+    /**
+     * One file of a checkpoint; size and sha256 may be null (unknown); revision null = the model's revision
+     * (a file may come from another branch, e.g. a {@code refs/pr/N} safetensors conversion).
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record FileEntry(String path, Long size, String sha256) {
+    public record FileEntry(String path, Long size, String sha256, String revision) {
+        public FileEntry(String path, Long size, String sha256) {
+            this(path, size, sha256, null);
+        }
+
         public FileEntry {
             Objects.requireNonNull(path, "path");
             if (path.isBlank() || path.startsWith("/") || path.contains("..") || path.contains("\\")) {
@@ -62,13 +69,14 @@ public final class ModelCatalog {
             }
         }
 
-        /** {@code <base>/<repo>/resolve/<revision>/<file>}. */
+        /** {@code <base>/<repo>/resolve/<revision>/<file>}, '/' in the revision escaped as %2F. */
         public URI url(URI base, FileEntry file) {
             String b = base.toString();
             if (b.endsWith("/")) {
                 b = b.substring(0, b.length() - 1);
             }
-            return URI.create(b + "/" + repo + "/resolve/" + revision + "/" + file.path());
+            String rev = file.revision() != null ? file.revision() : revision;
+            return URI.create(b + "/" + repo + "/resolve/" + rev.replace("/", "%2F") + "/" + file.path());
         }
 
         public Optional<FileEntry> file(String path) {

@@ -14,6 +14,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -185,6 +187,29 @@ public final class ModelStore {
         } catch (IOException e) {
             throw new ModelStoreException("cannot create " + dir + ": " + e.getMessage(), e);
         }
+        // one download per model folder at a time, across threads and processes
+        Path lockFile = root.resolve("." + entry.name() + ".lock");
+        try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock lock;
+            try {
+                lock = lockChannel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new ModelStoreException("another download of " + entry.name() + " is running (" + lockFile + ")");
+            }
+            try {
+                return downloadLocked(entry, dir, p);
+            } finally {
+                lock.release();
+            }
+        } catch (IOException e) {
+            throw new ModelStoreException("cannot lock " + lockFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Path downloadLocked(ModelCatalog.ModelEntry entry, Path dir, Progress p) throws ModelStoreException {
         ObjectNode manifest = readManifest(dir);
         manifest.put("name", entry.name());
         manifest.put("repo", entry.repo());
@@ -301,9 +326,8 @@ public final class ModelStore {
         } catch (ExecutionException e) {
             writer.closeQuietly();
             Throwable c = e.getCause();
-            if (c instanceof HttpConnectTimeoutException || c instanceof ConnectException
-                    || (c != null && c.getCause() instanceof java.nio.channels.UnresolvedAddressException)) {
-                throw new ModelStoreException("cannot reach " + url.getHost() + ": " + describe(c) + OFFLINE_HINT, c);
+            if (c instanceof HttpConnectTimeoutException || c instanceof ConnectException) {
+                throw new ModelStoreException("cannot reach " + url.getHost() + ": " + offlineReason(c) + OFFLINE_HINT, c);
             }
             if (c instanceof ModelStoreException mse) {
                 throw mse;
@@ -790,6 +814,19 @@ public final class ModelStore {
                 Files.deleteIfExists(p);
             }
         }
+    }
+
+    private String offlineReason(Throwable t) {
+        for (Throwable x = t; x != null; x = x.getCause()) {
+            if (x instanceof java.nio.channels.UnresolvedAddressException || x instanceof java.net.UnknownHostException) {
+                return "the host name cannot be resolved (offline or no DNS)";
+            }
+        }
+        if (t instanceof HttpConnectTimeoutException) {
+            return "no connection within " + connectTimeout.toSeconds() + " s";
+        }
+        String m = describe(t);
+        return m.contains("Connection refused") || t.getMessage() == null ? "connection refused" : m;
     }
 
     private static String describe(Throwable t) {

@@ -62,6 +62,10 @@ import java.util.regex.Pattern;
  *       tokenized as given. Plain (non-mojibake) text is left unchanged by this ftfy step, so it is unaffected; none
  *       of the fixture cases depends on it.</li>
  *   <li>The {@code max_decode_length} (1,000,000 characters) segmentation only matters for {@code fix_encoding}.</li>
+ *   <li>The official {@code whitespace_clean} uses the {@code regex} module's {@code \s} (Unicode White_Space);
+ *       this class uses Python's {@code str.isspace} set, which adds U+001C..U+001F — characters ftfy's
+ *       control-character removal (and {@code html.unescape}'s invalid-code-point rule) already delete, so the two
+ *       cannot differ on any input.</li>
  *   <li>Unicode tables: Java 17 uses Unicode 13 for NFC/NFKC, letter/number classes and case mapping, CPython 3.11
  *       uses Unicode 14; characters added in Unicode 14 may be classified differently.</li>
  * </ul>

@@ -41,7 +41,11 @@ class ModelsCommandTest {
     void downloadListImportRemove() throws Exception {
         byte[] config = resource("/fixtures/clip-tiny/config.json");
         byte[] weights = resource("/fixtures/clip-tiny/model.safetensors");
+        // stand-in bytes under real repo paths: the registers variant has no catalog hash (trust on first use),
+        // dinov2-small has one, so the same stand-in must be refused for it
         Map<String, byte[]> served = Map.of(
+                "/facebook/dinov2-with-registers-small/resolve/main/config.json", config,
+                "/facebook/dinov2-with-registers-small/resolve/main/model.safetensors", weights,
                 "/facebook/dinov2-small/resolve/main/config.json", config,
                 "/facebook/dinov2-small/resolve/main/model.safetensors", weights);
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -61,11 +65,18 @@ class ModelsCommandTest {
         try {
             String endpoint = "http://127.0.0.1:" + server.getAddress().getPort();
             Path models = tmp.resolve("models");
-            Run d = cli("models", "download", "dinov2-small", "--models-dir", models.toString(), "--endpoint", endpoint);
+            Run d = cli("models", "download", "dinov2-with-registers-small", "--models-dir", models.toString(),
+                    "--endpoint", endpoint);
             assertThat(d.code()).as(d.err()).isZero();
-            assertThat(d.out()).contains("installed dinov2-small");
+            assertThat(d.out()).contains("installed dinov2-with-registers-small");
             assertThat(d.err()).contains("model.safetensors").contains("(100%)");
-            assertThat(Files.readAllBytes(models.resolve("dinov2-small").resolve("model.safetensors"))).isEqualTo(weights);
+            assertThat(Files.readAllBytes(models.resolve("dinov2-with-registers-small").resolve("model.safetensors")))
+                    .isEqualTo(weights);
+
+            Run wrong = cli("models", "download", "dinov2-small", "--models-dir", models.toString(), "--endpoint", endpoint);
+            assertThat(wrong.code()).isEqualTo(1);
+            assertThat(wrong.err()).contains("error: size mismatch for model.safetensors");
+            assertThat(models.resolve("dinov2-small").resolve("model.safetensors")).doesNotExist();
 
             Path src = tmp.resolve("mine");
             Files.createDirectories(src);
@@ -77,7 +88,8 @@ class ModelsCommandTest {
 
             Run l = cli("models", "list", "--models-dir", models.toString());
             assertThat(l.code()).isZero();
-            assertThat(l.out()).containsPattern("dinov2-small\\s+installed")
+            assertThat(l.out()).containsPattern("dinov2-with-registers-small\\s+installed")
+                    .containsPattern("dinov2-small\\s+partial")
                     .containsPattern("dinov2-base\\s+-")
                     .contains("openai/clip-vit-base-patch16")
                     .containsPattern("my-model\\s+installed");

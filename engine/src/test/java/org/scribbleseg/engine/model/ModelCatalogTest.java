@@ -21,8 +21,15 @@ class ModelCatalogTest {
         ModelCatalog.ModelEntry clip = c.find("openai/clip-vit-base-patch16").orElseThrow();
         assertThat(clip.files()).extracting(ModelCatalog.FileEntry::path)
                 .containsExactly("config.json", "model.safetensors", "vocab.json", "merges.txt");
-        assertThat(clip.url(ModelCatalog.HUGGING_FACE, clip.file("model.safetensors").orElseThrow())).isEqualTo(
-                URI.create("https://huggingface.co/openai/clip-vit-base-patch16/resolve/main/model.safetensors"));
+        // main holds only pickles; the safetensors conversion is the refs/pr/10 branch
+        assertThat(clip.url(ModelCatalog.HUGGING_FACE, clip.file("model.safetensors").orElseThrow()).toString())
+                .isEqualTo("https://huggingface.co/openai/clip-vit-base-patch16/resolve/refs%2Fpr%2F10/model.safetensors");
+        assertThat(clip.url(ModelCatalog.HUGGING_FACE, clip.file("vocab.json").orElseThrow()).toString())
+                .isEqualTo("https://huggingface.co/openai/clip-vit-base-patch16/resolve/main/vocab.json");
+        assertThat(clip.file("model.safetensors").orElseThrow().sha256()).hasSize(64);
+        ModelCatalog.FileEntry small = c.find("dinov2-small").orElseThrow().file("model.safetensors").orElseThrow();
+        assertThat(small.size()).isEqualTo(88_249_960L);
+        assertThat(small.sha256()).startsWith("ae1e99fc");
         ModelCatalog.ModelEntry reg = c.find("DINOv2-with-registers-small").orElseThrow();
         assertThat(reg.registers()).isEqualTo(4);
         assertThat(reg.url(URI.create("http://127.0.0.1:9/"), reg.files().get(0)).toString())

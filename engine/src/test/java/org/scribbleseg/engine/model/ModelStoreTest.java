@@ -288,7 +288,7 @@ class ModelStoreTest {
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> store.download("tiny", null))
                 .isInstanceOf(ModelStoreException.class)
-                .hasMessageStartingWith("cannot reach 127.0.0.1")
+                .hasMessageStartingWith("cannot reach 127.0.0.1: connection refused")
                 .hasMessageContaining("classic backbone")
                 .hasMessageContaining("scribbleseg models import");
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
@@ -304,6 +304,21 @@ class ModelStoreTest {
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(4));
         assertThat(Files.readAllBytes(dir.resolve("blob.bin"))).isEqualTo(blob);
         assertThat(log.stream().filter(l -> l.contains("blob.bin range=bytes="))).hasSize(1);
+    }
+
+    @Test
+    void aSecondConcurrentDownloadOfTheSameModelIsRefused() throws Exception {
+        ModelStore store = store(catalog(sha(blob), (long) blob.length), 1);
+        Files.createDirectories(store.root());
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(store.root().resolve(".tiny.lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             java.nio.channels.FileLock held = ch.lock()) {
+            assertThat(held.isValid()).isTrue();
+            assertThatThrownBy(() -> store.download("tiny", null)).hasMessageContaining("another download of tiny");
+        }
+        assertThat(log).isEmpty();
+        store.download("tiny", null);
+        assertThat(store.verify("tiny")).isEmpty();
     }
 
     @Test
