@@ -166,7 +166,7 @@ public final class BenchLiveCommand implements Callable<Integer> {
             }
         }
         WeakLabelHead.Samples s = new WeakLabelHead.Samples(c, x, y, w);
-        WeakLabelHead h = new WeakLabelHead(WeakLabelHead.Config.defaults().withMaxSteps(steps));
+        WeakLabelHead h = new WeakLabelHead(WeakLabelHead.Config.defaults().withMaxSteps(steps).withMaxTotalSamples(0));
         h.fitSamples(List.of(s)); // JIT warm-up
         h.reset();
         long t0 = System.nanoTime();

@@ -102,72 +102,65 @@ public final class ClassicBackbone implements Backbone {
             Mat grey = new Mat();
             opencv_imgproc.cvtColor(small, grey, opencv_imgproc.COLOR_RGB2GRAY);
 
-            float[] labSmooth = new float[3 * plane];
-            float[] g = new float[plane];
-            float[] ix = new float[plane];
-            float[] iy = new float[plane];
-            float[] ixx = new float[plane];
-            float[] iyy = new float[plane];
-            float[] ixy = new float[plane];
-            float[] jxx = new float[plane];
-            float[] jyy = new float[plane];
-            float[] jxy = new float[plane];
+            float[][] tmp = new float[5][plane];
+            float[] inter = new float[3 * plane];
             for (int s = 0; s < SIGMAS.length; s++) {
                 try (PointerScope perScale = new PointerScope()) {
-                double sigma = SIGMAS[s];
-                int base = s * PER_SCALE * plane;
-                // 1. smoothed colour (Lab, roughly unit range)
-                Mat labBlur = blur(lab, sigma);
-                ((FloatBuffer) labBlur.createBuffer()).get(labSmooth);
-                for (int i = 0; i < plane; i++) {
-                    out[base + i] = labSmooth[3 * i] / 100f;
-                    out[base + plane + i] = labSmooth[3 * i + 1] / 128f;
-                    out[base + 2 * plane + i] = labSmooth[3 * i + 2] / 128f;
-                }
-                // 2.-3., 6. derivatives of the σ-smoothed grey
-                Mat gs = blur(grey, sigma);
-                read(sobel(gs, 1, 0, 0.125), ix);
-                read(sobel(gs, 0, 1, 0.125), iy);
-                read(sobel(gs, 2, 0, 0.25), ixx);
-                read(sobel(gs, 0, 2, 0.25), iyy);
-                read(sobel(gs, 1, 1, 0.25), ixy);
-                int oLog = base + 3 * plane;
-                int oGrad = base + 4 * plane;
-                int oSt1 = base + 5 * plane;
-                int oSt2 = base + 6 * plane;
-                int oH1 = base + 7 * plane;
-                int oH2 = base + 8 * plane;
-                for (int i = 0; i < plane; i++) {
-                    out[oLog + i] = ixx[i] + iyy[i];
-                    out[oGrad + i] = (float) Math.sqrt(ix[i] * ix[i] + iy[i] * iy[i]);
-                    eigen(ixx[i], ixy[i], iyy[i], out, oH1 + i, oH2 + i);
-                }
-                // 4. structure tensor: gradients at σ/2, products smoothed at σ
-                Mat gi = blur(grey, sigma / 2);
-                read(sobel(gi, 1, 0, 0.125), ix);
-                read(sobel(gi, 0, 1, 0.125), iy);
-                for (int i = 0; i < plane; i++) {
-                    jxx[i] = ix[i] * ix[i];
-                    jyy[i] = iy[i] * iy[i];
-                    jxy[i] = ix[i] * iy[i];
-                }
-                Mat prods = new Mat(gh, gw, CV_32FC3);
-                float[] inter = new float[3 * plane];
-                for (int i = 0; i < plane; i++) {
-                    inter[3 * i] = jxx[i];
-                    inter[3 * i + 1] = jxy[i];
-                    inter[3 * i + 2] = jyy[i];
-                }
-                ((FloatBuffer) prods.createBuffer()).put(inter);
-                Mat prodsBlur = blur(prods, sigma);
-                ((FloatBuffer) prodsBlur.createBuffer()).get(inter);
-                for (int i = 0; i < plane; i++) {
-                    eigen(inter[3 * i], inter[3 * i + 1], inter[3 * i + 2], out, oSt1 + i, oSt2 + i);
-                }
+                    scale(lab, grey, SIGMAS[s], out, s * PER_SCALE * plane, plane, tmp, inter);
                 }
             }
         }
         return new FeatureMap(CHANNELS, gh, gw, out);
+    }
+
+    /** The nine channels of one scale into out[base ..]; tmp (5 planes) and inter (3 planes) are scratch. */
+    private static void scale(Mat lab, Mat grey, double sigma, float[] out, int base, int plane, float[][] tmp,
+            float[] inter) {
+        // 1. smoothed colour (Lab, roughly unit range)
+        read(blur(lab, sigma), inter);
+        for (int i = 0; i < plane; i++) {
+            out[base + i] = inter[3 * i] / 100f;
+            out[base + plane + i] = inter[3 * i + 1] / 128f;
+            out[base + 2 * plane + i] = inter[3 * i + 2] / 128f;
+        }
+        // 2. LoG, 3. gradient magnitude, 5. Hessian eigenvalues: derivatives of the σ-smoothed grey
+        float[] ix = tmp[0];
+        float[] iy = tmp[1];
+        float[] ixx = tmp[2];
+        float[] iyy = tmp[3];
+        float[] ixy = tmp[4];
+        Mat gs = blur(grey, sigma);
+        read(sobel(gs, 1, 0, 0.125), ix);
+        read(sobel(gs, 0, 1, 0.125), iy);
+        read(sobel(gs, 2, 0, 0.25), ixx);
+        read(sobel(gs, 0, 2, 0.25), iyy);
+        read(sobel(gs, 1, 1, 0.25), ixy);
+        int oLog = base + 3 * plane;
+        int oGrad = base + 4 * plane;
+        int oSt1 = base + 5 * plane;
+        int oSt2 = base + 6 * plane;
+        int oH1 = base + 7 * plane;
+        int oH2 = base + 8 * plane;
+        for (int i = 0; i < plane; i++) {
+            out[oLog + i] = ixx[i] + iyy[i];
+            out[oGrad + i] = (float) Math.sqrt(ix[i] * ix[i] + iy[i] * iy[i]);
+            eigen(ixx[i], ixy[i], iyy[i], out, oH1 + i, oH2 + i);
+        }
+        // 4. structure tensor: gradients at σ/2, their products smoothed at σ
+        Mat gi = blur(grey, sigma / 2);
+        read(sobel(gi, 1, 0, 0.125), ix);
+        read(sobel(gi, 0, 1, 0.125), iy);
+        for (int i = 0; i < plane; i++) {
+            inter[3 * i] = ix[i] * ix[i];
+            inter[3 * i + 1] = ix[i] * iy[i];
+            inter[3 * i + 2] = iy[i] * iy[i];
+        }
+        Mat prods = new Mat(grey.rows(), grey.cols(), CV_32FC3);
+        ((FloatBuffer) prods.createBuffer()).put(inter);
+        read(blur(prods, sigma), inter);
+        for (int i = 0; i < plane; i++) {
+            eigen(inter[3 * i], inter[3 * i + 1], inter[3 * i + 2], out, oSt1 + i, oSt2 + i);
+        }
     }
 
     private static Mat blur(Mat src, double sigma) {

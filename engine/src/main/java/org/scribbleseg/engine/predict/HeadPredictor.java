@@ -81,6 +81,7 @@ public final class HeadPredictor {
         IntStream range = IntStream.range(0, bands);
         (parallel ? range.parallel() : range).forEach(bi -> {
             float[] row = new float[gw * ka];
+            float[] z = new float[ka];
             double usum = 0;
             int yEnd = Math.min(imageHeight, (bi + 1) * BAND);
             for (int y = bi * BAND; y < yEnd; y++) {
@@ -108,6 +109,7 @@ public final class HeadPredictor {
                     int arg = 0;
                     for (int a = 0; a < ka; a++) {
                         float v = fx0 * row[i0 + a] + fx * row[i1 + a];
+                        z[a] = v;
                         if (v > best) {
                             second = best;
                             best = v;
@@ -118,7 +120,7 @@ public final class HeadPredictor {
                     }
                     float sum = 0;
                     for (int a = 0; a < ka; a++) {
-                        float d = fx0 * row[i0 + a] + fx * row[i1 + a] - best;
+                        float d = z[a] - best;
                         if (d > -30f) {
                             sum += FastExp.exp(d);
                         }
@@ -128,8 +130,8 @@ public final class HeadPredictor {
                     float u = 1f - (p1 - p2);
                     usum += u;
                     labels[o + x] = values[arg];
-                    conf[o + x] = (byte) Math.round(p1 * 255f);
-                    unc[o + x] = (byte) Math.round(u * 255f);
+                    conf[o + x] = (byte) (int) (p1 * 255f + 0.5f);
+                    unc[o + x] = (byte) (int) (u * 255f + 0.5f);
                 }
             }
             bandSums[bi] = usum;

@@ -21,7 +21,8 @@ import org.scribbleseg.engine.image.LabelMap;
  *
  * <p>Sampling: per (image, class), at most {@link Config#maxSamplesPerClass()} labelled pixels, stratified in raster
  * order (one pixel drawn from each of N equal rank buckets with a seeded generator), so one heavily painted image
- * does not dominate. Void pixels (255) are never sampled. Samples are cached per (image id, revision): after a
+ * does not dominate. For the 100 ms loop the total is also bounded ({@link Config#maxTotalSamples()}, default
+ * 20,000): the per-group cap is lowered uniformly until the total fits, so every group keeps the same share. Void pixels (255) are never sampled. Samples are cached per (image id, revision): after a
  * stroke only the changed image is re-sampled.
  *
  * <p>Deterministic for a fixed seed and input order. Not thread-safe: one trainer per interactive worker.
@@ -38,28 +39,35 @@ public final class WeakLabelHead {
      * @param weightDecay        L2 coefficient on the (standardised-space) weights
      * @param classBalanced      weight classes so that each has the same total weight
      * @param seed               sampling seed
+     * @param maxTotalSamples    interactive budget: when the (image, class) groups hold more samples than this in
+     *                           all, the per-group cap is lowered uniformly (water-filling, evenly spaced subsets of
+     *                           each group) until the total fits; 0 = no limit
      */
     public record Config(int maxSamplesPerClass, int maxSteps, int coldSteps, double weightDecay,
-            boolean classBalanced, long seed) {
+            boolean classBalanced, long seed, int maxTotalSamples) {
         public static Config defaults() {
-            return new Config(2000, 10, 50, 1e-4, false, 42L);
+            return new Config(2000, 10, 50, 1e-4, false, 42L, 20_000);
         }
 
         /** Same iteration bound warm and cold. */
         public Config withMaxSteps(int steps) {
-            return new Config(maxSamplesPerClass, steps, steps, weightDecay, classBalanced, seed);
+            return new Config(maxSamplesPerClass, steps, steps, weightDecay, classBalanced, seed, maxTotalSamples);
         }
 
         public Config withSteps(int warm, int cold) {
-            return new Config(maxSamplesPerClass, warm, cold, weightDecay, classBalanced, seed);
+            return new Config(maxSamplesPerClass, warm, cold, weightDecay, classBalanced, seed, maxTotalSamples);
         }
 
         public Config withMaxSamplesPerClass(int n) {
-            return new Config(n, maxSteps, coldSteps, weightDecay, classBalanced, seed);
+            return new Config(n, maxSteps, coldSteps, weightDecay, classBalanced, seed, maxTotalSamples);
         }
 
         public Config withClassBalanced(boolean b) {
-            return new Config(maxSamplesPerClass, maxSteps, coldSteps, weightDecay, b, seed);
+            return new Config(maxSamplesPerClass, maxSteps, coldSteps, weightDecay, b, seed, maxTotalSamples);
+        }
+
+        public Config withMaxTotalSamples(int n) {
+            return new Config(maxSamplesPerClass, maxSteps, coldSteps, weightDecay, classBalanced, seed, n);
         }
     }
 
@@ -124,6 +132,7 @@ public final class WeakLabelHead {
         }
         cache.clear();
         cache.putAll(keep);
+        parts = capTotal(parts, config.maxTotalSamples());
         long t1 = System.nanoTime();
         LinearHead head = fit(parts, current, config);
         long t2 = System.nanoTime();
@@ -150,6 +159,82 @@ public final class WeakLabelHead {
         lastStats = new Stats(parts.stream().mapToInt(Samples::size).sum(), head == null ? 0 : head.numClasses(),
                 lastResult, 0, System.nanoTime() - t0);
         return head;
+    }
+
+    /**
+     * Lowers the per-(image, class) cap to the largest value m for which Σ min(count, m) ≤ total, keeping of each
+     * larger group m samples evenly spaced in its (raster) order. Parts are returned unchanged when they fit.
+     */
+    static List<Samples> capTotal(List<Samples> parts, int total) {
+        if (total <= 0) {
+            return parts;
+        }
+        List<int[]> counts = new ArrayList<>();
+        long sum = 0;
+        for (Samples s : parts) {
+            int[] cnt = new int[256];
+            for (int v : s.labels()) {
+                cnt[v]++;
+            }
+            counts.add(cnt);
+            sum += s.size();
+        }
+        if (sum <= total) {
+            return parts;
+        }
+        int lo = 1;
+        int hi = 1;
+        for (int[] cnt : counts) {
+            for (int c : cnt) {
+                hi = Math.max(hi, c);
+            }
+        }
+        while (lo < hi) { // largest m with Σ min(count, m) ≤ total
+            int mid = (lo + hi + 1) >>> 1;
+            long t = 0;
+            for (int[] cnt : counts) {
+                for (int c : cnt) {
+                    t += Math.min(c, mid);
+                }
+            }
+            if (t <= total) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        int m = lo;
+        List<Samples> out = new ArrayList<>(parts.size());
+        for (int p = 0; p < parts.size(); p++) {
+            Samples s = parts.get(p);
+            int[] cnt = counts.get(p);
+            int keep = 0;
+            for (int c : cnt) {
+                keep += Math.min(c, m);
+            }
+            int ch = s.channels();
+            float[] f = new float[keep * ch];
+            int[] l = new int[keep];
+            float[] w = new float[keep];
+            int[] rank = new int[256];
+            int[] taken = new int[256];
+            int o = 0;
+            for (int i = 0; i < s.size(); i++) {
+                int v = s.labels()[i];
+                int r = rank[v]++;
+                int n = Math.min(cnt[v], m);
+                // take rank r when it is the next of n evenly spaced ranks floor((j + 0.5) cnt / n)
+                if (taken[v] < n && r == (int) ((taken[v] + 0.5) * cnt[v] / n)) {
+                    System.arraycopy(s.features(), i * ch, f, o * ch, ch);
+                    l[o] = v;
+                    w[o] = s.weights()[i];
+                    o++;
+                    taken[v]++;
+                }
+            }
+            out.add(new Samples(ch, f, l, w));
+        }
+        return out;
     }
 
     /**
