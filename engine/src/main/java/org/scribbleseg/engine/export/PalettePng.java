@@ -15,6 +15,8 @@ import java.util.function.IntUnaryOperator;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import javax.imageio.ImageIO;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import org.scribbleseg.engine.image.LabelMap;
 
 /**
@@ -109,8 +111,11 @@ public final class PalettePng {
 
     private static LabelMap read(InputStream in, String what, IntUnaryOperator indexOfColour) throws IOException {
         BufferedImage img;
+        // an in-memory stream: ImageIO.read(InputStream) would spill to a temporary cache file on every read
+        // (ImageIO.read closes the ImageInputStream itself)
         try {
-            img = ImageIO.read(in);
+            ImageInputStream iis = new MemoryCacheImageInputStream(in);
+            img = ImageIO.read(iis);
         } catch (IOException | RuntimeException e) {
             throw new IOException(what + ": not a readable PNG (" + e.getMessage() + ")", e);
         }
