@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.project.ClassDef;
+import org.scribbleseg.engine.project.ImageEntry;
+import org.scribbleseg.engine.project.ImageStatus;
 import org.scribbleseg.engine.project.Split;
 import org.scribbleseg.engine.project.Stroke;
 
@@ -43,5 +45,9 @@ public interface ExportSource {
      * (status DONE), {@code hasStrokes} whether it has any live stroke.
      */
     record Item(long imageId, Path imagePath, String stem, Split split, boolean hasAcceptedMask, boolean hasStrokes) {
+        /** The item of a stored image: {@code resolved} is its absolute file, DONE status means an accepted mask. */
+        public static Item of(ImageEntry e, Path resolved, boolean hasStrokes) {
+            return new Item(e.id(), resolved, e.stem(), e.split(), e.status() == ImageStatus.DONE, hasStrokes);
+        }
     }
 }

@@ -10,7 +10,7 @@ import org.scribbleseg.engine.project.Split;
  * A VOC folder as {@link VocImporter} read it: {@code root} (the folder holding JPEGImages), the classes (index =
  * mask value, name, colour; from labelmap.txt, or the 21 VOC names with palette colours when
  * {@code fromLabelmap} is false), the items sorted by id, and warnings (ids left out, conflicting splits).
- * Masks were checked (size, values) while reading; {@link Item#readMask()} reads one again for the store.
+ * Masks were checked (size, values) while reading; {@link #readMask(Item)} reads one again for the store.
  */
 public record ImportedVoc(Path root, List<LabelmapTxt.Entry> classes, boolean fromLabelmap, List<Item> items,
         List<String> warnings) {
@@ -26,9 +26,13 @@ public record ImportedVoc(Path root, List<LabelmapTxt.Entry> classes, boolean fr
      * (a ScribbleSeg export's model masks), and the image size after orientation.
      */
     public record Item(String id, Path image, Path mask, Split split, boolean predicted, int width, int height) {
-        /** The mask's values (class indices, 255 = void), or null when there is no mask. */
-        public LabelMap readMask() throws IOException {
-            return mask == null ? null : PalettePng.read(mask);
-        }
+    }
+
+    /**
+     * The item's mask values (class indices, 255 = void), or null when it has no mask. Palette and grey PNGs give
+     * their values; colour PNGs are mapped through the class colours (and the VOC void colour 224,224,192 → 255).
+     */
+    public LabelMap readMask(Item item) throws IOException {
+        return item.mask() == null ? null : PalettePng.read(item.mask(), VocImporter.colourIndex(classes));
     }
 }

@@ -11,9 +11,12 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.IntUnaryOperator;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import javax.imageio.ImageIO;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import org.scribbleseg.engine.image.LabelMap;
 
 /**
@@ -87,20 +90,32 @@ public final class PalettePng {
 
     /** Reads the index values of a palette PNG (or the values of an 8-bit grey PNG). */
     public static LabelMap read(Path file) throws IOException {
+        return read(file, null);
+    }
+
+    /**
+     * As {@link #read(Path)}, and also accepts colour masks (RGB/RGBA PNGs, as CVAT and Datumaro write them) when
+     * {@code indexOfColour} is given: it maps 0xRRGGBB to a label value, or to -1 for a colour that means nothing
+     * (an error naming the colour and the first pixel that has it).
+     */
+    public static LabelMap read(Path file, IntUnaryOperator indexOfColour) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.toString());
+            return read(in, file.toString(), indexOfColour);
         }
     }
 
     /** As {@link #read(Path)} from PNG bytes. */
     public static LabelMap read(byte[] png) throws IOException {
-        return read(new ByteArrayInputStream(png), "PNG data");
+        return read(new ByteArrayInputStream(png), "PNG data", null);
     }
 
-    private static LabelMap read(InputStream in, String what) throws IOException {
+    private static LabelMap read(InputStream in, String what, IntUnaryOperator indexOfColour) throws IOException {
         BufferedImage img;
+        // an in-memory stream: ImageIO.read(InputStream) would spill to a temporary cache file on every read
+        // (ImageIO.read closes the ImageInputStream itself)
         try {
-            img = ImageIO.read(in);
+            ImageInputStream iis = new MemoryCacheImageInputStream(in);
+            img = ImageIO.read(iis);
         } catch (IOException | RuntimeException e) {
             throw new IOException(what + ": not a readable PNG (" + e.getMessage() + ")", e);
         }
@@ -111,6 +126,9 @@ public final class PalettePng {
         boolean indexed = img.getColorModel() instanceof IndexColorModel;
         boolean grey8 = img.getColorModel() instanceof ComponentColorModel && r.getNumBands() == 1
                 && img.getColorModel().getComponentSize(0) == 8;
+        if (!indexed && !grey8 && indexOfColour != null && r.getNumBands() >= 3) {
+            return mapColours(img, what, indexOfColour);
+        }
         if (!indexed && !grey8) {
             throw new IOException(what + ": a label mask must be a palette PNG or an 8-bit grey PNG, this one has "
                     + r.getNumBands() + " channel(s) of " + img.getColorModel().getComponentSize(0) + " bits");
@@ -124,6 +142,31 @@ public final class PalettePng {
             int o = y * w;
             for (int x = 0; x < w; x++) {
                 out[o + x] = (byte) rowBuf[x];
+            }
+        }
+        return new LabelMap(w, h, out);
+    }
+
+    private static LabelMap mapColours(BufferedImage img, String what, IntUnaryOperator indexOfColour) throws IOException {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        byte[] out = new byte[w * h];
+        int[] row = new int[w];
+        int lastRgb = -1;
+        int lastIdx = -1;
+        for (int y = 0; y < h; y++) {
+            img.getRGB(0, y, w, 1, row, 0, w);
+            for (int x = 0; x < w; x++) {
+                int rgb = row[x] & 0xffffff;
+                if (rgb != lastRgb) {
+                    lastIdx = indexOfColour.applyAsInt(rgb);
+                    lastRgb = rgb;
+                    if (lastIdx < 0 || lastIdx > 255) {
+                        throw new IOException(what + ": colour " + ((rgb >> 16) & 0xff) + "," + ((rgb >> 8) & 0xff) + ","
+                                + (rgb & 0xff) + " at pixel (" + x + ", " + y + ") is no class colour");
+                    }
+                }
+                out[y * w + x] = (byte) lastIdx;
             }
         }
         return new LabelMap(w, h, out);

@@ -223,6 +223,7 @@ public final class VocExporter {
             }
             Path finalRoot = opt.devkitYear() == null ? out : out.resolve("VOCdevkit").resolve("VOC" + opt.devkitYear());
             List<String> sortedWarnings = new ArrayList<>(warnings);
+            Collections.sort(sortedWarnings.subList(noPrediction > 0 ? 1 : 0, sortedWarnings.size()));
             return new ExportResult(out, finalRoot, written.size(), train.size(), val.size(), predicted.size(),
                     exportedIds, sortedWarnings);
         } catch (IOException | RuntimeException | Error e) {

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.IntUnaryOperator;
 import java.util.stream.Stream;
 import org.scribbleseg.engine.image.ImageLoader;
 import org.scribbleseg.engine.image.LabelMap;
@@ -82,9 +83,10 @@ public final class VocImporter {
         String classSource = fromLabelmap ? "which labelmap.txt does not define"
                 : "which the 21 standard VOC classes do not include (and there is no labelmap.txt)";
         int nClasses = classes.size();
+        IntUnaryOperator colours = colourIndex(classes);
         List<Object> checked = candidates.parallelStream().map(id -> {
             try {
-                return (Object) check(id, images.get(id), masks.get(id), nClasses, classSource,
+                return (Object) check(id, images.get(id), masks.get(id), colours, nClasses, classSource,
                         train.contains(id) || (!val.contains(id) && trainval.contains(id)) ? Split.TRAIN
                                 : val.contains(id) ? Split.VAL : Split.NONE,
                         predicted.contains(id));
@@ -115,11 +117,11 @@ public final class VocImporter {
         return new ImportedVoc(root, classes, fromLabelmap, items, warnings);
     }
 
-    private static ImportedVoc.Item check(String id, Path image, Path mask, int nClasses, String classSource, Split split,
-            boolean predicted) throws IOException {
+    private static ImportedVoc.Item check(String id, Path image, Path mask, IntUnaryOperator colours, int nClasses,
+            String classSource, Split split, boolean predicted) throws IOException {
         int[] size = ImageLoader.orientedSize(image);
         if (mask != null) {
-            LabelMap m = PalettePng.read(mask);
+            LabelMap m = PalettePng.read(mask, colours);
             if (m.width() != size[0] || m.height() != size[1]) {
                 throw new IOException("mask " + mask.getFileName() + " is " + m.width() + "×" + m.height() + " but its image "
                         + image.getFileName() + " is " + size[0] + "×" + size[1]);
@@ -135,6 +137,16 @@ public final class VocImporter {
             }
         }
         return new ImportedVoc.Item(id, image, mask, split, predicted, size[0], size[1]);
+    }
+
+    /** Colour mask → value: each class's colour (the first class wins a shared colour), VOC void 224,224,192 → 255. */
+    static IntUnaryOperator colourIndex(List<LabelmapTxt.Entry> classes) {
+        Map<Integer, Integer> byColour = new HashMap<>();
+        for (LabelmapTxt.Entry e : classes) {
+            byColour.putIfAbsent(e.rgb(), e.index());
+        }
+        byColour.putIfAbsent(VocPalette.rgb(255), 255);
+        return rgb -> byColour.getOrDefault(rgb, -1);
     }
 
     static Path findRoot(Path folder) throws IOException {

@@ -1,9 +1,11 @@
 package org.scribbleseg.engine.image;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -12,7 +14,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 /**
  * Imports image files and folders into an {@link ImageSink}. Folders are walked recursively (symbolic links are
@@ -81,15 +82,30 @@ public final class ImageImporter {
         for (Path in : inputs) {
             Path p = in.toAbsolutePath().normalize();
             if (Files.isDirectory(p)) {
-                try (Stream<Path> walk = Files.walk(p)) {
-                    walk.filter(f -> !hiddenBelow(p, f))
-                            .filter(Files::isRegularFile)
-                            .filter(ImageImporter::hasImageExtension)
-                            .sorted()
-                            .forEach(out::add);
-                } catch (UncheckedIOException e) {
-                    throw e.getCause();
-                }
+                List<Path> found = new ArrayList<>();
+                Files.walkFileTree(p, new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+                        return !d.equals(p) && d.getFileName().toString().startsWith(".") ? FileVisitResult.SKIP_SUBTREE
+                                : FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+                        if (attrs.isRegularFile() && !f.getFileName().toString().startsWith(".") && hasImageExtension(f)) {
+                            found.add(f);
+                        }
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFileFailed(Path f, IOException e) {
+                        skipped.add(new ImportReport.Skipped(f, "unreadable (" + e.getClass().getSimpleName() + ")"));
+                        return FileVisitResult.CONTINUE;
+                    }
+                });
+                found.sort(null);
+                out.addAll(found);
             } else if (!Files.exists(p)) {
                 skipped.add(new ImportReport.Skipped(in, "unreadable (no such file)"));
             } else if (!hasImageExtension(p)) {
@@ -99,15 +115,6 @@ public final class ImageImporter {
             }
         }
         return new ArrayList<>(out);
-    }
-
-    private static boolean hiddenBelow(Path root, Path f) {
-        for (Path part : root.relativize(f)) {
-            if (part.toString().startsWith(".")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     public static boolean hasImageExtension(Path p) {

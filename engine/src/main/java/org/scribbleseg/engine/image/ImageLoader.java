@@ -6,6 +6,8 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8U;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
 import static org.bytedeco.opencv.global.opencv_core.flip;
 import static org.bytedeco.opencv.global.opencv_core.transpose;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_8;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_UNCHANGED;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 
@@ -38,22 +40,24 @@ public final class ImageLoader {
     /** Decodes the file. */
     public static RgbImage load(Path file) throws ImageDecodeException {
         byte[] bytes = readBytes(file);
-        return decode(file, bytes).image;
+        return decode(file, bytes, false).image;
     }
 
     /** Decodes image bytes ({@code file} only names them in errors). */
     public static RgbImage decode(byte[] bytes, Path file) throws ImageDecodeException {
-        return decode(file, bytes).image;
+        return decode(file, bytes, false).image;
     }
 
     /**
-     * Reads and fully decodes the file (so a file that probes fine also loads fine) and returns its facts: size
-     * after orientation, sha256 of the bytes, format, orientation.
+     * Reads and decodes the file (so a file that probes fine also loads fine) and returns its facts: size after
+     * orientation, sha256 of the bytes, format, orientation. A JPEG's whole entropy-coded data is decoded at 1/8
+     * scale (IMREAD_REDUCED_COLOR_8: every coefficient is read, the inverse DCT is cheap) and its size comes from
+     * its header; other formats are decoded at full size but not converted.
      */
     public static ImageInfo probe(Path file) throws ImageDecodeException {
         byte[] bytes = readBytes(file);
-        Decoded d = decode(file, bytes);
-        return new ImageInfo(file, sha256(bytes), d.image.width(), d.image.height(), d.format, d.orientation, bytes.length);
+        Decoded d = decode(file, bytes, true);
+        return new ImageInfo(file, sha256(bytes), d.width, d.height, d.format, d.orientation, bytes.length);
     }
 
     /**
@@ -67,8 +71,8 @@ public final class ImageLoader {
                 return new int[] {h.orientedWidth(), h.orientedHeight()};
             }
         }
-        RgbImage img = decode(file, bytes).image;
-        return new int[] {img.width(), img.height()};
+        Decoded d = decode(file, bytes, true);
+        return new int[] {d.width, d.height};
     }
 
     /** The file's bytes, or {@link ImageDecodeException} with reason UNREADABLE / EMPTY. */
@@ -154,25 +158,31 @@ public final class ImageLoader {
     }
 
     private static final class Decoded {
+        /** Null when only probed. */
         final RgbImage image;
+        final int width;
+        final int height;
         final String format;
         final int orientation;
 
-        Decoded(RgbImage image, String format, int orientation) {
+        Decoded(RgbImage image, int width, int height, String format, int orientation) {
             this.image = image;
+            this.width = width;
+            this.height = height;
             this.format = format;
             this.orientation = orientation;
         }
     }
 
-    private static Decoded decode(Path file, byte[] bytes) throws ImageDecodeException {
+    private static Decoded decode(Path file, byte[] bytes, boolean probeOnly) throws ImageDecodeException {
         if (bytes.length == 0) {
             throw new ImageDecodeException(file, ImageDecodeException.Reason.EMPTY, "0 bytes");
         }
         String format = sniff(bytes);
         int orientation = 1;
+        JpegHeader jh = null;
         if ("jpeg".equals(format)) {
-            JpegHeader jh = JpegHeader.parse(bytes);
+            jh = JpegHeader.parse(bytes);
             orientation = jh.orientation;
             if (!JpegHeader.hasEndMarker(bytes, jh.sosOffset)) {
                 throw new ImageDecodeException(file, ImageDecodeException.Reason.TRUNCATED,
@@ -183,18 +193,27 @@ public final class ImageLoader {
         }
         try (PointerScope scope = new PointerScope()) {
             Mat buf = new Mat(1, bytes.length, CV_8UC1, new BytePointer(bytes));
+            boolean reduced = probeOnly && jh != null && jh.width > 0;
             Mat m;
             try {
-                m = imdecode(buf, IMREAD_UNCHANGED);
+                m = imdecode(buf, reduced ? IMREAD_REDUCED_COLOR_8 | IMREAD_IGNORE_ORIENTATION : IMREAD_UNCHANGED);
             } catch (RuntimeException e) {
                 throw failure(file, format, e.getMessage(), e);
             }
             if (m == null || m.empty()) {
                 throw failure(file, format, null, null);
             }
+            String fmt = format == null ? "other" : format;
+            if (reduced) {
+                return new Decoded(null, jh.orientedWidth(), jh.orientedHeight(), fmt, orientation);
+            }
             Mat m8 = to8Bit(file, m);
-            Mat oriented = orient(m8, orientation);
-            return new Decoded(toRgb(oriented), format == null ? "other" : format, orientation);
+            if (probeOnly) {
+                boolean swap = JpegHeader.swapsAxes(orientation);
+                return new Decoded(null, swap ? m8.rows() : m8.cols(), swap ? m8.cols() : m8.rows(), fmt, orientation);
+            }
+            RgbImage img = toRgb(orient(m8, orientation));
+            return new Decoded(img, img.width(), img.height(), fmt, orientation);
         }
     }
 

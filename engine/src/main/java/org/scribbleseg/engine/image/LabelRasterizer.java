@@ -20,7 +20,7 @@ import org.scribbleseg.engine.project.StrokeKind;
  * <p><b>Values.</b> Strokes apply in list order, later over earlier: SCRIBBLE and POINT write their class's index,
  * ERASE writes 255 (back to unlabelled), IGNORE writes 255 and, when an ignore mask is asked for, marks the pixel
  * ignored (a later SCRIBBLE/POINT/ERASE on the pixel clears that mark). A stroke whose class maps to {@code null}
- * (the class is gone) is skipped. The optional base map (an accepted mask) is copied, never changed.
+ * (the class is gone) is skipped, and so are a non-finite radius and segments with a non-finite coordinate. The optional base map (an accepted mask) is copied, never changed.
  *
  * <p>Coordinates are image pixels with (0, 0) the top-left corner of the top-left pixel. Each segment is filled as
  * horizontal spans row by row (cost ∝ the covered area, not the image area).
@@ -85,6 +85,9 @@ public final class LabelRasterizer {
             }
             p.value = (byte) value;
             p.ign = ign;
+            if (!Float.isFinite(s.radius())) {
+                continue; // a damaged stroke paints nothing
+            }
             double r = Math.max(s.radius(), MIN_RADIUS);
             float[] pts = s.points();
             int n = pts.length / 2;
@@ -121,6 +124,9 @@ public final class LabelRasterizer {
 
         /** Fills the pixels whose centres lie within r of segment a–b (a disc when a == b). */
         void capsule(double ax, double ay, double bx, double by, double r) {
+            if (!Double.isFinite(ax) || !Double.isFinite(ay) || !Double.isFinite(bx) || !Double.isFinite(by)) {
+                return; // a damaged point paints nothing
+            }
             double re = r + EPS;
             int y0 = Math.max(0, (int) Math.ceil(Math.min(ay, by) - re - 0.5));
             int y1 = Math.min(h - 1, (int) Math.floor(Math.max(ay, by) + re - 0.5));

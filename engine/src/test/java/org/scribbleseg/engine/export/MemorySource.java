@@ -48,7 +48,7 @@ final class MemorySource implements ExportSource {
         }
         long id = 1;
         for (ImportedVoc.Item it : voc.items()) {
-            s.image(id++, it.image(), it.split(), it.readMask(), null, null);
+            s.image(id++, it.image(), it.split(), voc.readMask(it), null, null);
         }
         return s;
     }

@@ -301,6 +301,29 @@ class VocExportImportTest {
         assertThat(v2.warnings()).anyMatch(w -> w.startsWith("orphan has a mask but no image"));
     }
 
+    @Test
+    void colourMasksAreMappedThroughLabelmapColours() throws IOException {
+        Path a = dir.resolve("a");
+        VocExporter.export(tiny(), VocExporter.Options.of(a, ExportMode.DONE));
+        // rewrite img.png as an RGB mask painted with the labelmap colours (as CVAT/Datumaro write them)
+        int[] colours = {0x000000, 0xff8000, 0x0000ff};
+        java.awt.image.BufferedImage rgb = new java.awt.image.BufferedImage(4, 3, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 3; y++) {
+            for (int x = 0; x < 4; x++) {
+                int v = M1.get(x, y);
+                rgb.setRGB(x, y, v == 255 ? 0xE0E0C0 : colours[v]);
+            }
+        }
+        Path m = a.resolve("SegmentationClass/img.png");
+        javax.imageio.ImageIO.write(rgb, "png", m.toFile());
+        ImportedVoc voc = VocImporter.read(a);
+        ImportedVoc.Item img = voc.items().stream().filter(i -> i.id().equals("img")).findFirst().orElseThrow();
+        assertThat(voc.readMask(img)).isEqualTo(M1);
+        rgb.setRGB(2, 1, 0x123456);
+        javax.imageio.ImageIO.write(rgb, "png", m.toFile());
+        assertThatThrownBy(() -> VocImporter.read(a)).hasMessageContaining("colour 18,52,86 at pixel (2, 1) is no class colour");
+    }
+
     static final Path CAMVID = Path.of("/work/shared/realdata/camvid-val-voc");
 
     @Test
