@@ -183,6 +183,7 @@ public final class ImageBrowser extends VBox {
         private long shownId = -1;
 
         Cell() {
+            setPrefWidth(0); // never wider than the list: no horizontal scroll bar
             frame.setMinSize(ThumbnailCache.SIZE, ThumbnailCache.SIZE * 0.75);
             frame.setPrefSize(ThumbnailCache.SIZE, ThumbnailCache.SIZE * 0.75);
             frame.getStyleClass().add("thumb-frame");

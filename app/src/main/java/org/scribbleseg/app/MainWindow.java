@@ -54,6 +54,8 @@ import org.scribbleseg.engine.project.Tag;
  * store changes come back through {@link FxEngineBridge}.
  */
 public final class MainWindow implements FxEngineBridge.Handler {
+    /** Project setting: the image shown last, shown again on reopening. */
+    public static final String LAST_IMAGE = "ui.last-image";
 
     /** What the window asks of the application shell (menus that leave the project). */
     public interface Shell {
@@ -391,11 +393,14 @@ public final class MainWindow implements FxEngineBridge.Handler {
         }, "Could not read the classes");
     }
 
+    /** Reloads the image list; on opening, shows the image the user last looked at (else the first one to do). */
     private void reloadImages(boolean selectFirst) {
-        work(store::images, list -> {
+        work(() -> Map.entry(store.images(), selectFirst ? store.setting(LAST_IMAGE).orElse("") : ""), r -> {
+            List<ImageEntry> list = r.getKey();
             browser.setImages(list);
             if (selectFirst && currentImage < 0 && !list.isEmpty()) {
-                ImageEntry first = list.stream().filter(e -> e.status() != ImageStatus.DONE).findFirst().orElse(list.get(0));
+                ImageEntry first = list.stream().filter(e -> Long.toString(e.id()).equals(r.getValue())).findFirst()
+                        .orElse(list.stream().filter(e -> e.status() != ImageStatus.DONE).findFirst().orElse(list.get(0)));
                 selectImage(first.id());
             }
             list.stream().filter(e -> e.id() == currentImage).findFirst().ifPresent(this::showImageInfo);
@@ -415,6 +420,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
         }
         currentImage = id;
         long token = ++loadToken;
+        UiBackground.run(() -> store.setSetting(LAST_IMAGE, Long.toString(id)), null, null);
         engine.setCurrentImage(id);
         browser.select(id);
         browser.images().stream().filter(e -> e.id() == id).findFirst().ifPresent(this::showImageInfo);

@@ -81,6 +81,8 @@ public final class TagsPanel extends VBox {
         ToggleButton yes = toggle("✓", "tagPresent-" + c.id(), "'" + c.name() + "' is in this image", g);
         ToggleButton no = toggle("✗", "tagAbsent-" + c.id(), "'" + c.name() + "' is not in this image", g);
         ToggleButton unknown = toggle("?", "tagUnknown-" + c.id(), "not said", g);
+        yes.getStyleClass().add("tag-present");
+        no.getStyleClass().add("tag-absent");
         Boolean v = tags.get(c.id());
         (v == null ? unknown : (v ? yes : no)).setSelected(true);
         g.selectedToggleProperty().addListener((o, a, b) -> {

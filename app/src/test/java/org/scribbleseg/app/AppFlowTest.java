@@ -2,27 +2,20 @@ package org.scribbleseg.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import javafx.geometry.Point2D;
-import javafx.scene.image.WritableImage;
 import javafx.scene.input.KeyCode;
 import javafx.scene.input.MouseButton;
-import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 import org.scribbleseg.engine.project.ClassDef;
 import org.scribbleseg.engine.project.ImageStatus;
 import org.scribbleseg.engine.project.ProjectStore;
 import org.scribbleseg.engine.project.Stroke;
 import org.scribbleseg.engine.project.StrokeKind;
 import org.scribbleseg.engine.project.Tag;
+import javafx.stage.Stage;
 import org.testfx.api.FxRobot;
-import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
 
@@ -30,83 +23,11 @@ import org.testfx.util.WaitForAsyncUtils;
  * The whole loop a user lives in, on real JavaFX (Monocle headless) and a real SQLite project made from generated
  * images: add a class in the palette, scribble with the mouse, undo/redo with the keyboard, tag, reopen.
  */
-@ExtendWith(ApplicationExtension.class)
-class AppFlowTest {
-    static {
-        System.setProperty("scribbleseg.prefs.node", "/org/scribbleseg/app-test");
-    }
-
-    private static final int GREY = 128;
-
-    @TempDir
-    Path tmp;
-
-    private ScribbleSegApp app;
-    private Path projectDir;
+class AppFlowTest extends AppTestBase {
 
     @Start
     void start(Stage stage) throws Exception {
-        Path images = Files.createDirectories(tmp.resolve("images"));
-        TestImages.grey(images, "a.png", 400, 300, GREY);
-        TestImages.grey(images, "b.png", 400, 300, GREY + 8);
-        TestImages.grey(images, "c.png", 320, 240, GREY + 16);
-        ProjectCreator.Result r = ProjectCreator.create(images, "flow", null);
-        assertThat(r.added()).isEqualTo(3);
-        projectDir = r.engine().store().root();
-        r.engine().close();
-        app = new ScribbleSegApp();
-        app.startWith(stage, projectDir);
-    }
-
-    private static <T> T fx(Callable<T> c) throws Exception {
-        return WaitForAsyncUtils.asyncFx(c).get(10, TimeUnit.SECONDS);
-    }
-
-    private void waitIdle() throws Exception {
-        WaitForAsyncUtils.waitFor(15, TimeUnit.SECONDS, () -> fx(() -> app.window() != null && app.window().isIdle()
-                && app.window().canvas().image() != null));
-        WaitForAsyncUtils.waitForFxEvents();
-    }
-
-    private ProjectStore store() throws Exception {
-        return fx(() -> app.window().engine().store());
-    }
-
-    /** Screen position of an image point. */
-    private Point2D screen(double ix, double iy) throws Exception {
-        return fx(() -> {
-            ImageCanvas c = app.window().canvas();
-            return c.localToScreen(c.toView(ix, iy));
-        });
-    }
-
-    /** ARGB of the canvas as rendered, at an image point. */
-    private int pixelAt(double ix, double iy) throws Exception {
-        WaitForAsyncUtils.waitForFxEvents();
-        return fx(() -> {
-            ImageCanvas c = app.window().canvas();
-            c.redraw();
-            WritableImage snap = c.snapshot(null, null);
-            Point2D v = c.toView(ix, iy);
-            return snap.getPixelReader().getArgb((int) v.getX(), (int) v.getY());
-        });
-    }
-
-    private static void assertColor(int argb, int expectedRgb, int tolerance) {
-        int[] got = {(argb >> 16) & 0xff, (argb >> 8) & 0xff, argb & 0xff};
-        int[] exp = {(expectedRgb >> 16) & 0xff, (expectedRgb >> 8) & 0xff, expectedRgb & 0xff};
-        for (int i = 0; i < 3; i++) {
-            assertThat(Math.abs(got[i] - exp[i])).as("channel %d of #%06x vs expected #%06x", i, argb & 0xffffff, expectedRgb).isLessThanOrEqualTo(tolerance);
-        }
-    }
-
-    /** The label colour blended over the grey image at the labels layer's opacity. */
-    private int blended(int rgb) throws Exception {
-        double a = fx(() -> app.window().canvas().labelOpacityProperty().get());
-        int r = (int) Math.round(a * ((rgb >> 16) & 0xff) + (1 - a) * GREY);
-        int g = (int) Math.round(a * ((rgb >> 8) & 0xff) + (1 - a) * GREY);
-        int b = (int) Math.round(a * (rgb & 0xff) + (1 - a) * GREY);
-        return (r << 16) | (g << 8) | b;
+        startApp(stage);
     }
 
     @Test

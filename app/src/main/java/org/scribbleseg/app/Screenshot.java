@@ -1,0 +1,62 @@
+package org.scribbleseg.app;
+
+import java.nio.file.Path;
+import javafx.animation.KeyFrame;
+import javafx.animation.Timeline;
+import javafx.application.Application;
+import javafx.application.Platform;
+import javafx.stage.Stage;
+import javafx.util.Duration;
+import org.scribbleseg.engine.cli.Defaults;
+
+/**
+ * Renders the main window of a project at 1400×900 to a PNG (a Scene snapshot, so it works under Monocle headless
+ * too). Arguments: {@code [project] [out.png] [dark]}; defaults: the demo project and
+ * {@code ui-resources/screenshots/main-window.png}.
+ */
+public final class Screenshot {
+    private static final long TIMEOUT_MS = 60_000;
+
+    private Screenshot() {
+    }
+
+    public static void main(String[] args) {
+        Defaults.applyOfflineDefaults();
+        Application.launch(Shooter.class, args);
+    }
+
+    /** The Application subclass (kept off the main class so the JavaFX jars work from the class path). */
+    public static final class Shooter extends Application {
+    @Override
+    public void start(Stage stage) {
+        var a = getParameters().getUnnamed();
+        Path project = a.size() > 0 ? Path.of(a.get(0)) : ScribbleSegApp.DEMO;
+        Path out = a.size() > 1 ? Path.of(a.get(1)) : Path.of("ui-resources", "screenshots", "main-window.png");
+        boolean dark = a.size() > 2 && a.get(2).equals("dark");
+        ScribbleSegApp app = new ScribbleSegApp();
+        app.startWith(stage, project);
+        app.setDarkTheme(dark);
+        long t0 = System.currentTimeMillis();
+        long[] idleSince = {0};
+        Timeline poll = new Timeline();
+        poll.getKeyFrames().add(new KeyFrame(Duration.millis(250), e -> {
+            boolean idle = app.window() != null && app.window().isIdle();
+            long now = System.currentTimeMillis();
+            idleSince[0] = idle ? (idleSince[0] == 0 ? now : idleSince[0]) : 0;
+            boolean timedOut = now - t0 > TIMEOUT_MS;
+            if ((idle && now - idleSince[0] > 2500) || timedOut) {
+                poll.stop();
+                try {
+                    PngWriter.write(stage.getScene().snapshot(null), out);
+                    System.out.println((timedOut ? "timed out; wrote " : "wrote ") + out.toAbsolutePath());
+                } catch (Exception ex) {
+                    ex.printStackTrace();
+                }
+                Platform.exit();
+            }
+        }));
+        poll.setCycleCount(Timeline.INDEFINITE);
+        poll.play();
+    }
+    }
+}
