@@ -124,7 +124,7 @@ final class VocBridge {
             } else {
                 store.setSplit(e.id(), it.split());
             }
-            LabelMap mask = it.readMask();
+            LabelMap mask = voc.readMask(it);
             if (mask != null) {
                 if (it.predicted()) {
                     store.savePrediction(e.id(), "voc-import", mask, null, 0);

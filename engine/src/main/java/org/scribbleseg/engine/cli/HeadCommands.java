@@ -211,7 +211,7 @@ public final class HeadCommands {
                     if (e.isEmpty()) {
                         continue;
                     }
-                    LabelMap truth = it.readMask();
+                    LabelMap truth = voc.readMask(it);
                     m.add(truth, predict(engine, head, e.get()).labels());
                     matched++;
                 }
