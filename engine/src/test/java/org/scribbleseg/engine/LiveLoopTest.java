@@ -115,6 +115,21 @@ class LiveLoopTest {
         }
     }
 
+    @Test
+    void aProjectReopenedWithLabelsIsPredictedWithoutAnotherStroke() throws Exception {
+        Fixture fx = project(2);
+        Path dir = fx.engine().store().root();
+        scribbleFromTruth(fx.engine().store(), fx.images().get(0), fx.truth().get(0), fx.classes());
+        fx.engine().close();
+        try (Engine engine = Engine.open(dir)) {
+            BlockingQueue<EngineEvent> events = new LinkedBlockingQueue<>();
+            engine.addListener(events::add);
+            engine.setCurrentImage(fx.images().get(1).id());
+            EngineEvent.PredictionsUpdated p = awaitPrediction(events, fx.images().get(1).id(), engine.store().revision());
+            assertThat(accuracy(p.labels(), fx.truth().get(1))).isGreaterThan(0.6);
+        }
+    }
+
     private static int count(LabelMap m, int v) {
         int n = 0;
         for (byte b : m.data()) {
