@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             CheckModelCommand.class,
+            BenchCommand.class,
         })
 public final class Main implements Runnable {
 
