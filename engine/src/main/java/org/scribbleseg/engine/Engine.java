@@ -242,6 +242,7 @@ public final class Engine implements AutoCloseable {
     public void close() {
         store.removeListener(live);
         jobs.close();
+        live.close();
         store.close();
     }
 }

@@ -84,6 +84,13 @@ final class LiveLoop implements StoreListener {
         this.currentImage = currentImage;
     }
 
+    /** Releases the backbone (native memory of DJL models). Call after the job queue stopped. */
+    void close() {
+        synchronized (backbone) {
+            backbone.close();
+        }
+    }
+
     String backboneKey() {
         return backbone.key();
     }
