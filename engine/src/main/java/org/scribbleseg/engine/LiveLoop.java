@@ -328,11 +328,17 @@ final class LiveLoop implements StoreListener {
                 return f;
             }
         }
-        FeatureMap f = cache.getOrCompute(backbone.key(), e.sha256(), () -> {
-            synchronized (backbone) {
-                return backbone.features(loader.apply(e));
+        FeatureMap f;
+        synchronized (backbone) {
+            // another lane may have computed it while this one waited for the backbone
+            synchronized (features) {
+                FeatureMap done = features.get(e.id());
+                if (done != null) {
+                    return done;
+                }
             }
-        });
+            f = cache.getOrCompute(backbone.key(), e.sha256(), () -> backbone.features(loader.apply(e)));
+        }
         synchronized (features) {
             features.put(e.id(), f);
             long total = 0;
