@@ -9,6 +9,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -105,11 +106,13 @@ public final class BenchBackboneCommand implements Callable<Integer> {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("model", model).put("size", size).put("runs", runs).put("median_s", median)
                     .put("min_s", sorted[0]).put("max_s", sorted[runs - 1]).put("cpu_median_s", cpuMedian)
-                    .put("threads", usedThreads).put("cores", Runtime.getRuntime().availableProcessors());
+                    .put("threads", usedThreads).put("cores", Runtime.getRuntime().availableProcessors())
+                    .put("load_avg_1m", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             out.println(o);
         } else {
-            out.printf("%s @ %dx%d: median %.3f s over %d runs (min %.3f, max %.3f); process CPU time median %.3f s; %d threads%n",
-                    model, size, size, median, runs, sorted[0], sorted[runs - 1], cpuMedian, usedThreads);
+            out.printf("%s @ %dx%d: median %.3f s over %d runs (min %.3f, max %.3f); process CPU time median %.3f s; %d threads; load average %.2f%n",
+                    model, size, size, median, runs, sorted[0], sorted[runs - 1], cpuMedian, usedThreads,
+                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         }
         return 0;
     }
