@@ -1,12 +1,15 @@
 package org.scribbleseg.engine.cli;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -41,6 +44,10 @@ public final class BenchBackboneCommand implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "5", description = "timed runs after one warm-up (default: ${DEFAULT-VALUE})")
     int runs;
 
+    @Option(names = "--threads", defaultValue = "0",
+            description = "intra-op threads for the PyTorch engine; 0 = its default (one per core)")
+    int threads;
+
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
@@ -54,6 +61,12 @@ public final class BenchBackboneCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be >= 1");
         }
         double[] times = new double[runs];
+        try (NDManager probe = NDManager.newBaseManager()) {
+            if (threads > 0 && "PyTorch".equals(probe.getEngine().getEngineName())) {
+                JniUtils.setNumThreads(threads);
+            }
+        }
+        int usedThreads = "PyTorch".equals(Engine.getInstance().getEngineName()) ? JniUtils.getNumThreads() : -1;
         double[] cpu = new double[runs];
         try (NDManager base = NDManager.newBaseManager()) {
             Dinov2Model net;
@@ -93,11 +106,13 @@ public final class BenchBackboneCommand implements Callable<Integer> {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("model", model).put("size", size).put("runs", runs).put("median_s", median)
                     .put("min_s", sorted[0]).put("max_s", sorted[runs - 1]).put("cpu_median_s", cpuMedian)
-                    .put("threads", Runtime.getRuntime().availableProcessors());
+                    .put("threads", usedThreads).put("cores", Runtime.getRuntime().availableProcessors())
+                    .put("load_avg_1m", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             out.println(o);
         } else {
-            out.printf("%s @ %dx%d: median %.3f s over %d runs (min %.3f, max %.3f); process CPU time median %.3f s%n",
-                    model, size, size, median, runs, sorted[0], sorted[runs - 1], cpuMedian);
+            out.printf("%s @ %dx%d: median %.3f s over %d runs (min %.3f, max %.3f); process CPU time median %.3f s; %d threads; load average %.2f%n",
+                    model, size, size, median, runs, sorted[0], sorted[runs - 1], cpuMedian, usedThreads,
+                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         }
         return 0;
     }

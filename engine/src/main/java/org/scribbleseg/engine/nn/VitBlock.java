@@ -53,12 +53,15 @@ public final class VitBlock {
         vW = src.load(m, n.v() + ".weight");
         vB = optional(src, m, n.v() + ".bias");
         try (NDManager tmp = m.newSubManager()) {
-            NDArray qW = src.load(tmp, n.q() + ".weight");
+            long c = vW.getShape().get(0);
+            // the attention scale head_dim^-0.5 is folded into the query projection once, here
+            float scale = (float) (1.0 / Math.sqrt((double) c / heads));
+            NDArray qW = src.load(tmp, n.q() + ".weight").mul(scale);
             NDArray kW = src.load(tmp, n.k() + ".weight");
             qkvW = concat0(m, qW, kW, vW);
             NDArray qB = optional(src, tmp, n.q() + ".bias");
+            qB = qB == null ? null : qB.mul(scale);
             NDArray kB = optional(src, tmp, n.k() + ".bias");
-            long c = vW.getShape().get(0);
             qkvB = concat0(m, qB != null ? qB : tmp.zeros(new Shape(c)), kB != null ? kB : tmp.zeros(new Shape(c)),
                     vB != null ? vB : tmp.zeros(new Shape(c)));
         }
@@ -137,7 +140,7 @@ public final class VitBlock {
         long c = s.get(2);
         long hd = c / heads;
         NDArray qkv = Ops.linear(y, qkvW, qkvB).reshape(b, n, 3, heads, hd).transpose(2, 0, 3, 1, 4);
-        NDArray q = qkv.get(0).mul((float) (1.0 / Math.sqrt(hd)));
+        NDArray q = qkv.get(0); // already scaled by head_dim^-0.5 (folded into the weights)
         NDArray kT = qkv.get(1).transpose(0, 1, 3, 2);
         NDArray v = qkv.get(2);
         // Query rows in chunks so each score buffer stays small (a few MB): big temporaries are fresh mmaps that
