@@ -118,15 +118,15 @@ public final class HeadPredictor {
                             second = v;
                         }
                     }
-                    float sum = 0;
+                    float sum = 1f; // the winner's own term
                     for (int a = 0; a < ka; a++) {
                         float d = z[a] - best;
-                        if (d > -30f) {
+                        if (d > -17f && a != arg) { // e^-17 < 1e-7: below a confidence byte's resolution
                             sum += FastExp.exp(d);
                         }
                     }
                     float p1 = 1f / sum;
-                    float p2 = ka > 1 ? FastExp.exp(Math.max(-30f, second - best)) * p1 : 0f;
+                    float p2 = second - best > -17f ? FastExp.exp(second - best) * p1 : 0f;
                     float u = 1f - (p1 - p2);
                     usum += u;
                     labels[o + x] = values[arg];
