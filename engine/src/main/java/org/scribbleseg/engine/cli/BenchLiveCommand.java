@@ -61,7 +61,7 @@ public final class BenchLiveCommand implements Callable<Integer> {
     int headSteps;
 
     @Option(names = "--sample-sizes", split = ",", defaultValue = "10000,100000,1000000",
-            description = "Sample counts for the training-time table (empty to skip). Default ${DEFAULT-VALUE}.")
+            description = "Sample counts for the training-time table (0 to skip). Default ${DEFAULT-VALUE}.")
     int[] sampleSizes;
 
     @Option(names = "--json", description = "Print {p50_ms, p95_ms, samples, ...} as JSON.")
@@ -153,6 +153,9 @@ public final class BenchLiveCommand implements Callable<Integer> {
         log.printf("prediction with per-pixel confidence + uncertainty maps: p50 %.1f ms%n", percentile(fullMs, 50));
         List<Map<String, Object>> scaling = new ArrayList<>();
         for (int n : sampleSizes) {
+            if (n <= 0) {
+                continue;
+            }
             Map<String, Object> row = trainingTime(n, 54, classes, headSteps);
             scaling.add(row);
             log.printf("head training, %d samples x 54 ch x %d classes: %s ms (process CPU %s ms) for %s L-BFGS"

@@ -66,7 +66,9 @@ public record LinearHead(int[] classValues, float[] mean, float[] std, float[] w
         float[] data = f.data();
         // blocked over pixels so the K output blocks stay in cache while the C input planes stream through once
         final int block = 2048;
-        for (int p0 = 0; p0 < plane; p0 += block) {
+        // blocks are independent (disjoint outputs), so the parallel result is the sequential one
+        java.util.stream.IntStream.range(0, (plane + block - 1) / block).parallel().forEach(bi -> {
+            int p0 = bi * block;
             int p1 = Math.min(plane, p0 + block);
             for (int j = 0; j < k; j++) {
                 java.util.Arrays.fill(out, j * plane + p0, j * plane + p1, aff[k * c + j]);
@@ -84,7 +86,7 @@ public record LinearHead(int[] classValues, float[] mean, float[] std, float[] w
                     }
                 }
             }
-        }
+        });
         return out;
     }
 }
