@@ -29,8 +29,8 @@ import picocli.CommandLine.Option;
  * features computed once and held in memory) stand in for a project: {@code --images} labelled images with one
  * scribble per object, plus the current image. Each iteration adds one correction stroke on the current image
  * (on its largest wrong region), retrains the head on all images (warm start, bounded L-BFGS iterations; only the
- * changed image is re-sampled) and predicts the current image at full resolution; p50/p95 of that wall time are
- * reported. Then the head's training time vs number of samples (cold, fixed iterations, synthetic features).
+ * changed image is re-sampled) and predicts the current image's label map at full resolution (labels-only fast
+ * path); p50/p95 of that wall time are reported, and separately the prediction time with confidence maps. Then the head's training time vs number of samples (cold, fixed iterations, synthetic features).
  */
 @Command(name = "live", mixinStandardHelpOptions = true,
         description = "Stroke -> retrain -> predict latency (p50/p95) with warm feature caches, and head training time vs samples.")
@@ -61,7 +61,7 @@ public final class BenchLiveCommand implements Callable<Integer> {
     int headSteps;
 
     @Option(names = "--sample-sizes", split = ",", defaultValue = "10000,100000,1000000",
-            description = "Sample counts for the training-time table (empty to skip). Default ${DEFAULT-VALUE}.")
+            description = "Sample counts for the training-time table (0 to skip). Default ${DEFAULT-VALUE}.")
     int[] sampleSizes;
 
     @Option(names = "--json", description = "Print {p50_ms, p95_ms, samples, ...} as JSON.")
@@ -101,6 +101,7 @@ public final class BenchLiveCommand implements Callable<Integer> {
         double[] ms = new double[iterations];
         double[] trainMs = new double[iterations];
         double[] predictMs = new double[iterations];
+        double[] cpuMs = new double[iterations];
         int samples = 0;
         SplittableRandom jitter = new SplittableRandom(5);
         for (int it = 0; it < iterations; it++) {
@@ -112,37 +113,54 @@ public final class BenchLiveCommand implements Callable<Integer> {
                 int y = jitter.nextInt(height);
                 fix = new SimulatedAnnotator.SimStroke(truth.get(x, y), 4, new float[] {x, y});
             }
+            long cpu0 = processCpuNanos();
             long a = System.nanoTime();
             StrokeRaster.paint(labels.get(cur), fix.points(), fix.radius(), fix.classValue());
             rev[cur]++;
             head = trainer.train(set(scenes, feats, labels, rev));
             long b = System.nanoTime();
-            pred = predictor.predict(head, feats.get(cur), width, height, null);
+            pred = predictor.predictLabels(head, feats.get(cur), width, height, null);
             long c = System.nanoTime();
             ms[it] = (c - a) / 1e6;
+            cpuMs[it] = (processCpuNanos() - cpu0) / 1e6;
             trainMs[it] = (b - a) / 1e6;
             predictMs[it] = (c - b) / 1e6;
             samples = trainer.lastStats().samples();
+        }
+        double[] fullMs = new double[Math.min(5, iterations)];
+        for (int i = 0; i < fullMs.length; i++) { // with the per-pixel confidence/uncertainty maps (overlay shown)
+            long a = System.nanoTime();
+            predictor.predict(head, feats.get(cur), width, height, null);
+            fullMs[i] = (System.nanoTime() - a) / 1e6;
         }
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("p50_ms", round(percentile(ms, 50)));
         res.put("p95_ms", round(percentile(ms, 95)));
         res.put("samples", samples);
+        res.put("cpu_p50_ms", round(percentile(cpuMs, 50)));
+        res.put("cpu_p95_ms", round(percentile(cpuMs, 95)));
         res.put("train_p50_ms", round(percentile(trainMs, 50)));
         res.put("predict_p50_ms", round(percentile(predictMs, 50)));
+        res.put("predict_with_confidence_p50_ms", round(percentile(fullMs, 50)));
         res.put("images", images + 1);
         res.put("image_size", width + "x" + height);
         res.put("head_steps", headSteps);
         res.put("cpus", Runtime.getRuntime().availableProcessors());
         log.printf("stroke->prediction: p50 %.1f ms, p95 %.1f ms (train p50 %.1f, predict p50 %.1f) over %d strokes,"
-                + " %d samples%n", percentile(ms, 50), percentile(ms, 95), percentile(trainMs, 50),
-                percentile(predictMs, 50), iterations, samples);
+                + " %d samples; process CPU per stroke p50 %.1f ms, p95 %.1f ms%n", percentile(ms, 50),
+                percentile(ms, 95), percentile(trainMs, 50), percentile(predictMs, 50), iterations, samples,
+                percentile(cpuMs, 50), percentile(cpuMs, 95));
+        log.printf("prediction with per-pixel confidence + uncertainty maps: p50 %.1f ms%n", percentile(fullMs, 50));
         List<Map<String, Object>> scaling = new ArrayList<>();
         for (int n : sampleSizes) {
+            if (n <= 0) {
+                continue;
+            }
             Map<String, Object> row = trainingTime(n, 54, classes, headSteps);
             scaling.add(row);
-            log.printf("head training, %d samples x 54 ch x %d classes: %s ms for %s L-BFGS iterations (%s evaluations)%n",
-                    n, classes, row.get("ms"), row.get("iterations"), row.get("evaluations"));
+            log.printf("head training, %d samples x 54 ch x %d classes: %s ms (process CPU %s ms) for %s L-BFGS"
+                    + " iterations (%s evaluations)%n", n, classes, row.get("ms"), row.get("cpu_ms"),
+                    row.get("iterations"), row.get("evaluations"));
         }
         res.put("training_time", scaling);
         if (json) {
@@ -169,12 +187,15 @@ public final class BenchLiveCommand implements Callable<Integer> {
         WeakLabelHead h = new WeakLabelHead(WeakLabelHead.Config.defaults().withMaxSteps(steps).withMaxTotalSamples(0));
         h.fitSamples(List.of(s)); // JIT warm-up
         h.reset();
+        long cpuStart = processCpuNanos();
         long t0 = System.nanoTime();
         h.fitSamples(List.of(s));
+        long cpu0 = processCpuNanos();
         double ms = (System.nanoTime() - t0) / 1e6;
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("samples", n);
         row.put("ms", round(ms));
+        row.put("cpu_ms", round((cpu0 - cpuStart) / 1e6));
         row.put("iterations", h.lastStats().optimiser().iterations());
         row.put("evaluations", h.lastStats().optimiser().evaluations());
         return row;
@@ -187,6 +208,19 @@ public final class BenchLiveCommand implements Callable<Integer> {
             out.add(new TrainingImage("img" + i, rev[i], feats.get(i), labels.get(i), 1.0));
         }
         return out;
+    }
+
+    /**
+     * CPU time of the whole process (all threads, incl. GC), or 0 where the JVM does not expose it. On an idle
+     * machine the wall time of a step is at most its CPU time (nothing in the loop waits), so CPU figures are an
+     * upper bound for the latency when the benchmark host is shared.
+     */
+    static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getProcessCpuTime();
+        }
+        return 0;
     }
 
     static double percentile(double[] v, double p) {

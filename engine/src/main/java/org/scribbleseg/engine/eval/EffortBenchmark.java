@@ -26,7 +26,8 @@ import org.scribbleseg.engine.train.WeakLabelHead;
  * predictions used to place corrections are tag-constrained; held-out images have no tags.
  *
  * <p>{@code loopMs} of a step is the interactive loop measured on it: the mean over the step's revisions of
- * (retrain the head on all training images, warm start) + (predict one training image at full resolution);
+ * (retrain the head on all training images, warm start) + (predict one training image's label map at full
+ * resolution, the labels-only fast path);
  * feature extraction is excluded (cached in the tool).
  */
 public final class EffortBenchmark {
@@ -124,7 +125,7 @@ public final class EffortBenchmark {
                 long a = System.nanoTime();
                 head = trainer.train(set);
                 if (head != null) {
-                    predictor.predict(head, trainF.get(n - 1), train.get(n - 1).image().width(),
+                    predictor.predictLabels(head, trainF.get(n - 1), train.get(n - 1).image().width(),
                             train.get(n - 1).image().height(), absent.get(n - 1));
                 }
                 loopNs += System.nanoTime() - a;
@@ -135,7 +136,7 @@ public final class EffortBenchmark {
                 for (int i = 0; i < n; i++) {
                     LabeledImage im = train.get(i);
                     LabelMap pred = head == null ? LabelMap.unlabelled(im.image().width(), im.image().height())
-                            : predictor.predict(head, trainF.get(i), im.image().width(), im.image().height(),
+                            : predictor.predictLabels(head, trainF.get(i), im.image().width(), im.image().height(),
                                     absent.get(i)).labels();
                     SimulatedAnnotator.SimStroke fix = ann.correction(im.truth(), pred, labels[i], kind);
                     if (fix == null) {
@@ -148,7 +149,7 @@ public final class EffortBenchmark {
                     List<TrainingImage> set = trainingSet(train, trainF, labels, rev, pseudo);
                     long a = System.nanoTime();
                     head = trainer.train(set);
-                    predictor.predict(head, trainF.get(i), im.image().width(), im.image().height(), absent.get(i));
+                    predictor.predictLabels(head, trainF.get(i), im.image().width(), im.image().height(), absent.get(i));
                     loopNs += System.nanoTime() - a;
                     loops++;
                 }
@@ -157,7 +158,7 @@ public final class EffortBenchmark {
             for (int i = 0; i < val.size(); i++) {
                 LabeledImage im = val.get(i);
                 LabelMap pred = head == null ? LabelMap.unlabelled(im.image().width(), im.image().height())
-                        : predictor.predict(head, valF.get(i), im.image().width(), im.image().height(), null).labels();
+                        : predictor.predictLabels(head, valF.get(i), im.image().width(), im.image().height(), null).labels();
                 m.add(im.truth(), pred);
             }
             long px = 0;

@@ -39,12 +39,24 @@ public final class HeadPredictor {
             Set<Integer> absent) {
         float[] logits = head.gridLogits(features);
         return fromGridLogits(logits, head.classValues(), features.height(), features.width(), imageWidth,
-                imageHeight, absent);
+                imageHeight, absent, true);
     }
 
-    /** The upsample/softmax/argmax half, for any KHW grid of logits. */
+    /**
+     * The fast path of the interactive loop: the exact argmax label map only. {@link Prediction#confidence()} and
+     * {@link Prediction#uncertainty()} are null and {@link Prediction#meanUncertainty()} is the mean over the
+     * feature-grid cells (not pixels); call {@link #predict} when the confidence overlay is shown.
+     */
+    public Prediction predictLabels(LinearHead head, FeatureMap features, int imageWidth, int imageHeight,
+            Set<Integer> absent) {
+        float[] logits = head.gridLogits(features);
+        return fromGridLogits(logits, head.classValues(), features.height(), features.width(), imageWidth,
+                imageHeight, absent, false);
+    }
+
+    /** The upsample/softmax/argmax half, for any KHW grid of logits; {@code maps}: also per-pixel confidence. */
     public Prediction fromGridLogits(float[] logits, int[] classValues, int gh, int gw, int imageWidth,
-            int imageHeight, Set<Integer> absent) {
+            int imageHeight, Set<Integer> absent, boolean maps) {
         int k = classValues.length;
         boolean[] allowed = new boolean[k];
         int nAllowed = 0;
@@ -59,18 +71,22 @@ public final class HeadPredictor {
         int ka = active.length;
         // column weights
         int[] cx0 = new int[imageWidth];
+        int[] gx0 = new int[imageWidth];
+        int[] gx1 = new int[imageWidth];
         int[] cx1 = new int[imageWidth];
         float[] cfx = new float[imageWidth];
         for (int x = 0; x < imageWidth; x++) {
             double g = Math.max(0, Math.min(gw - 1, (x + 0.5) * gw / imageWidth - 0.5));
             int i0 = (int) Math.floor(g);
+            gx0[x] = i0;
+            gx1[x] = Math.min(i0 + 1, gw - 1);
             cx0[x] = i0 * ka;
             cx1[x] = Math.min(i0 + 1, gw - 1) * ka;
             cfx[x] = (float) (g - i0);
         }
         byte[] labels = new byte[imageWidth * imageHeight];
-        byte[] conf = new byte[imageWidth * imageHeight];
-        byte[] unc = new byte[imageWidth * imageHeight];
+        byte[] conf = maps ? new byte[imageWidth * imageHeight] : null;
+        byte[] unc = maps ? new byte[imageWidth * imageHeight] : null;
         byte[] values = new byte[ka];
         for (int a = 0; a < ka; a++) {
             values[a] = (byte) classValues[active[a]];
@@ -82,6 +98,7 @@ public final class HeadPredictor {
         (parallel ? range.parallel() : range).forEach(bi -> {
             float[] row = new float[gw * ka];
             float[] z = new float[ka];
+            int[] colArg = new int[gw];
             double usum = 0;
             int yEnd = Math.min(imageHeight, (bi + 1) * BAND);
             for (int y = bi * BAND; y < yEnd; y++) {
@@ -99,8 +116,32 @@ public final class HeadPredictor {
                     }
                 }
                 int o = y * imageWidth;
+                if (!maps) {
+                    // argmax of a linear blend of two logit vectors equals their common argmax when they agree
+                    // (the winner is ≥ every other class at both ends, hence in between): per-pixel work only
+                    // where neighbouring grid columns disagree. Exact.
+                    for (int gx = 0; gx < gw; gx++) {
+                        int b = gx * ka;
+                        int arg = 0;
+                        float best = row[b];
+                        for (int a = 1; a < ka; a++) {
+                            if (row[b + a] > best) {
+                                best = row[b + a];
+                                arg = a;
+                            }
+                        }
+                        colArg[gx] = arg;
+                    }
+                }
                 for (int x = 0; x < imageWidth; x++) {
                     int i0 = cx0[x];
+                    if (!maps) {
+                        int a0 = colArg[gx0[x]];
+                        if (a0 == colArg[gx1[x]]) {
+                            labels[o + x] = values[a0];
+                            continue;
+                        }
+                    }
                     int i1 = cx1[x];
                     float fx = cfx[x];
                     float fx0 = 1 - fx;
@@ -118,18 +159,21 @@ public final class HeadPredictor {
                             second = v;
                         }
                     }
-                    float sum = 0;
+                    labels[o + x] = values[arg];
+                    if (!maps) {
+                        continue;
+                    }
+                    float sum = 1f; // the winner's own term
                     for (int a = 0; a < ka; a++) {
                         float d = z[a] - best;
-                        if (d > -30f) {
+                        if (d > -17f && a != arg) { // e^-17 < 1e-7: below a confidence byte's resolution
                             sum += FastExp.exp(d);
                         }
                     }
                     float p1 = 1f / sum;
-                    float p2 = ka > 1 ? FastExp.exp(Math.max(-30f, second - best)) * p1 : 0f;
+                    float p2 = second - best > -17f ? FastExp.exp(second - best) * p1 : 0f;
                     float u = 1f - (p1 - p2);
                     usum += u;
-                    labels[o + x] = values[arg];
                     conf[o + x] = (byte) (int) (p1 * 255f + 0.5f);
                     unc[o + x] = (byte) (int) (u * 255f + 0.5f);
                 }
@@ -140,7 +184,36 @@ public final class HeadPredictor {
         for (double s : bandSums) {
             total += s;
         }
-        return new Prediction(new LabelMap(imageWidth, imageHeight, labels), conf, unc,
-                (float) (total / ((double) imageWidth * imageHeight)));
+        float meanU = maps ? (float) (total / ((double) imageWidth * imageHeight))
+                : gridMeanUncertainty(logits, active, gh * gw);
+        return new Prediction(new LabelMap(imageWidth, imageHeight, labels), conf, unc, meanU);
+    }
+
+    /** Mean of 1 − (p1 − p2) over the grid cells (allowed classes only). */
+    private static float gridMeanUncertainty(float[] logits, int[] active, int plane) {
+        double sum = 0;
+        float[] z = new float[active.length];
+        for (int p = 0; p < plane; p++) {
+            float best = Float.NEGATIVE_INFINITY;
+            float second = Float.NEGATIVE_INFINITY;
+            for (int a = 0; a < active.length; a++) {
+                float v = logits[active[a] * plane + p];
+                z[a] = v;
+                if (v > best) {
+                    second = best;
+                    best = v;
+                } else if (v > second) {
+                    second = v;
+                }
+            }
+            double e = 0;
+            for (float v : z) {
+                e += Math.exp(v - best);
+            }
+            double p1 = 1 / e;
+            double p2 = active.length > 1 ? Math.exp(second - best) * p1 : 0;
+            sum += 1 - (p1 - p2);
+        }
+        return (float) (sum / plane);
     }
 }

@@ -6,9 +6,10 @@ import org.scribbleseg.engine.image.LabelMap;
  * A predicted mask at image resolution.
  *
  * @param labels          argmax label values (the head's class values; never {@link LabelMap#VOID})
- * @param confidence      per pixel, max softmax probability × 255, rounded (row-major, unsigned bytes)
- * @param uncertainty     per pixel, (1 − (p1 − p2)) × 255, rounded
- * @param meanUncertainty mean of 1 − (p1 − p2) over all pixels, in [0, 1]
+ * @param confidence      per pixel, max softmax probability × 255, rounded (row-major, unsigned bytes); null from
+ *                        the labels-only fast path
+ * @param uncertainty     per pixel, (1 − (p1 − p2)) × 255, rounded; null from the labels-only fast path
+ * @param meanUncertainty mean of 1 − (p1 − p2) over all pixels (over grid cells from the fast path), in [0, 1]
  */
 public record Prediction(LabelMap labels, byte[] confidence, byte[] uncertainty, float meanUncertainty) {
 

@@ -64,20 +64,29 @@ public record LinearHead(int[] classValues, float[] mean, float[] std, float[] w
         float[] aff = rawAffine();
         float[] out = new float[k * plane];
         float[] data = f.data();
-        for (int j = 0; j < k; j++) {
-            int o = j * plane;
-            Arrays.fill(out, o, o + plane, aff[k * c + j]);
+        // blocked over pixels so the K output blocks stay in cache while the C input planes stream through once
+        final int block = 2048;
+        // blocks are independent (disjoint outputs), so the parallel result is the sequential one
+        java.util.stream.IntStream.range(0, (plane + block - 1) / block).parallel().forEach(bi -> {
+            int p0 = bi * block;
+            int p1 = Math.min(plane, p0 + block);
+            for (int j = 0; j < k; j++) {
+                java.util.Arrays.fill(out, j * plane + p0, j * plane + p1, aff[k * c + j]);
+            }
             for (int i = 0; i < c; i++) {
-                float w = aff[j * c + i];
-                if (w == 0f) {
-                    continue;
-                }
                 int src = i * plane;
-                for (int p = 0; p < plane; p++) {
-                    out[o + p] += w * data[src + p];
+                for (int j = 0; j < k; j++) {
+                    float w = aff[j * c + i];
+                    if (w == 0f) {
+                        continue;
+                    }
+                    int o = j * plane;
+                    for (int p = p0; p < p1; p++) {
+                        out[o + p] += w * data[src + p];
+                    }
                 }
             }
-        }
+        });
         return out;
     }
 }

@@ -75,6 +75,10 @@ class HeadPredictorTest {
             }
         }
         assertThat(mismatches).isLessThanOrEqualTo(2); // float ties at decision boundaries only
+        Prediction fast = new HeadPredictor(true).predictLabels(head, f, iw, ih, null);
+        assertThat(fast.labels()).isEqualTo(p.labels());
+        assertThat(fast.confidence()).isNull();
+        assertThat(fast.meanUncertainty()).isBetween(0f, 1f);
         assertThat(p.meanUncertainty()).isBetween(0f, 1f);
     }
 
