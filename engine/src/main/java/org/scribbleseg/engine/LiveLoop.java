@@ -133,7 +133,10 @@ final class LiveLoop implements StoreListener {
         return jobs.submit(Lane.INTERACTIVE, PREDICT_KEY, "Predicting", ctx -> {
             LinearHead h = trained;
             if (h != null) {
-                store.image(imageId).ifPresent(e -> predictAndPublish(h, e, trainedRevision, ctx));
+                store.image(imageId).ifPresent(e -> {
+                    predictAndPublish(h, e, trainedRevision, ctx, false);
+                    predictAndPublish(h, e, trainedRevision, ctx, true);
+                });
             }
         });
     }
@@ -185,10 +188,15 @@ final class LiveLoop implements StoreListener {
         long current = currentImage.getAsLong();
         Optional<ImageEntry> cur = current >= 0 ? store.image(current) : Optional.empty();
         if (cur.isPresent()) {
-            predictAndPublish(h, cur.get(), revision, ctx);
+            // the mask first (what the user waits for), then the confidence and uncertainty maps
+            predictAndPublish(h, cur.get(), revision, ctx, false);
         }
         double agreement = agreement(h, training);
         publish.accept(new EngineEvent.HeadTrained(revision, backbone.key(), st.samples(), st.classes(), agreement, ms));
+        if (cur.isPresent()) {
+            ctx.checkCancelled();
+            predictAndPublish(h, cur.get(), revision, ctx, true);
+        }
         // then the neighbours of the current image, so flipping through shows a mask at once
         if (cur.isPresent()) {
             List<ImageEntry> all = store.images();
@@ -197,7 +205,7 @@ final class LiveLoop implements StoreListener {
                 int j = idx + d;
                 if (idx >= 0 && j >= 0 && j < all.size()) {
                     ctx.checkCancelled();
-                    predictAndPublish(h, all.get(j), revision, ctx);
+                    predictAndPublish(h, all.get(j), revision, ctx, false);
                 }
             }
         }
@@ -358,7 +366,11 @@ final class LiveLoop implements StoreListener {
         return f;
     }
 
-    private Prediction predictAndPublish(LinearHead h, ImageEntry e, long revision, JobContext ctx) {
+    /**
+     * Predicts and publishes one image. {@code withMaps}: also the per-pixel confidence and uncertainty maps
+     * (slower); without, the event carries the exact argmax labels and null maps.
+     */
+    private Prediction predictAndPublish(LinearHead h, ImageEntry e, long revision, JobContext ctx, boolean withMaps) {
         FeatureMap f = featuresOf(e);
         ctx.checkCancelled();
         Set<Integer> absent = new HashSet<>();
@@ -371,7 +383,8 @@ final class LiveLoop implements StoreListener {
                 absent.add(vocOf.get(t.classId()));
             }
         }
-        Prediction p = predictor.predict(h, f, e.width(), e.height(), absent);
+        Prediction p = withMaps ? predictor.predict(h, f, e.width(), e.height(), absent)
+                : predictor.predictLabels(h, f, e.width(), e.height(), absent);
         publish.accept(new EngineEvent.PredictionsUpdated(e.id(), revision, p.labels(), p.confidence(), p.uncertainty(),
                 p.meanUncertainty()));
         return p;

@@ -85,8 +85,15 @@ class LiveLoopTest {
             assertThat(p.labels().width()).isEqualTo(current.width());
             // trained on scribbles of two images, the whole current image is mostly right
             assertThat(accuracy(p.labels(), fx.truth().get(1))).isGreaterThan(0.8);
-            assertThat(p.confidence()).hasSize(current.width() * current.height());
-            assertThat(engine.latestPrediction(current.id())).contains(p);
+            // the mask arrives first, then the same mask with its confidence and uncertainty maps
+            EngineEvent.PredictionsUpdated withMaps = p;
+            while (withMaps.confidence() == null) {
+                withMaps = awaitPrediction(events, current.id(), p.revision());
+            }
+            assertThat(withMaps.labels()).isEqualTo(p.labels());
+            assertThat(withMaps.confidence()).hasSize(current.width() * current.height());
+            assertThat(withMaps.uncertainty()).hasSize(current.width() * current.height());
+            assertThat(engine.latestPrediction(current.id()).orElseThrow().confidence()).isNotNull();
             // a neighbour without any label gets a prediction too, after the current image
             EngineEvent.PredictionsUpdated neighbour = awaitPrediction(events, fx.images().get(2).id(), engine.store().revision());
             assertThat(accuracy(neighbour.labels(), fx.truth().get(2))).isGreaterThan(0.6);

@@ -12,7 +12,8 @@ public sealed interface EngineEvent {
     /**
      * A fresh prediction of an image: {@code labels} (label values), {@code confidence} one byte per pixel (max
      * probability × 255), {@code uncertainty} one byte per pixel ((1 − margin) × 255), for annotation revision
-     * {@code revision}.
+     * {@code revision}. The live loop publishes the mask first with null maps (the fast path), then, for the
+     * current image, the same mask again with both maps.
      */
     record PredictionsUpdated(long imageId, long revision, LabelMap labels, byte[] confidence, byte[] uncertainty,
             double meanUncertainty) implements EngineEvent {
