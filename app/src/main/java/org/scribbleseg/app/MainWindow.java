@@ -86,6 +86,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
     private final Label noPrediction = new Label("No prediction yet");
     private final Label imageInfo = new Label();
     private final Label brushLabel = new Label();
+    private final Button cancelJob = new Button("Cancel");
     private final StackPane helpOverlay = Shortcuts.overlay();
     private final StackPane root;
     private final FxEngineBridge bridge;
@@ -122,7 +123,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
 
         BorderPane main = new BorderPane();
         main.setTop(new VBox(new MenuBuilder(this).build(), toolBar()));
-        browser.setPrefWidth(250);
+        browser.setPrefWidth(272);
         browser.setMinWidth(200);
         main.setLeft(browser);
         main.setCenter(centre());
@@ -130,6 +131,13 @@ public final class MainWindow implements FxEngineBridge.Handler {
         main.setBottom(statusBar);
         statusBar.setText("Ready");
         statusBar.setId("statusBar");
+        cancelJob.setId("cancelJob");
+        cancelJob.setDisable(true);
+        cancelJob.setVisible(false);
+        // Engine has no cancel command yet: the button shows while a job runs, and says so
+        Label cancelWrap = new Label(null, cancelJob);
+        Tooltip.install(cancelWrap, new Tooltip("Cancelling needs a cancel command in the engine (not there yet)"));
+        statusBar.getRightItems().add(cancelWrap);
         root = new StackPane(main);
         root.getStyleClass().add("main-window");
         root.addEventFilter(KeyEvent.KEY_PRESSED, this::keyPressed);
@@ -362,8 +370,10 @@ public final class MainWindow implements FxEngineBridge.Handler {
             } else if (e instanceof EngineEvent.JobProgress p) {
                 statusBar.setText(p.title() + (p.message() == null ? "" : ": " + p.message()));
                 statusBar.setProgress(p.total() > 0 ? (double) p.done() / p.total() : -1);
+                cancelJob.setVisible(true);
             } else if (e instanceof EngineEvent.JobFinished f) {
                 statusBar.setProgress(0);
+                cancelJob.setVisible(false);
                 statusBar.setText(f.title() + " " + f.outcome().name().toLowerCase());
                 if (f.outcome() == EngineEvent.Outcome.FAILED) {
                     notifier.error(f.title() + " failed", f.message(), null);
@@ -424,14 +434,14 @@ public final class MainWindow implements FxEngineBridge.Handler {
         engine.setCurrentImage(id);
         browser.select(id);
         browser.images().stream().filter(e -> e.id() == id).findFirst().ifPresent(this::showImageInfo);
-        canvas.setImage(null);
+        canvas.setImage(List.of());
         latest = null;
         renderedIds.clear();
         renderedMaskKey = Long.MIN_VALUE;
         fullRenderInFlight = false;
         statusBar.setText("Loading image…");
         pendingWork++;
-        UiBackground.on(UiBackground.images(), () -> ThumbnailCache.toFx(engine.loadImage(id)), img -> {
+        UiBackground.on(UiBackground.images(), () -> ThumbnailCache.pyramid(engine.loadImage(id)), img -> {
             pendingWork--;
             if (token != loadToken) {
                 return;
