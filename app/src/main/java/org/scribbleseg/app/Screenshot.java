@@ -35,7 +35,7 @@ public final class Screenshot {
         boolean dark = a.size() > 2 && a.get(2).equals("dark");
         ScribbleSegApp app = new ScribbleSegApp();
         app.startWith(stage, project);
-        app.setDarkTheme(dark);
+        Themes.apply(stage.getScene(), dark); // for this picture only: the user's theme preference stays
         long t0 = System.currentTimeMillis();
         long[] idleSince = {0};
         Timeline poll = new Timeline();
