@@ -56,7 +56,7 @@ public final class ProjectCreator {
                     RgbImage img = ImageLoader.load(f);
                     engine.store().addImage(f, sha256(f), img.width(), img.height(), Split.NONE);
                     added++;
-                } catch (RuntimeException e) {
+                } catch (IOException | RuntimeException e) {
                     skipped.add(f.getFileName() + ": " + e.getMessage());
                 }
                 if (progress != null) {

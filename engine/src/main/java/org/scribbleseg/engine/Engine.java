@@ -1,12 +1,30 @@
 package org.scribbleseg.engine;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
+import org.scribbleseg.engine.image.ImageImporter;
+import org.scribbleseg.engine.image.ImageInfo;
+import org.scribbleseg.engine.image.ImageSink;
+import org.scribbleseg.engine.image.ImportReport;
+import org.scribbleseg.engine.project.Split;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.scribbleseg.engine.export.ExportMode;
+import org.scribbleseg.engine.export.ExportResult;
+import org.scribbleseg.engine.export.VocExporter;
+import org.scribbleseg.engine.export.VocImporter;
+import org.scribbleseg.engine.feature.Backbone;
+import org.scribbleseg.engine.train.LinearHead;
+import org.scribbleseg.engine.feature.FeatureCache;
+import org.scribbleseg.engine.feature.FeatureMap;
 import org.scribbleseg.engine.image.ImageLoader;
+import org.scribbleseg.engine.job.JobHandle;
+import org.scribbleseg.engine.job.JobQueue;
+import org.scribbleseg.engine.job.Lane;
 import org.scribbleseg.engine.image.RgbImage;
 import org.scribbleseg.engine.job.EngineEvent;
 import org.scribbleseg.engine.job.EngineListener;
@@ -20,21 +38,76 @@ import org.scribbleseg.engine.project.ProjectStore;
  * {@link EngineListener}s on engine threads. The engine never calls the UI.
  */
 public final class Engine implements AutoCloseable {
+    /** Project setting naming the live backbone; "classic" (the offline default) when unset. */
+    public static final String BACKBONE_SETTING = "backbone";
+
     private final ProjectStore store;
     private final List<EngineListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<Long, EngineEvent.PredictionsUpdated> predictions = new ConcurrentHashMap<>();
+    private final JobQueue jobs;
+    private final FeatureCache featureCache;
+    private final LiveLoop live;
     private volatile long currentImage = -1;
 
-    private Engine(ProjectStore store) {
+    private Engine(ProjectStore store, Backbone backbone) {
         this.store = store;
+        this.jobs = new JobQueue(this::publish, Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
+        this.featureCache = FeatureCache.forProject(store.root());
+        this.live = new LiveLoop(store, backbone, featureCache, jobs, this::publish, this::loadImage, () -> currentImage);
+        store.addListener(live);
     }
 
+    /** Opens a project with the backbone its settings name (the classic filter bank by default). */
     public static Engine open(Path projectDir) {
-        return new Engine(ProjectStore.open(projectDir));
+        ProjectStore s = ProjectStore.open(projectDir);
+        return new Engine(s, Backbones.forSetting(s.setting(BACKBONE_SETTING).orElse(Backbones.CLASSIC)));
+    }
+
+    /** Opens a project with a given backbone (tests, benchmarks, the CLI's --backbone). */
+    public static Engine open(Path projectDir, Backbone backbone) {
+        return new Engine(ProjectStore.open(projectDir), backbone);
     }
 
     public static Engine create(Path projectDir) {
-        return new Engine(ProjectStore.create(projectDir));
+        return new Engine(ProjectStore.create(projectDir), Backbones.forSetting(Backbones.CLASSIC));
+    }
+
+    /** Key of the live backbone ("classic-v1@s4", "dinov2-small@518"...). */
+    public String backboneKey() {
+        return live.backboneKey();
+    }
+
+    /** Live update on/off: when on, every committed change retrains the head and repredicts. */
+    public void setLiveUpdate(boolean on) {
+        live.setEnabled(on);
+    }
+
+    public boolean isLiveUpdate() {
+        return live.isEnabled();
+    }
+
+    /** Trains now on everything labelled (the live loop does this by itself after each change). */
+    public JobHandle retrain() {
+        return live.schedule(store.revision());
+    }
+
+    /** The background jobs (exports, prefetching, heavy training) and their events. */
+    public JobQueue jobs() {
+        return jobs;
+    }
+
+    /** Features of an image from the project's cache (computed by the live backbone when missing). */
+    public FeatureMap features(ImageEntry e) {
+        return live.featuresOf(e);
+    }
+
+    /**
+     * Ranks images that are not done by the current head's mean uncertainty (highest first; ties: images whose
+     * predicted classes are least represented in the labels so far). Images whose features are not cached yet
+     * come last, in project order. Empty when no head is trained yet.
+     */
+    public List<Suggestion> suggestNext(int n) {
+        return Suggestions.rank(store, live.head().orElse(null), featureCache, live.backboneKey(), n);
     }
 
     public ProjectStore store() {
@@ -51,14 +124,87 @@ public final class Engine implements AutoCloseable {
         Path file = store.resolve(e);
         try {
             return ImageLoader.load(file);
-        } catch (RuntimeException ex) {
+        } catch (java.io.IOException | RuntimeException ex) {
             throw new ProjectException("cannot read image " + file + ": " + ex.getMessage(), ex);
         }
     }
 
-    /** The image the user is looking at: predicted first. */
+    /**
+     * Adds image files and folders (recursively) to the project. Each file is fully decoded before it is added;
+     * undecodable files and duplicates are reported, never half-added.
+     */
+    public ImportReport importImages(List<Path> inputs, ImageImporter.Progress progress, BooleanSupplier cancelled)
+            throws IOException {
+        return ImageImporter.importPaths(inputs, new ImageSink() {
+            @Override
+            public boolean exists(String sha256) {
+                return store.imageBySha(sha256).isPresent();
+            }
+
+            @Override
+            public void add(ImageInfo info, Path file) {
+                store.addImage(file, info.sha256(), info.width(), info.height(), Split.NONE);
+            }
+        }, progress, cancelled);
+    }
+
+    /**
+     * Exports the project as PASCAL VOC (specs/voc.md): atomic, with progress and cancellation. For
+     * {@link ExportMode#PREDICTED} the current head predicts images that have no live prediction yet.
+     */
+    public ExportResult exportVoc(VocExporter.Options options, VocExporter.Progress progress, BooleanSupplier cancelled)
+            throws IOException {
+        return VocExporter.export(VocBridge.source(this, live.head()), options, progress, cancelled);
+    }
+
+    /** Imports a VOC folder (ours or anyone's) into this project; returns a one-line summary. */
+    public String importVoc(Path folder) throws IOException {
+        var r = VocBridge.importInto(store, VocImporter.read(folder));
+        return r.images() + " images (" + r.added() + " new), " + r.masks() + " masks, " + r.classesAdded() + " classes added"
+                + (r.warnings().isEmpty() ? "" : "; " + r.warnings().size() + " warnings: " + String.join("; ", r.warnings()));
+    }
+
+    /** Trains the head now and waits (CLI use); false when nothing is labelled. */
+    public boolean trainNow() throws InterruptedException, java.util.concurrent.ExecutionException {
+        JobHandle h = retrain();
+        if (h.outcome().get() == EngineEvent.Outcome.FAILED) {
+            throw new ProjectException("training failed: " + h.failure());
+        }
+        return live.head().isPresent();
+    }
+
+    /** The head trained last, if any. */
+    public Optional<LinearHead> head() {
+        return live.head();
+    }
+
+    /**
+     * The image the user is looking at: predicted first; its features and the next images' are prefetched on the
+     * features lane.
+     */
     public void setCurrentImage(long imageId) {
         currentImage = imageId;
+        if (imageId < 0) {
+            return;
+        }
+        if (live.head().isPresent()) {
+            live.predictSoon(imageId);
+        }
+        List<ImageEntry> all = store.images();
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).id() == imageId) {
+                List<ImageEntry> next = all.subList(i, Math.min(all.size(), i + 3));
+                jobs.submit(Lane.FEATURES, "prefetch-features", "Extracting features", ctx -> {
+                    int k = 0;
+                    for (ImageEntry e : next) {
+                        ctx.checkCancelled();
+                        live.featuresOf(e);
+                        ctx.progress(++k, next.size(), e.stem());
+                    }
+                });
+                break;
+            }
+        }
     }
 
     public long currentImage() {
@@ -89,6 +235,8 @@ public final class Engine implements AutoCloseable {
 
     @Override
     public void close() {
+        store.removeListener(live);
+        jobs.close();
         store.close();
     }
 }

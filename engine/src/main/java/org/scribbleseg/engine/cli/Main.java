@@ -12,6 +12,18 @@ import picocli.CommandLine.Command;
         description = "Turn cheap labels into segmentation datasets (headless commands).",
         subcommands = {
             CommandLine.HelpCommand.class,
+            InitCommand.class,
+            InfoCommand.class,
+            ImportCommand.class,
+            ExportCommand.class,
+            ImportVocCommand.class,
+            HeadCommands.Train.class,
+            HeadCommands.Predict.class,
+            HeadCommands.Eval.class,
+            HeadCommands.Suggest.class,
+            BenchCommand.class,
+            CheckModelCommand.class,
+            ModelsCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -88,7 +88,16 @@ public final class ProjectStore implements AutoCloseable {
             throw new ProjectException("no ScribbleSeg project in " + root + " (missing " + DB_FILE + ")");
         }
         checkReadable(dbFile);
-        return connect(root, false);
+        ProjectStore store = connect(root, false);
+        try {
+            for (String sub : List.of("cache", "models", "exports")) {
+                Files.createDirectories(root.resolve(sub)); // not kept by version control or copies
+            }
+        } catch (IOException e) {
+            store.close();
+            throw new ProjectException("cannot create the working folders of " + root + ": " + e.getMessage(), e);
+        }
+        return store;
     }
 
     /** Whether {@code dir} holds a project.db. */

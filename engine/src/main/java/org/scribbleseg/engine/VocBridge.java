@@ -1,0 +1,139 @@
+package org.scribbleseg.engine;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.scribbleseg.engine.export.ExportSource;
+import org.scribbleseg.engine.export.ImportedVoc;
+import org.scribbleseg.engine.export.LabelmapTxt;
+import org.scribbleseg.engine.feature.FeatureMap;
+import org.scribbleseg.engine.image.ImageLoader;
+import org.scribbleseg.engine.image.ImageInfo;
+import org.scribbleseg.engine.image.LabelMap;
+import org.scribbleseg.engine.predict.HeadPredictor;
+import org.scribbleseg.engine.project.ClassDef;
+import org.scribbleseg.engine.project.ImageEntry;
+import org.scribbleseg.engine.project.MaskRecord;
+import org.scribbleseg.engine.project.ProjectException;
+import org.scribbleseg.engine.project.ProjectStore;
+import org.scribbleseg.engine.project.Stroke;
+import org.scribbleseg.engine.project.Tag;
+import org.scribbleseg.engine.train.LinearHead;
+
+/** Connects the VOC exporter and importer to a project. */
+final class VocBridge {
+    private VocBridge() {
+    }
+
+    /** The project as an {@link ExportSource}; predicted masks come from the live loop or the current head. */
+    static ExportSource source(Engine engine, Optional<LinearHead> head) {
+        ProjectStore store = engine.store();
+        Set<Long> withStrokes = new HashSet<>(store.allStrokes().keySet());
+        Set<Long> withMask = new HashSet<>(store.imagesWithMask());
+        List<ExportSource.Item> items = new ArrayList<>();
+        for (ImageEntry e : store.images()) {
+            items.add(new ExportSource.Item(e.id(), store.resolve(e), e.stem(), e.split(), withMask.contains(e.id()),
+                    withStrokes.contains(e.id())));
+        }
+        List<ClassDef> classes = store.classes();
+        HeadPredictor predictor = new HeadPredictor(false);
+        return new ExportSource() {
+            @Override
+            public List<ClassDef> classes() {
+                return classes;
+            }
+
+            @Override
+            public List<Item> images() {
+                return items;
+            }
+
+            @Override
+            public LabelMap acceptedMask(Item item) {
+                return store.mask(item.imageId()).map(MaskRecord::labels).orElse(null);
+            }
+
+            @Override
+            public LabelMap predictedMask(Item item) {
+                var live = engine.latestPrediction(item.imageId());
+                if (live.isPresent()) {
+                    return live.get().labels();
+                }
+                if (head.isPresent()) {
+                    ImageEntry e = store.image(item.imageId()).orElseThrow();
+                    FeatureMap f = engine.features(e);
+                    Set<Integer> absent = new HashSet<>();
+                    for (Tag t : store.tags(e.id())) {
+                        if (!t.present()) {
+                            classes.stream().filter(c -> c.id() == t.classId()).findFirst().ifPresent(c -> absent.add(c.vocIndex()));
+                        }
+                    }
+                    return predictor.predict(head.get(), f, e.width(), e.height(), absent).labels();
+                }
+                return store.latestPrediction(item.imageId()).map(ProjectStore.PredictionRecord::labels).orElse(null);
+            }
+
+            @Override
+            public List<Stroke> strokes(Item item) {
+                return store.strokes(item.imageId());
+            }
+        };
+    }
+
+    /** What an import into a project did. */
+    record VocImportReport(int images, int added, int masks, int classesAdded, List<String> warnings) {
+    }
+
+    /**
+     * Imports a VOC folder: classes by index (created when missing; an index held by a differently named class
+     * is an error before anything is written), images by reference, masks as accepted masks (or as predictions
+     * when listed in predicted.txt), splits.
+     */
+    static VocImportReport importInto(ProjectStore store, ImportedVoc voc) throws IOException {
+        List<String> warnings = new ArrayList<>(voc.warnings());
+        for (LabelmapTxt.Entry c : voc.classes()) {
+            Optional<ClassDef> byIndex = store.classByIndex(c.index());
+            if (byIndex.isPresent() && !byIndex.get().name().equalsIgnoreCase(c.name())) {
+                throw new ProjectException("VOC class " + c.index() + " '" + c.name() + "' conflicts with the project's class '"
+                        + byIndex.get().name() + "' at the same index; rename one of them first. Nothing was imported.");
+            }
+            Optional<ClassDef> byName = store.classByName(c.name());
+            if (byName.isPresent() && byName.get().vocIndex() != c.index()) {
+                throw new ProjectException("VOC class '" + c.name() + "' has index " + c.index() + " but the project's has index "
+                        + byName.get().vocIndex() + ". Nothing was imported.");
+            }
+        }
+        int classesAdded = 0;
+        for (LabelmapTxt.Entry c : voc.classes()) {
+            if (store.classByIndex(c.index()).isEmpty()) {
+                store.addClass(c.name(), c.rgb(), c.index(), "", List.of(c.name()));
+                classesAdded++;
+            }
+        }
+        int added = 0;
+        int masks = 0;
+        for (ImportedVoc.Item it : voc.items()) {
+            ImageInfo info = ImageLoader.probe(it.image());
+            ImageEntry e = store.imageBySha(info.sha256()).orElse(null);
+            if (e == null) {
+                e = store.addImage(it.image(), info.sha256(), info.width(), info.height(), it.split());
+                added++;
+            } else {
+                store.setSplit(e.id(), it.split());
+            }
+            LabelMap mask = voc.readMask(it);
+            if (mask != null) {
+                if (it.predicted()) {
+                    store.savePrediction(e.id(), "voc-import", mask, null, 0);
+                } else {
+                    store.setMask(e.id(), mask, "voc-import");
+                    masks++;
+                }
+            }
+        }
+        return new VocImportReport(voc.items().size(), added, masks, classesAdded, warnings);
+    }
+}

@@ -1,0 +1,150 @@
+package org.scribbleseg.engine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.scribbleseg.engine.eval.EffortBenchmark;
+import org.scribbleseg.engine.eval.LabeledImage;
+import org.scribbleseg.engine.eval.SyntheticScenes;
+import org.scribbleseg.engine.eval.VocDataset;
+import org.scribbleseg.engine.model.ClassicBackbone;
+import org.scribbleseg.engine.train.WeakLabelHead;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench effort}: annotation effort vs mIoU with a simulated annotator (see {@link EffortBenchmark}), on
+ * synthetic scenes (default) or a VOC-layout dataset ({@code --voc}: annotates the train split, scores the val
+ * split). Meant to sit under a {@code bench} parent command.
+ */
+@Command(name = "effort", mixinStandardHelpOptions = true,
+        description = "Effort vs accuracy: simulated scribbles/points/tags + corrections, live head, mIoU per step.")
+public final class BenchEffortCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--scenes", defaultValue = "8", description = "Training images (synthetic scenes, or images taken evenly from the VOC train split). Default ${DEFAULT-VALUE}.")
+    int scenes;
+
+    @Option(names = "--val", defaultValue = "8", description = "Held-out images (synthetic, or evenly from the VOC val split; 0 = all). Default ${DEFAULT-VALUE}.")
+    int val;
+
+    @Option(names = "--strategy", defaultValue = "scribble", description = "scribble | point | tags. Default ${DEFAULT-VALUE}.")
+    String strategy;
+
+    @Option(names = "--backbone", defaultValue = "classic", description = "Backbone: classic (the only one in this build). Default ${DEFAULT-VALUE}.")
+    String backbone;
+
+    @Option(names = "--stride", defaultValue = "4", description = "Classic backbone stride. Default ${DEFAULT-VALUE}.")
+    int stride;
+
+    @Option(names = "--voc", description = "VOC-layout dataset folder (JPEGImages, SegmentationClass, ImageSets/Segmentation).")
+    Path voc;
+
+    @Option(names = "--realdata", description = "Shortcut: the dataset <name> under ../shared/realdata (relative to the working directory), e.g. camvid-val-voc.")
+    String realdata;
+
+    @Option(names = "--background", defaultValue = "0", description = "Background label value for tag CAMs (-1: none). Default ${DEFAULT-VALUE}.")
+    int background;
+
+    @Option(names = "--steps", defaultValue = "5", description = "Steps: first pass + corrections. Default ${DEFAULT-VALUE}.")
+    int steps;
+
+    @Option(names = "--classes", defaultValue = "5", description = "Synthetic classes (incl. background 0). Default ${DEFAULT-VALUE}.")
+    int classes;
+
+    @Option(names = "--size", defaultValue = "256", description = "Synthetic scene side, pixels. Default ${DEFAULT-VALUE}.")
+    int size;
+
+    @Option(names = "--head-steps", defaultValue = "10", description = "L-BFGS iterations per warm retrain. Default ${DEFAULT-VALUE}.")
+    int headSteps;
+
+    @Option(names = "--cold-steps", defaultValue = "50", description = "L-BFGS iterations of the first (cold) training. Default ${DEFAULT-VALUE}.")
+    int coldSteps;
+
+    @Option(names = "--class-balanced", description = "Class-balanced loss weights.")
+    boolean classBalanced;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed for scenes and annotator. Default ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--json", description = "Print the curve as JSON: [{step, strokes, miou, loop_ms}].")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (!"classic".equals(backbone)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "backbone '" + backbone + "' is not available to bench effort in this build (use classic)");
+        }
+        EffortBenchmark.Strategy strat;
+        try {
+            strat = EffortBenchmark.Strategy.valueOf(strategy.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--strategy must be scribble, point or tags");
+        }
+        Path dataset = voc;
+        if (realdata != null) {
+            dataset = Path.of("..", "shared", "realdata", realdata);
+            if (!Files.isDirectory(dataset)) {
+                throw new IllegalArgumentException("real data not found at " + dataset.toAbsolutePath().normalize());
+            }
+        }
+        List<LabeledImage> train;
+        List<LabeledImage> held;
+        int k;
+        int minArea;
+        if (dataset != null) {
+            VocDataset ds = new VocDataset(dataset);
+            k = ds.classNames().size();
+            train = ds.load("train", scenes);
+            held = ds.load("val", val);
+            LabeledImage first = train.get(0);
+            minArea = Math.max(30, first.image().width() * first.image().height() / 2000);
+            err.printf("dataset %s: %d classes, %d train, %d val images%n", dataset, k, train.size(), held.size());
+        } else {
+            SyntheticScenes gen = new SyntheticScenes(classes, seed);
+            k = classes;
+            train = named(gen.scenes(0, scenes, size, size), "train");
+            held = named(gen.scenes(10_000, val, size, size), "val");
+            minArea = 30;
+            err.printf("synthetic: %d classes, %d train, %d val scenes of %dx%d%n", k, scenes, val, size, size);
+        }
+        WeakLabelHead.Config head = WeakLabelHead.Config.defaults().withSteps(headSteps, coldSteps)
+                .withClassBalanced(classBalanced);
+        EffortBenchmark.Config cfg = new EffortBenchmark.Config(strat, steps, k, background, minArea, seed, head);
+        List<EffortBenchmark.Step> curve;
+        try (ClassicBackbone bb = new ClassicBackbone(stride)) {
+            curve = new EffortBenchmark(bb).run(train, held, cfg, json ? err::println : out::println);
+        }
+        if (json) {
+            ObjectMapper om = new ObjectMapper();
+            List<java.util.Map<String, Object>> rows = curve.stream().map(s -> {
+                java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("step", s.step());
+                m.put("strokes", s.strokes());
+                m.put("miou", Math.round(s.miou() * 10000) / 10000.0);
+                m.put("loop_ms", Math.round(s.loopMs() * 10) / 10.0);
+                return m;
+            }).toList();
+            out.println(om.writeValueAsString(rows));
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static List<LabeledImage> named(List<SyntheticScenes.Scene> scenes, String prefix) {
+        List<LabeledImage> out = new java.util.ArrayList<>();
+        for (int i = 0; i < scenes.size(); i++) {
+            out.add(new LabeledImage(prefix + i, scenes.get(i).image(), scenes.get(i).truth()));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,202 @@
+package org.scribbleseg.engine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.scribbleseg.engine.eval.SimulatedAnnotator;
+import org.scribbleseg.engine.eval.StrokeRaster;
+import org.scribbleseg.engine.eval.SyntheticScenes;
+import org.scribbleseg.engine.feature.FeatureMap;
+import org.scribbleseg.engine.image.LabelMap;
+import org.scribbleseg.engine.model.ClassicBackbone;
+import org.scribbleseg.engine.predict.HeadPredictor;
+import org.scribbleseg.engine.predict.Prediction;
+import org.scribbleseg.engine.train.LinearHead;
+import org.scribbleseg.engine.train.TrainingImage;
+import org.scribbleseg.engine.train.WeakLabelHead;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench live}: stroke → prediction latency with warm feature caches. Synthetic scenes (classic backbone,
+ * features computed once and held in memory) stand in for a project: {@code --images} labelled images with one
+ * scribble per object, plus the current image. Each iteration adds one correction stroke on the current image
+ * (on its largest wrong region), retrains the head on all images (warm start, bounded L-BFGS iterations; only the
+ * changed image is re-sampled) and predicts the current image at full resolution; p50/p95 of that wall time are
+ * reported. Then the head's training time vs number of samples (cold, fixed iterations, synthetic features).
+ */
+@Command(name = "live", mixinStandardHelpOptions = true,
+        description = "Stroke -> retrain -> predict latency (p50/p95) with warm feature caches, and head training time vs samples.")
+public final class BenchLiveCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--images", defaultValue = "20", description = "Labelled images besides the current one. Default ${DEFAULT-VALUE}.")
+    int images;
+
+    @Option(names = "--width", defaultValue = "2048", description = "Image width. Default ${DEFAULT-VALUE}.")
+    int width;
+
+    @Option(names = "--height", defaultValue = "1536", description = "Image height. Default ${DEFAULT-VALUE}.")
+    int height;
+
+    @Option(names = "--classes", defaultValue = "5", description = "Classes. Default ${DEFAULT-VALUE}.")
+    int classes;
+
+    @Option(names = "--stride", defaultValue = "4", description = "Classic backbone stride. Default ${DEFAULT-VALUE}.")
+    int stride;
+
+    @Option(names = "--iterations", defaultValue = "30", description = "Strokes timed. Default ${DEFAULT-VALUE}.")
+    int iterations;
+
+    @Option(names = "--head-steps", defaultValue = "10", description = "L-BFGS iterations per warm retrain. Default ${DEFAULT-VALUE}.")
+    int headSteps;
+
+    @Option(names = "--sample-sizes", split = ",", defaultValue = "10000,100000,1000000",
+            description = "Sample counts for the training-time table (empty to skip). Default ${DEFAULT-VALUE}.")
+    int[] sampleSizes;
+
+    @Option(names = "--json", description = "Print {p50_ms, p95_ms, samples, ...} as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter log = json ? err : out;
+        SyntheticScenes gen = new SyntheticScenes(classes, 7);
+        long t0 = System.nanoTime();
+        List<SyntheticScenes.Scene> scenes = new ArrayList<>();
+        List<FeatureMap> feats = new ArrayList<>();
+        try (ClassicBackbone bb = new ClassicBackbone(stride)) {
+            for (int i = 0; i <= images; i++) {
+                SyntheticScenes.Scene s = gen.scene(i, width, height);
+                scenes.add(s);
+                feats.add(bb.features(s.image()));
+            }
+        }
+        log.printf("prepared %d scenes %dx%d + features (%s) in %.1f s%n", images + 1, width, height,
+                "classic-v1@s" + stride, (System.nanoTime() - t0) / 1e9);
+        SimulatedAnnotator ann = new SimulatedAnnotator(3, 30);
+        List<LabelMap> labels = new ArrayList<>();
+        long[] rev = new long[images + 1];
+        for (SyntheticScenes.Scene s : scenes) {
+            LabelMap l = LabelMap.unlabelled(width, height);
+            SimulatedAnnotator.rasterise(ann.scribbles(s.truth()), l);
+            labels.add(l);
+        }
+        WeakLabelHead trainer = new WeakLabelHead(WeakLabelHead.Config.defaults().withSteps(headSteps, 50));
+        HeadPredictor predictor = new HeadPredictor(true);
+        int cur = images; // the current image is the last one
+        LinearHead head = trainer.train(set(scenes, feats, labels, rev));
+        Prediction pred = predictor.predict(head, feats.get(cur), width, height, null);
+        double[] ms = new double[iterations];
+        double[] trainMs = new double[iterations];
+        double[] predictMs = new double[iterations];
+        int samples = 0;
+        SplittableRandom jitter = new SplittableRandom(5);
+        for (int it = 0; it < iterations; it++) {
+            LabelMap truth = scenes.get(cur).truth();
+            SimulatedAnnotator.SimStroke fix = ann.correction(truth, pred.labels(), labels.get(cur),
+                    SimulatedAnnotator.Kind.SCRIBBLE);
+            if (fix == null) { // nothing left to correct: a short stroke of the true class at a random place
+                int x = jitter.nextInt(width);
+                int y = jitter.nextInt(height);
+                fix = new SimulatedAnnotator.SimStroke(truth.get(x, y), 4, new float[] {x, y});
+            }
+            long a = System.nanoTime();
+            StrokeRaster.paint(labels.get(cur), fix.points(), fix.radius(), fix.classValue());
+            rev[cur]++;
+            head = trainer.train(set(scenes, feats, labels, rev));
+            long b = System.nanoTime();
+            pred = predictor.predict(head, feats.get(cur), width, height, null);
+            long c = System.nanoTime();
+            ms[it] = (c - a) / 1e6;
+            trainMs[it] = (b - a) / 1e6;
+            predictMs[it] = (c - b) / 1e6;
+            samples = trainer.lastStats().samples();
+        }
+        Map<String, Object> res = new LinkedHashMap<>();
+        res.put("p50_ms", round(percentile(ms, 50)));
+        res.put("p95_ms", round(percentile(ms, 95)));
+        res.put("samples", samples);
+        res.put("train_p50_ms", round(percentile(trainMs, 50)));
+        res.put("predict_p50_ms", round(percentile(predictMs, 50)));
+        res.put("images", images + 1);
+        res.put("image_size", width + "x" + height);
+        res.put("head_steps", headSteps);
+        res.put("cpus", Runtime.getRuntime().availableProcessors());
+        log.printf("stroke->prediction: p50 %.1f ms, p95 %.1f ms (train p50 %.1f, predict p50 %.1f) over %d strokes,"
+                + " %d samples%n", percentile(ms, 50), percentile(ms, 95), percentile(trainMs, 50),
+                percentile(predictMs, 50), iterations, samples);
+        List<Map<String, Object>> scaling = new ArrayList<>();
+        for (int n : sampleSizes) {
+            Map<String, Object> row = trainingTime(n, 54, classes, headSteps);
+            scaling.add(row);
+            log.printf("head training, %d samples x 54 ch x %d classes: %s ms for %s L-BFGS iterations (%s evaluations)%n",
+                    n, classes, row.get("ms"), row.get("iterations"), row.get("evaluations"));
+        }
+        res.put("training_time", scaling);
+        if (json) {
+            out.println(new ObjectMapper().writeValueAsString(res));
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** Cold training time of the head on n synthetic samples (Gaussian classes), fixed iteration budget. */
+    static Map<String, Object> trainingTime(int n, int c, int k, int steps) {
+        SplittableRandom r = new SplittableRandom(11);
+        float[] x = new float[n * c];
+        int[] y = new int[n];
+        float[] w = new float[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = r.nextInt(k);
+            w[i] = 1;
+            for (int j = 0; j < c; j++) {
+                x[i * c + j] = (float) (r.nextGaussian() + (j % k == y[i] ? 1 : 0));
+            }
+        }
+        WeakLabelHead.Samples s = new WeakLabelHead.Samples(c, x, y, w);
+        WeakLabelHead h = new WeakLabelHead(WeakLabelHead.Config.defaults().withMaxSteps(steps).withMaxTotalSamples(0));
+        h.fitSamples(List.of(s)); // JIT warm-up
+        h.reset();
+        long t0 = System.nanoTime();
+        h.fitSamples(List.of(s));
+        double ms = (System.nanoTime() - t0) / 1e6;
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("samples", n);
+        row.put("ms", round(ms));
+        row.put("iterations", h.lastStats().optimiser().iterations());
+        row.put("evaluations", h.lastStats().optimiser().evaluations());
+        return row;
+    }
+
+    private static List<TrainingImage> set(List<SyntheticScenes.Scene> scenes, List<FeatureMap> feats,
+            List<LabelMap> labels, long[] rev) {
+        List<TrainingImage> out = new ArrayList<>();
+        for (int i = 0; i < scenes.size(); i++) {
+            out.add(new TrainingImage("img" + i, rev[i], feats.get(i), labels.get(i), 1.0));
+        }
+        return out;
+    }
+
+    static double percentile(double[] v, double p) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int i = (int) Math.ceil(p / 100.0 * s.length) - 1;
+        return s[Math.max(0, Math.min(s.length - 1, i))];
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+}

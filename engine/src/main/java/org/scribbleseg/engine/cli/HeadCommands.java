@@ -1,0 +1,276 @@
+package org.scribbleseg.engine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.scribbleseg.engine.Backbones;
+import org.scribbleseg.engine.Engine;
+import org.scribbleseg.engine.Suggestion;
+import org.scribbleseg.engine.eval.Metrics;
+import org.scribbleseg.engine.export.ImportedVoc;
+import org.scribbleseg.engine.export.PalettePng;
+import org.scribbleseg.engine.export.VocImporter;
+import org.scribbleseg.engine.image.LabelMap;
+import org.scribbleseg.engine.nn.SafetensorsWriter;
+import org.scribbleseg.engine.predict.HeadPredictor;
+import org.scribbleseg.engine.predict.Prediction;
+import org.scribbleseg.engine.project.ClassDef;
+import org.scribbleseg.engine.project.ImageEntry;
+import org.scribbleseg.engine.project.ProjectException;
+import org.scribbleseg.engine.project.ProjectStore;
+import org.scribbleseg.engine.project.Tag;
+import org.scribbleseg.engine.train.LinearHead;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** The live head from the command line: train, predict, eval, suggest. Each trains on everything labelled first. */
+public final class HeadCommands {
+    private HeadCommands() {
+    }
+
+    /** Project argument and backbone option shared by the head commands. */
+    public static final class ProjectAndBackbone {
+        @Parameters(index = "0", description = "project folder")
+        Path project;
+
+        @Option(names = "--backbone", description = "classic (default: the project's setting, else classic), classic@s<stride>")
+        String backbone;
+
+        Engine open() {
+            Path p = ProjectOptions.locate(project);
+            if (backbone == null) {
+                return Engine.open(p);
+            }
+            return Engine.open(p, Backbones.forSetting(backbone));
+        }
+
+        LinearHead train(Engine engine) throws Exception {
+            if (!engine.trainNow()) {
+                throw new ProjectException("nothing is labelled yet: draw scribbles, click points, tag images or import masks first");
+            }
+            return engine.head().orElseThrow();
+        }
+    }
+
+    static Prediction predict(Engine engine, LinearHead head, ImageEntry e) {
+        ProjectStore s = engine.store();
+        Map<Long, Integer> voc = new LinkedHashMap<>();
+        for (ClassDef c : s.classes()) {
+            voc.put(c.id(), c.vocIndex());
+        }
+        Set<Integer> absent = new HashSet<>();
+        for (Tag t : s.tags(e.id())) {
+            if (!t.present() && voc.containsKey(t.classId())) {
+                absent.add(voc.get(t.classId()));
+            }
+        }
+        return new HeadPredictor().predict(head, engine.features(e), e.width(), e.height(), absent);
+    }
+
+    static List<ImageEntry> select(ProjectStore s, List<String> names) {
+        if (names == null || names.isEmpty()) {
+            return s.images();
+        }
+        List<ImageEntry> out = new ArrayList<>();
+        for (String n : names) {
+            ImageEntry e = s.images().stream().filter(x -> x.stem().equals(n) || x.path().endsWith(n) || Long.toString(x.id()).equals(n))
+                    .findFirst().orElseThrow(() -> new ProjectException("no image named '" + n + "' in the project"));
+            out.add(e);
+        }
+        return out;
+    }
+
+    @Command(name = "train", description = "Train the live head on every label of the project and save it under models/.")
+    public static final class Train implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ProjectAndBackbone pb;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Engine engine = pb.open()) {
+                long t0 = System.nanoTime();
+                LinearHead head = pb.train(engine);
+                double secs = (System.nanoTime() - t0) / 1e9;
+                String runId = "head-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
+                Path dir = engine.store().modelsDir().resolve(runId);
+                Files.createDirectories(dir);
+                new SafetensorsWriter()
+                        .put("class_values", new long[] {head.numClasses()}, java.util.Arrays.stream(head.classValues()).asLongStream().toArray())
+                        .put("mean", new long[] {head.channels()}, head.mean())
+                        .put("std", new long[] {head.channels()}, head.std())
+                        .put("weight", new long[] {head.numClasses(), head.channels()}, head.weights())
+                        .put("bias", new long[] {head.numClasses()}, head.bias())
+                        .metadata("backbone", engine.backboneKey())
+                        .write(dir.resolve("head.safetensors"));
+                Map<String, Object> run = new LinkedHashMap<>();
+                run.put("id", runId);
+                run.put("kind", "weak-label-head");
+                run.put("backbone", engine.backboneKey());
+                run.put("data_revision", engine.store().revision());
+                run.put("classes", head.numClasses());
+                run.put("channels", head.channels());
+                run.put("train_seconds", secs);
+                String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(run);
+                Files.writeString(dir.resolve("run.json"), json);
+                engine.store().saveRun(runId, "weak-label-head", engine.backboneKey(), "{}", json, engine.store().revision());
+                spec.commandLine().getOut().printf("trained %d-class head on %s features in %.2f s -> %s%n", head.numClasses(),
+                        engine.backboneKey(), secs, dir);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "predict", description = "Predict masks (palette PNG) and confidence maps (grey PNG) with the live head.")
+    public static final class Predict implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ProjectAndBackbone pb;
+
+        @Option(names = "--images", split = ",", description = "image names (file stems) or ids; default: all")
+        List<String> images;
+
+        @Option(names = "--out", description = "output folder (default: <project>/exports/predictions-<time>)")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Engine engine = pb.open()) {
+                LinearHead head = pb.train(engine);
+                Path dir = out != null ? out : engine.store().exportsDir().resolve("predictions-"
+                        + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+                Files.createDirectories(dir);
+                List<ImageEntry> sel = select(engine.store(), images);
+                PrintWriter err = spec.commandLine().getErr();
+                for (ImageEntry e : sel) {
+                    Prediction p = predict(engine, head, e);
+                    PalettePng.write(p.labels(), dir.resolve(e.stem() + ".png"));
+                    writeGrey(p.confidence(), e.width(), e.height(), dir.resolve(e.stem() + "_confidence.png"));
+                    engine.store().savePrediction(e.id(), "cli-predict", p.labels(), p.confidence(), p.meanUncertainty());
+                    err.printf("%s: mean uncertainty %.3f%n", e.stem(), p.meanUncertainty());
+                }
+                spec.commandLine().getOut().printf("predicted %d images -> %s%n", sel.size(), dir);
+            }
+            return 0;
+        }
+
+        private static void writeGrey(byte[] px, int w, int h, Path file) throws java.io.IOException {
+            var img = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+            img.getRaster().setDataElements(0, 0, w, h, px);
+            javax.imageio.ImageIO.write(img, "png", file.toFile());
+        }
+    }
+
+    @Command(name = "eval", description = "Compare the live head's predictions with ground truth in VOC layout: mIoU, per-class IoU, confusion matrix.")
+    public static final class Eval implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ProjectAndBackbone pb;
+
+        @Option(names = "--gt", required = true, description = "VOC folder with the ground-truth masks (matched to images by file name)")
+        Path gt;
+
+        @Option(names = "--json", description = "print JSON")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            ImportedVoc voc = VocImporter.read(gt);
+            try (Engine engine = pb.open()) {
+                LinearHead head = pb.train(engine);
+                List<ClassDef> classes = engine.store().classes();
+                int k = classes.stream().mapToInt(ClassDef::vocIndex).max().orElse(0) + 1;
+                Metrics m = new Metrics(k);
+                int matched = 0;
+                for (ImportedVoc.Item it : voc.items()) {
+                    if (it.mask() == null) {
+                        continue;
+                    }
+                    var e = engine.store().images().stream().filter(x -> x.stem().equals(it.id())).findFirst();
+                    if (e.isEmpty()) {
+                        continue;
+                    }
+                    LabelMap truth = voc.readMask(it);
+                    m.add(truth, predict(engine, head, e.get()).labels());
+                    matched++;
+                }
+                if (matched == 0) {
+                    throw new ProjectException("no ground-truth mask in " + gt + " matches an image of the project by name");
+                }
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("images", matched);
+                r.put("miou", m.meanIoU());
+                r.put("pixel_accuracy", m.pixelAccuracy());
+                Map<String, Object> per = new LinkedHashMap<>();
+                for (ClassDef c : classes) {
+                    per.put(c.name(), m.iou(c.vocIndex()));
+                }
+                r.put("iou", per);
+                List<List<Long>> confusion = new ArrayList<>();
+                for (ClassDef g : classes) {
+                    List<Long> row = new ArrayList<>();
+                    for (ClassDef p : classes) {
+                        row.add(m.count(g.vocIndex(), p.vocIndex()));
+                    }
+                    confusion.add(row);
+                }
+                r.put("confusion_rows_gt_cols_pred", confusion);
+                PrintWriter o = spec.commandLine().getOut();
+                if (json) {
+                    o.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
+                } else {
+                    o.printf("images %d  mIoU %.4f  pixel accuracy %.4f%n", matched, m.meanIoU(), m.pixelAccuracy());
+                    per.forEach((name, iou) -> o.printf("  %-20s IoU %.4f%n", name, (Double) iou));
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "suggest", description = "Images to annotate next: most uncertain under the current head first.")
+    public static final class Suggest implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ProjectAndBackbone pb;
+
+        @Option(names = {"-n"}, defaultValue = "10", description = "how many (default ${DEFAULT-VALUE})")
+        int n;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Engine engine = pb.open()) {
+                pb.train(engine);
+                for (ImageEntry e : engine.store().images()) {
+                    engine.features(e); // rank every image, not only those already cached
+                }
+                for (Suggestion s : engine.suggestNext(n)) {
+                    spec.commandLine().getOut().printf("%-30s uncertainty %.3f%n", s.image().path(), s.meanUncertainty());
+                }
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package org.scribbleseg.engine.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.scribbleseg.engine.Engine;
+import org.scribbleseg.engine.image.ImportReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "import", description = "Add image files or folders (recursive) to a project. "
+        + "Undecodable files and duplicates are reported and skipped.")
+public final class ImportCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", description = "project folder")
+    Path project;
+
+    @Parameters(index = "1..*", arity = "1..*", description = "image files or folders")
+    List<Path> inputs;
+
+    @Override
+    public Integer call() throws Exception {
+        var out = spec.commandLine().getOut();
+        var err = spec.commandLine().getErr();
+        ImportReport r;
+        try (Engine engine = Engine.open(ProjectOptions.locate(project))) {
+            r = engine.importImages(inputs, (done, total) -> { }, () -> false);
+        }
+        for (var s : r.skipped()) {
+            err.printf("skipped %s: %s%n", s.path(), s.reason());
+        }
+        for (var d : r.duplicates()) {
+            err.printf("duplicate %s: same content as %s%n", d.path(), d.firstPath() == null ? "an image already in the project" : d.firstPath());
+        }
+        out.println(r.summary());
+        return 0;
+    }
+}

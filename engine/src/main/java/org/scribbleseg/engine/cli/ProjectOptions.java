@@ -1,0 +1,29 @@
+package org.scribbleseg.engine.cli;
+
+import java.nio.file.Path;
+import org.scribbleseg.engine.project.ProjectStore;
+
+/** Resolving the project argument: a {@code .sseg} folder, or a folder holding exactly one. */
+final class ProjectOptions {
+    private ProjectOptions() {
+    }
+
+    static ProjectStore open(Path p) {
+        return ProjectStore.open(locate(p));
+    }
+
+    static Path locate(Path p) {
+        if (ProjectStore.isProject(p)) {
+            return p;
+        }
+        try (var s = java.nio.file.Files.list(p)) {
+            var found = s.filter(ProjectStore::isProject).toList();
+            if (found.size() == 1) {
+                return found.get(0);
+            }
+        } catch (java.io.IOException | java.io.UncheckedIOException ignored) {
+            // fall through to the clear error of ProjectStore.open
+        }
+        return p;
+    }
+}

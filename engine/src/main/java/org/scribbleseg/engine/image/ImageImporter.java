@@ -1,0 +1,129 @@
+package org.scribbleseg.engine.image;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Imports image files and folders into an {@link ImageSink}. Folders are walked recursively (symbolic links are
+ * not followed) in sorted path order; hidden files and folders (name starting with '.') and files without an image
+ * extension are left out of folders silently (a file named explicitly with another extension is reported as
+ * skipped). Every candidate is probed completely (read, hashed, decoded) before {@link ImageSink#add} is called, so
+ * a file that fails is reported and nothing of it reaches the sink.
+ */
+public final class ImageImporter {
+    /** File extensions (lower case, no dot) taken from folders. */
+    public static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "jpe", "jfif", "png", "tif", "tiff", "bmp",
+            "dib", "webp");
+
+    private ImageImporter() {
+    }
+
+    /** Progress after each file: (files done, files in total). */
+    @FunctionalInterface
+    public interface Progress {
+        void update(int done, int total);
+    }
+
+    public static ImportReport importPaths(List<Path> inputs, ImageSink sink) throws IOException {
+        return importPaths(inputs, sink, (d, t) -> { }, () -> false);
+    }
+
+    /**
+     * Imports the given files and folders. {@code cancelled} is checked between files; when it turns true the
+     * import stops and reports what it did so far.
+     */
+    public static ImportReport importPaths(List<Path> inputs, ImageSink sink, Progress progress, BooleanSupplier cancelled)
+            throws IOException {
+        List<ImportReport.Skipped> skipped = new ArrayList<>();
+        List<Path> files = collect(inputs, skipped);
+        List<ImageInfo> added = new ArrayList<>();
+        List<ImportReport.Duplicate> duplicates = new ArrayList<>();
+        Map<String, Path> firstBySha = new HashMap<>();
+        int done = 0;
+        for (Path f : files) {
+            if (cancelled.getAsBoolean()) {
+                break;
+            }
+            try {
+                ImageInfo info = ImageLoader.probe(f);
+                Path first = firstBySha.get(info.sha256());
+                if (first != null) {
+                    duplicates.add(new ImportReport.Duplicate(f, info.sha256(), first));
+                } else if (sink.exists(info.sha256())) {
+                    duplicates.add(new ImportReport.Duplicate(f, info.sha256(), null));
+                } else {
+                    sink.add(info, f);
+                    firstBySha.put(info.sha256(), f);
+                    added.add(info);
+                }
+            } catch (ImageDecodeException e) {
+                skipped.add(new ImportReport.Skipped(f, e.reasonText()));
+            }
+            progress.update(++done, files.size());
+        }
+        return new ImportReport(added, skipped, duplicates);
+    }
+
+    /** The image files named by {@code inputs}, each once, files of a folder in sorted order. */
+    static List<Path> collect(List<Path> inputs, List<ImportReport.Skipped> skipped) throws IOException {
+        Set<Path> out = new LinkedHashSet<>();
+        for (Path in : inputs) {
+            Path p = in.toAbsolutePath().normalize();
+            if (Files.isDirectory(p)) {
+                List<Path> found = new ArrayList<>();
+                Files.walkFileTree(p, new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+                        return !d.equals(p) && d.getFileName().toString().startsWith(".") ? FileVisitResult.SKIP_SUBTREE
+                                : FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+                        if (attrs.isRegularFile() && !f.getFileName().toString().startsWith(".") && hasImageExtension(f)) {
+                            found.add(f);
+                        }
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFileFailed(Path f, IOException e) {
+                        skipped.add(new ImportReport.Skipped(f, "unreadable (" + e.getClass().getSimpleName() + ")"));
+                        return FileVisitResult.CONTINUE;
+                    }
+                });
+                found.sort(null);
+                out.addAll(found);
+            } else if (!Files.exists(p)) {
+                skipped.add(new ImportReport.Skipped(in, "unreadable (no such file)"));
+            } else if (!hasImageExtension(p)) {
+                skipped.add(new ImportReport.Skipped(in, "not an image file type (." + extension(p) + ")"));
+            } else {
+                out.add(p);
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    public static boolean hasImageExtension(Path p) {
+        return EXTENSIONS.contains(extension(p));
+    }
+
+    private static String extension(Path p) {
+        String n = p.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot < 0 ? "" : n.substring(dot + 1).toLowerCase(Locale.ROOT);
+    }
+}

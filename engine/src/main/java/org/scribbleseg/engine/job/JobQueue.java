@@ -1,0 +1,140 @@
+package org.scribbleseg.engine.job;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Background workers (one interactive thread, a features pool, one heavy thread) running {@link Job}s and
+ * publishing {@link EngineEvent.JobProgress} and {@link EngineEvent.JobFinished}. Coalescing: a job submitted
+ * under a key cancels the previous job of that key (a newer annotation revision makes the stale training job
+ * pointless), whether it is still waiting or already running. Failures and cancellations are always reported.
+ */
+public final class JobQueue implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(JobQueue.class);
+
+    private final Map<Lane, ExecutorService> lanes = new EnumMap<>(Lane.class);
+    private final Map<String, JobHandle> byKey = new ConcurrentHashMap<>();
+    private final Map<String, JobHandle> active = new ConcurrentHashMap<>();
+    private final Consumer<EngineEvent> events;
+    private final AtomicLong ids = new AtomicLong();
+
+    public JobQueue(Consumer<EngineEvent> events, int featureThreads) {
+        this.events = events;
+        lanes.put(Lane.INTERACTIVE, Executors.newSingleThreadExecutor(daemon("sseg-interactive", Thread.MAX_PRIORITY)));
+        lanes.put(Lane.FEATURES, Executors.newFixedThreadPool(Math.max(1, featureThreads), daemon("sseg-features", Thread.NORM_PRIORITY)));
+        lanes.put(Lane.HEAVY, Executors.newSingleThreadExecutor(daemon("sseg-heavy", Thread.MIN_PRIORITY)));
+    }
+
+    private static ThreadFactory daemon(String name, int priority) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            t.setPriority(priority);
+            return t;
+        };
+    }
+
+    /** Submits a job. */
+    public JobHandle submit(Lane lane, String title, Job job) {
+        return submit(lane, null, title, job);
+    }
+
+    /** Submits a job under {@code key}: the previous job of the same key is cancelled. */
+    public JobHandle submit(Lane lane, String key, String title, Job job) {
+        JobHandle h = new JobHandle(lane.name().toLowerCase() + "-" + ids.incrementAndGet(), title);
+        if (key != null) {
+            JobHandle previous = byKey.put(key, h);
+            if (previous != null) {
+                previous.cancel();
+            }
+        }
+        active.put(h.id(), h);
+        lanes.get(lane).execute(() -> runJob(key, h, job));
+        return h;
+    }
+
+    private void runJob(String key, JobHandle h, Job job) {
+        EngineEvent.Outcome outcome;
+        String message;
+        try {
+            if (h.isCancelled()) {
+                throw new JobCancelledException();
+            }
+            job.run(new JobContext() {
+                @Override
+                public boolean isCancelled() {
+                    return h.isCancelled();
+                }
+
+                @Override
+                public void progress(long done, long total, String msg) {
+                    publish(new EngineEvent.JobProgress(h.id(), h.title(), done, total, msg == null ? "" : msg));
+                }
+            });
+            outcome = h.isCancelled() ? EngineEvent.Outcome.CANCELLED : EngineEvent.Outcome.COMPLETED;
+            message = outcome == EngineEvent.Outcome.CANCELLED ? "cancelled" : "done";
+        } catch (JobCancelledException e) {
+            outcome = EngineEvent.Outcome.CANCELLED;
+            message = "cancelled";
+        } catch (Throwable e) {
+            outcome = EngineEvent.Outcome.FAILED;
+            message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            LOG.warn("job '{}' failed: {}", h.title(), message, e);
+            h.failed(message);
+        } finally {
+            active.remove(h.id());
+            if (key != null) {
+                byKey.remove(key, h);
+            }
+        }
+        publish(new EngineEvent.JobFinished(h.id(), h.title(), outcome, message));
+        h.done.complete(outcome);
+    }
+
+    private void publish(EngineEvent e) {
+        try {
+            events.accept(e);
+        } catch (RuntimeException ex) {
+            LOG.warn("event listener failed on {}: {}", e, ex.toString());
+        }
+    }
+
+    /** Cancels every job not yet finished. */
+    public void cancelAll() {
+        active.values().forEach(JobHandle::cancel);
+    }
+
+    /** Number of submitted jobs that have not finished. */
+    public int pending() {
+        return active.size();
+    }
+
+    @Override
+    public void close() {
+        cancelAll();
+        for (ExecutorService ex : lanes.values()) {
+            ex.shutdown();
+        }
+        for (ExecutorService ex : lanes.values()) {
+            try {
+                if (!ex.awaitTermination(10, TimeUnit.SECONDS)) {
+                    ex.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                ex.shutdownNow();
+            }
+        }
+    }
+}

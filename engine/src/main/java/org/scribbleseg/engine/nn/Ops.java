@@ -1,0 +1,73 @@
+package org.scribbleseg.engine.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+
+/**
+ * The few tensor operations the transformers need, on top of DJL. Results are attached to the manager of the first
+ * (activation) argument, never to a weight's, so a forward pass inside a sub-manager leaks nothing into the model.
+ * Axes are always positive (negative axes fail in some DJL PyTorch ops).
+ */
+public final class Ops {
+    private Ops() {
+    }
+
+    /** Activation functions used by the supported models. */
+    public enum Act {
+        /** exact erf GELU (PyTorch {@code nn.GELU()} default). */
+        GELU,
+        /** CLIP's x * sigmoid(1.702 x). */
+        QUICK_GELU;
+
+        NDArray apply(NDArray x) {
+            return switch (this) {
+                case GELU -> x.getNDArrayInternal().gelu();
+                case QUICK_GELU -> x.mul(x.mul(1.702f).getNDArrayInternal().sigmoid());
+            };
+        }
+    }
+
+    /** LayerNorm over the last axis. */
+    public static NDArray layerNorm(NDArray x, NDArray weight, NDArray bias, float eps) {
+        long c = x.getShape().get(x.getShape().dimension() - 1);
+        return x.getNDArrayInternal().layerNorm(x, new Shape(c), weight, bias, eps).singletonOrThrow();
+    }
+
+    /** y = x W^T + b with a PyTorch-layout weight [out, in]; {@code bias} may be null. */
+    public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
+    }
+
+    /** Rows of {@code table} [V, C] at integer {@code ids} (any shape) -> ids.shape + [C]. */
+    public static NDArray embedding(NDArray ids, NDArray table) {
+        return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /** x * sigmoid(x). */
+    public static NDArray silu(NDArray x) {
+        return x.mul(x.getNDArrayInternal().sigmoid());
+    }
+
+    /** Each vector along the last axis divided by its L2 norm. */
+    public static NDArray l2normalize(NDArray x) {
+        int last = x.getShape().dimension() - 1;
+        return x.div(x.square().sum(new int[] {last}, true).sqrt());
+    }
+
+    /**
+     * Patch embedding as a matmul over unfolded patches (exactly a Conv2d with kernel = stride = patch):
+     * {@code x} [B, Cin, H, W] with H and W multiples of {@code patch}, weight [C, Cin, P, P] pre-reshaped to
+     * [C, Cin*P*P]. Returns [B, (H/P)*(W/P), C], patches row-major.
+     */
+    public static NDArray patchEmbed(NDArray x, NDArray weight2d, NDArray bias, int patch) {
+        Shape s = x.getShape();
+        long b = s.get(0);
+        long cin = s.get(1);
+        long gh = s.get(2) / patch;
+        long gw = s.get(3) / patch;
+        NDArray cols = x.reshape(b, cin, gh, patch, gw, patch).transpose(0, 2, 4, 1, 3, 5)
+                .reshape(b, gh * gw, cin * patch * patch);
+        return linear(cols, weight2d, bias);
+    }
+}

@@ -1,0 +1,83 @@
+package org.scribbleseg.engine.train;
+
+import java.util.Arrays;
+import org.scribbleseg.engine.feature.FeatureMap;
+
+/**
+ * A trained live head: per-channel standardisation then Linear(C → K). Output index k stands for the class with
+ * label value {@code classValues[k]} (sorted ascending). Immutable.
+ *
+ * @param classValues label values of the K outputs, ascending
+ * @param mean        per-channel mean of the training samples (C)
+ * @param std         per-channel standard deviation (C), never 0
+ * @param weights     K × C row-major weights on standardised features
+ * @param bias        K biases
+ */
+public record LinearHead(int[] classValues, float[] mean, float[] std, float[] weights, float[] bias) {
+
+    public LinearHead {
+        if (weights.length != classValues.length * mean.length || bias.length != classValues.length
+                || std.length != mean.length) {
+            throw new IllegalArgumentException("inconsistent head shapes");
+        }
+    }
+
+    public int numClasses() {
+        return classValues.length;
+    }
+
+    public int channels() {
+        return mean.length;
+    }
+
+    /** Output index of a label value, or -1. */
+    public int indexOf(int classValue) {
+        int i = Arrays.binarySearch(classValues, classValue);
+        return i >= 0 ? i : -1;
+    }
+
+    /** Weights folded with the standardisation, for raw features: K × C row-major, then K biases appended. */
+    public float[] rawAffine() {
+        int k = classValues.length;
+        int c = mean.length;
+        float[] out = new float[k * c + k];
+        for (int j = 0; j < k; j++) {
+            double b = bias[j];
+            for (int i = 0; i < c; i++) {
+                float w = weights[j * c + i] / std[i];
+                out[j * c + i] = w;
+                b -= (double) w * mean[i];
+            }
+            out[k * c + j] = (float) b;
+        }
+        return out;
+    }
+
+    /** Logits on the feature grid: K planes of height × width (KHW), as the head on every grid cell. */
+    public float[] gridLogits(FeatureMap f) {
+        if (f.channels() != channels()) {
+            throw new IllegalArgumentException("head has " + channels() + " channels, features " + f.channels());
+        }
+        int k = classValues.length;
+        int c = mean.length;
+        int plane = f.height() * f.width();
+        float[] aff = rawAffine();
+        float[] out = new float[k * plane];
+        float[] data = f.data();
+        for (int j = 0; j < k; j++) {
+            int o = j * plane;
+            Arrays.fill(out, o, o + plane, aff[k * c + j]);
+            for (int i = 0; i < c; i++) {
+                float w = aff[j * c + i];
+                if (w == 0f) {
+                    continue;
+                }
+                int src = i * plane;
+                for (int p = 0; p < plane; p++) {
+                    out[o + p] += w * data[src + p];
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,141 @@
+package org.scribbleseg.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.scribbleseg.engine.eval.SimulatedAnnotator;
+import org.scribbleseg.engine.eval.SyntheticScenes;
+import org.scribbleseg.engine.image.ImageWriter;
+import org.scribbleseg.engine.image.LabelMap;
+import org.scribbleseg.engine.job.EngineEvent;
+import org.scribbleseg.engine.project.ClassDef;
+import org.scribbleseg.engine.project.ImageEntry;
+import org.scribbleseg.engine.project.ProjectStore;
+import org.scribbleseg.engine.project.StrokeKind;
+
+/**
+ * The loop a user lives in, end to end on the real engine: strokes committed to the store retrain the head and the
+ * current image's predicted mask arrives as an event; tags marked absent suppress a class.
+ */
+class LiveLoopTest {
+
+    @TempDir
+    Path tmp;
+
+    private record Fixture(Engine engine, List<ImageEntry> images, List<LabelMap> truth, List<ClassDef> classes) {
+    }
+
+    private Fixture project(int n) throws Exception {
+        SyntheticScenes gen = new SyntheticScenes(3, 42);
+        List<LabelMap> truth = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            SyntheticScenes.Scene sc = gen.scene(i, 160, 120);
+            Path f = tmp.resolve("img" + i + ".png");
+            ImageWriter.writePng(sc.image(), f);
+            files.add(f);
+            truth.add(sc.truth());
+        }
+        Engine engine = Engine.create(tmp.resolve("p.sseg"));
+        List<ClassDef> classes = new ArrayList<>();
+        for (int c = 0; c < 3; c++) {
+            classes.add(engine.store().addClass("c" + c, 0x111111 * (c + 1), c, "", List.of()));
+        }
+        engine.importImages(files, (d, t) -> { }, () -> false);
+        return new Fixture(engine, engine.store().images(), truth, classes);
+    }
+
+    private static void scribbleFromTruth(ProjectStore s, ImageEntry img, LabelMap truth, List<ClassDef> classes) {
+        for (SimulatedAnnotator.SimStroke st : new SimulatedAnnotator(7, 30).scribbles(truth)) {
+            s.commitStroke(img.id(), classes.get(st.classValue()).id(), st.isPoint() ? StrokeKind.POINT : StrokeKind.SCRIBBLE,
+                    st.radius(), st.points());
+        }
+    }
+
+    private static double accuracy(LabelMap predicted, LabelMap truth) {
+        long ok = 0;
+        for (int i = 0; i < truth.data().length; i++) {
+            ok += predicted.data()[i] == truth.data()[i] ? 1 : 0;
+        }
+        return (double) ok / truth.data().length;
+    }
+
+    @Test
+    void strokesRetrainTheHeadAndTheCurrentImageIsPredicted() throws Exception {
+        Fixture fx = project(3);
+        try (Engine engine = fx.engine()) {
+            BlockingQueue<EngineEvent> events = new LinkedBlockingQueue<>();
+            engine.addListener(events::add);
+            ImageEntry current = fx.images().get(1);
+            engine.setCurrentImage(current.id());
+            scribbleFromTruth(engine.store(), fx.images().get(0), fx.truth().get(0), fx.classes());
+            scribbleFromTruth(engine.store(), current, fx.truth().get(1), fx.classes());
+
+            EngineEvent.PredictionsUpdated p = awaitPrediction(events, current.id(), engine.store().revision());
+            assertThat(p.labels().width()).isEqualTo(current.width());
+            // trained on scribbles of two images, the whole current image is mostly right
+            assertThat(accuracy(p.labels(), fx.truth().get(1))).isGreaterThan(0.8);
+            assertThat(p.confidence()).hasSize(current.width() * current.height());
+            assertThat(engine.latestPrediction(current.id())).contains(p);
+            // a neighbour without any label gets a prediction too, after the current image
+            EngineEvent.PredictionsUpdated neighbour = awaitPrediction(events, fx.images().get(2).id(), engine.store().revision());
+            assertThat(accuracy(neighbour.labels(), fx.truth().get(2))).isGreaterThan(0.6);
+            assertThat(engine.suggestNext(5)).isNotEmpty();
+        }
+    }
+
+    @Test
+    void aClassTaggedAbsentDisappearsFromThatImagesPrediction() throws Exception {
+        Fixture fx = project(2);
+        try (Engine engine = fx.engine()) {
+            List<EngineEvent> all = new CopyOnWriteArrayList<>();
+            BlockingQueue<EngineEvent> events = new LinkedBlockingQueue<>();
+            engine.addListener(events::add);
+            engine.addListener(all::add);
+            ImageEntry current = fx.images().get(1);
+            engine.setCurrentImage(current.id());
+            scribbleFromTruth(engine.store(), fx.images().get(0), fx.truth().get(0), fx.classes());
+            EngineEvent.PredictionsUpdated before = awaitPrediction(events, current.id(), engine.store().revision());
+            int c1 = count(before.labels(), 1);
+            assertThat(c1).as("class 1 is predicted somewhere before the tag").isPositive();
+
+            engine.store().setTag(current.id(), fx.classes().get(1).id(), false);
+            EngineEvent.PredictionsUpdated after = awaitPrediction(events, current.id(), engine.store().revision());
+            assertThat(count(after.labels(), 1)).isZero();
+            // and every training job either completed or was cancelled by a newer revision; none failed
+            assertThat(all).filteredOn(e -> e instanceof EngineEvent.JobFinished f && f.outcome() == EngineEvent.Outcome.FAILED).isEmpty();
+        }
+    }
+
+    private static int count(LabelMap m, int v) {
+        int n = 0;
+        for (byte b : m.data()) {
+            n += (b & 0xff) == v ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** Waits for the prediction of {@code imageId} made for revision {@code revision} (earlier ones are stale). */
+    private static EngineEvent.PredictionsUpdated awaitPrediction(BlockingQueue<EngineEvent> events, long imageId, long revision)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            EngineEvent e = events.poll(1, TimeUnit.SECONDS);
+            if (e instanceof EngineEvent.PredictionsUpdated p && p.imageId() == imageId && p.revision() >= revision) {
+                return p;
+            }
+            if (e instanceof EngineEvent.JobFinished f && f.outcome() == EngineEvent.Outcome.FAILED) {
+                throw new AssertionError("job failed: " + f.message());
+            }
+        }
+        throw new AssertionError("no prediction of image " + imageId + " for revision " + revision);
+    }
+}

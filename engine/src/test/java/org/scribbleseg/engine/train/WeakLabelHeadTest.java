@@ -1,0 +1,168 @@
+package org.scribbleseg.engine.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.scribbleseg.engine.feature.FeatureMap;
+import org.scribbleseg.engine.image.LabelMap;
+import org.scribbleseg.engine.predict.HeadPredictor;
+import org.scribbleseg.engine.predict.Prediction;
+
+class WeakLabelHeadTest {
+
+    static final int W = 64;
+    static final int H = 48;
+    static final int C = 8;
+
+    /** Full-resolution features: noise plus a class-dependent mean in channels 0..2; class = region of the image. */
+    static int truthAt(int x, int y) {
+        return x < W / 3 ? 0 : (y < H / 2 ? 3 : 7); // label values 0, 3, 7 (not contiguous on purpose)
+    }
+
+    static FeatureMap features(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] d = new float[C * H * W];
+        for (int y = 0; y < H; y++) {
+            for (int x = 0; x < W; x++) {
+                int t = truthAt(x, y);
+                for (int c = 0; c < C; c++) {
+                    double mu = c == 0 ? (t == 0 ? 2 : 0) : c == 1 ? (t == 3 ? 2 : 0) : c == 2 ? (t == 7 ? 2 : 0) : 0;
+                    d[(c * H + y) * W + x] = (float) (mu + 0.4 * r.nextGaussian() + (c == 5 ? 100 : 0));
+                }
+            }
+        }
+        return new FeatureMap(C, H, W, d);
+    }
+
+    static LabelMap sparseLabels() {
+        LabelMap m = LabelMap.unlabelled(W, H);
+        for (int y = 0; y < H; y += 5) {
+            for (int x = 0; x < W; x += 7) {
+                m.set(x, y, truthAt(x, y));
+            }
+        }
+        return m;
+    }
+
+    static LabelMap denseLabels() {
+        LabelMap dense = new LabelMap(W, H, new byte[W * H]);
+        for (int y = 0; y < H; y++) {
+            for (int x = 0; x < W; x++) {
+                dense.set(x, y, truthAt(x, y));
+            }
+        }
+        return dense;
+    }
+
+    @Test
+    void reachesHighAccuracyOnSeparableCase() {
+        FeatureMap f = features(1);
+        WeakLabelHead trainer = new WeakLabelHead(WeakLabelHead.Config.defaults());
+        LinearHead head = trainer.train(List.of(new TrainingImage("a", 1, f, sparseLabels(), 1.0)));
+        assertThat(head.classValues()).containsExactly(0, 3, 7);
+        Prediction p = new HeadPredictor(false).predict(head, f, W, H, null);
+        int ok = 0;
+        for (int y = 0; y < H; y++) {
+            for (int x = 0; x < W; x++) {
+                ok += p.labels().get(x, y) == truthAt(x, y) ? 1 : 0;
+            }
+        }
+        assertThat(ok / (double) (W * H)).isGreaterThanOrEqualTo(0.98);
+        assertThat(trainer.lastStats().optimiser().finalLoss()).isLessThan(trainer.lastStats().optimiser().initialLoss());
+    }
+
+    @Test
+    void voidPixelsAreNeverSampled() {
+        FeatureMap f = features(2);
+        LabelMap labels = sparseLabels();
+        // a copy whose features differ wherever the label is void (nearest feature cells are those pixels, so only
+        // the bilinear weight of labelled pixel centres matters: at full resolution that is the pixel itself)
+        float[] d2 = f.data().clone();
+        SplittableRandom r = new SplittableRandom(9);
+        for (int y = 0; y < H; y++) {
+            for (int x = 0; x < W; x++) {
+                if (labels.get(x, y) == LabelMap.VOID) {
+                    for (int c = 0; c < C; c++) {
+                        d2[(c * H + y) * W + x] = (float) (r.nextGaussian() * 50);
+                    }
+                }
+            }
+        }
+        FeatureMap f2 = new FeatureMap(C, H, W, d2);
+        LinearHead a = new WeakLabelHead(WeakLabelHead.Config.defaults()).train(List.of(new TrainingImage("a", 1, f, labels, 1)));
+        LinearHead b = new WeakLabelHead(WeakLabelHead.Config.defaults()).train(List.of(new TrainingImage("a", 1, f2, labels, 1)));
+        assertThat(b.weights()).containsExactly(a.weights());
+        assertThat(b.bias()).containsExactly(a.bias());
+        assertThat(b.mean()).containsExactly(a.mean());
+        // and the sampler takes exactly the labelled pixels when they are fewer than N
+        WeakLabelHead.Samples s = WeakLabelHead.sample(new TrainingImage("a", 1, f, labels, 1), 2000, 42);
+        assertThat((long) s.size()).isEqualTo(labels.labelledCount());
+    }
+
+    @Test
+    void capsSamplesPerImageAndClassStratified() {
+        FeatureMap f = features(3);
+        LabelMap dense = denseLabels();
+        WeakLabelHead.Samples s = WeakLabelHead.sample(new TrainingImage("d", 1, f, dense, 0.3), 100, 42);
+        assertThat(s.size()).isEqualTo(300);
+        assertThat(s.weights()[0]).isEqualTo(0.3f);
+    }
+
+    @Test
+    void deterministicForFixedSeedAndWarmStartKeepsQuality() {
+        FeatureMap f = features(4);
+        LabelMap dense = denseLabels();
+        WeakLabelHead.Config cfg = WeakLabelHead.Config.defaults().withMaxSamplesPerClass(50);
+        LinearHead a = new WeakLabelHead(cfg).train(List.of(new TrainingImage("d", 1, f, dense, 1)));
+        LinearHead b = new WeakLabelHead(cfg).train(List.of(new TrainingImage("d", 1, f, dense, 1)));
+        assertThat(b.weights()).containsExactly(a.weights());
+        // warm start: a second revision starting from the first head starts at a loss no higher than from scratch
+        WeakLabelHead trainer = new WeakLabelHead(cfg.withMaxSteps(0));
+        trainer.train(List.of(new TrainingImage("d", 1, f, dense, 1)));
+        double cold = trainer.lastStats().optimiser().initialLoss();
+        WeakLabelHead warm = new WeakLabelHead(cfg);
+        warm.train(List.of(new TrainingImage("d", 1, f, dense, 1)));
+        warm.train(List.of(new TrainingImage("d", 2, f, dense, 1), new TrainingImage("s", 1, f, sparseLabels(), 1)));
+        assertThat(warm.lastStats().optimiser().initialLoss()).isLessThan(cold * 0.5);
+    }
+
+    @Test
+    void totalCapLowersEveryGroupUniformly() {
+        // image a: class 0 × 1000, class 3 × 100; image b: class 7 × 400 → cap 700 gives m = 300: 300 + 100 + 300
+        WeakLabelHead.Samples a = samples(new int[] {0, 1000}, new int[] {3, 100});
+        WeakLabelHead.Samples b = samples(new int[] {7, 400});
+        List<WeakLabelHead.Samples> capped = WeakLabelHead.capTotal(List.of(a, b), 700);
+        assertThat(capped.get(0).size()).isEqualTo(400);
+        assertThat(capped.get(1).size()).isEqualTo(300);
+        long zeros = java.util.Arrays.stream(capped.get(0).labels()).filter(v -> v == 0).count();
+        assertThat(zeros).isEqualTo(300);
+        // evenly spaced: features are the raster rank, so the kept class-0 ranks span the group
+        float first = capped.get(0).features()[0];
+        float last = capped.get(0).features()[(int) (zeros - 1) * C];
+        assertThat(first).isLessThan(5f);
+        assertThat(last).isGreaterThan(990f);
+        assertThat(WeakLabelHead.capTotal(List.of(a, b), 0)).containsExactly(a, b);
+    }
+
+    /** Samples of the given (value, count) groups, class runs in order; feature channel 0 = rank within group. */
+    static WeakLabelHead.Samples samples(int[]... groups) {
+        int n = 0;
+        for (int[] g : groups) {
+            n += g[1];
+        }
+        float[] f = new float[n * C];
+        int[] l = new int[n];
+        float[] w = new float[n];
+        int o = 0;
+        for (int[] g : groups) {
+            for (int r = 0; r < g[1]; r++, o++) {
+                f[o * C] = r;
+                l[o] = g[0];
+                w[o] = 1;
+            }
+        }
+        return new WeakLabelHead.Samples(C, f, l, w);
+    }
+}
