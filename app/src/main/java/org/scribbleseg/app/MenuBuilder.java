@@ -4,7 +4,6 @@ import java.util.List;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.CheckMenuItem;
 import javafx.scene.control.ChoiceBox;
-import javafx.scene.control.CustomMenuItem;
 import javafx.scene.control.Dialog;
 import javafx.scene.control.Label;
 import javafx.scene.control.Menu;
@@ -14,13 +13,12 @@ import javafx.scene.control.RadioMenuItem;
 import javafx.scene.control.SeparatorMenuItem;
 import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleGroup;
-import javafx.scene.control.Tooltip;
 import javafx.scene.layout.GridPane;
 
 /** The menu bar of the main window. Shortcut keys are handled by {@link MainWindow}; menus show them. */
 final class MenuBuilder {
-    static final List<String> BACKBONES = List.of("classic", "dinov2-small", "dinov2-base", "dinov2-large",
-            "dinov2-small-with-registers", "dinov2-base-with-registers");
+    /** Backbones the engine can run here (Backbones.forSetting); DINOv2 joins when the engine offers it. */
+    static final List<String> BACKBONES = List.of("classic");
 
     private final MainWindow w;
 
@@ -40,16 +38,6 @@ final class MenuBuilder {
         return m;
     }
 
-    /** A disabled menu entry whose tooltip says why (MenuItem has no tooltip of its own). */
-    static CustomMenuItem unavailable(String text, String why) {
-        Label l = new Label(text);
-        Tooltip.install(l, new Tooltip(why));
-        l.getStyleClass().add("unavailable-item");
-        CustomMenuItem m = new CustomMenuItem(l, false);
-        m.setDisable(true);
-        return m;
-    }
-
     private Menu file() {
         MainWindow.Shell s = w.shell();
         Menu m = new Menu("File");
@@ -57,8 +45,8 @@ final class MenuBuilder {
                 item("Open project…", null, s::openProjectDialog),
                 item("Create project from image folder…", null, s::createProjectDialog),
                 new SeparatorMenuItem(),
-                unavailable("Import PASCAL VOC…", "Available once the VOC importer is part of the engine"),
-                unavailable("Export PASCAL VOC…", "Available once the VOC exporter is part of the engine"),
+                item("Import PASCAL VOC into this project…", null, w::importVoc),
+                item("Export PASCAL VOC…", null, w::exportVoc),
                 new SeparatorMenuItem(),
                 item("Project settings…", null, this::settings),
                 item("Close project", null, s::closeProject),
@@ -121,7 +109,7 @@ final class MenuBuilder {
     /** Project settings: display name and backbone, saved in the project. */
     private void settings() {
         var store = w.store();
-        UiBackground.run(() -> new String[] {store.setting("display-name").orElse(store.name()), store.setting("backbone").orElse("classic")}, v -> {
+        UiBackground.run(() -> new String[] {store.setting("display-name").orElse(store.name()), store.setting(org.scribbleseg.engine.Engine.BACKBONE_SETTING).orElse("classic")}, v -> {
             Dialog<ButtonType> d = new Dialog<>();
             d.setTitle("Project settings");
             d.setHeaderText(store.root().toString());
@@ -129,7 +117,7 @@ final class MenuBuilder {
             ChoiceBox<String> backbone = new ChoiceBox<>();
             backbone.getItems().setAll(BACKBONES);
             backbone.setValue(BACKBONES.contains(v[1]) ? v[1] : "classic");
-            Label note = new Label("The classic filter bank works offline; DINOv2 needs its weights in the model store.");
+            Label note = new Label("The classic filter bank works offline. A new backbone takes effect when the project is opened again.");
             note.getStyleClass().add("muted");
             note.setWrapText(true);
             note.setMaxWidth(360);
@@ -149,7 +137,7 @@ final class MenuBuilder {
                 String bb = backbone.getValue();
                 UiBackground.run(() -> {
                     store.setSetting("display-name", n.isEmpty() ? store.name() : n);
-                    store.setSetting("backbone", bb);
+                    store.setSetting(org.scribbleseg.engine.Engine.BACKBONE_SETTING, bb);
                 }, () -> w.notifier().info("Settings saved", "Backbone: " + bb + "."),
                         t -> w.notifier().error("Could not save the settings", t, null));
             });

@@ -30,14 +30,29 @@ abstract class AppTestBase {
     ScribbleSegApp app;
     Path projectDir;
 
+    /** Writes a test's image files into the folder a project is created on. */
+    @FunctionalInterface
+    interface ImageMaker {
+        void make(Path folder) throws Exception;
+    }
+
     /** Call from each test class's {@code @Start} method (TestFX looks for it on the test class only). */
     void startApp(Stage stage) throws Exception {
-        Path images = Files.createDirectories(tmp.resolve("images"));
-        TestImages.grey(images, "a.png", 400, 300, GREY);
-        TestImages.grey(images, "b.png", 400, 300, GREY + 8);
-        TestImages.grey(images, "c.png", 320, 240, GREY + 16);
-        ProjectCreator.Result r = ProjectCreator.create(images, "flow", null);
-        assertThat(r.added()).isEqualTo(3);
+        startApp(stage, "flow", images -> {
+            TestImages.grey(images, "a.png", 400, 300, GREY);
+            TestImages.grey(images, "b.png", 400, 300, GREY + 8);
+            TestImages.grey(images, "c.png", 320, 240, GREY + 16);
+        }, null);
+    }
+
+    /** A project made from {@code maker}'s images, prepared by {@code setup} (may be null), then opened in the app. */
+    void startApp(Stage stage, String name, ImageMaker maker, java.util.function.Consumer<ProjectStore> setup) throws Exception {
+        Path images = Files.createDirectories(tmp.resolve("images-" + name));
+        maker.make(images);
+        ProjectCreator.Result r = ProjectCreator.create(images, name, null);
+        if (setup != null) {
+            setup.accept(r.engine().store());
+        }
         projectDir = r.engine().store().root();
         r.engine().close();
         app = new ScribbleSegApp();
@@ -52,6 +67,14 @@ abstract class AppTestBase {
         WaitForAsyncUtils.waitFor(15, TimeUnit.SECONDS, () -> fx(() -> app.window() != null && app.window().isIdle()
                 && app.window().canvas().image() != null));
         WaitForAsyncUtils.waitForFxEvents();
+    }
+
+    /** Hides the live prediction overlay (the O key) so pixels show the labels layer over the image alone. */
+    void labelsOnly() throws Exception {
+        fx(() -> {
+            app.window().canvas().showPredictionProperty().set(false);
+            return null;
+        });
     }
 
     ProjectStore store() throws Exception {

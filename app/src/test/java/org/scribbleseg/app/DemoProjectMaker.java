@@ -23,7 +23,7 @@ public final class DemoProjectMaker {
         Path src = Path.of(args[0]);
         Path images = Files.createDirectories(Path.of(args[1]).resolve("images"));
         try (Stream<Path> s = Files.list(src)) {
-            for (Path f : s.filter(ProjectCreator::isImage).toList()) {
+            for (Path f : s.filter(org.scribbleseg.engine.image.ImageImporter::hasImageExtension).toList()) {
                 Files.copy(f, images.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }
         }

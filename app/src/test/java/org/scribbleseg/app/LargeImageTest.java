@@ -3,8 +3,6 @@ package org.scribbleseg.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javafx.scene.input.MouseButton;
@@ -24,14 +22,8 @@ class LargeImageTest extends AppTestBase {
 
     @Start
     void start(Stage stage) throws Exception {
-        Path images = Files.createDirectories(tmp.resolve("big"));
-        TestImages.grey(images, "big.png", 4000, 3000, GREY);
-        ProjectCreator.Result r = ProjectCreator.create(images, "big", null);
-        r.engine().store().addClass("road", VocColors.rgb(1), 1, "", List.of());
-        projectDir = r.engine().store().root();
-        r.engine().close();
-        app = new ScribbleSegApp();
-        app.startWith(stage, projectDir);
+        startApp(stage, "big", images -> TestImages.grey(images, "big.png", 4000, 3000, GREY),
+                st -> st.addClass("road", VocColors.rgb(1), 1, "", List.of()));
     }
 
     private double redrawMillis() throws Exception {
@@ -50,6 +42,7 @@ class LargeImageTest extends AppTestBase {
     @Test
     void drawsAndZoomsA12MegapixelImage(FxRobot robot) throws Exception {
         waitIdle();
+        labelsOnly();
         assertThat(fx(() -> app.window().canvas().imageWidth())).isEqualTo(4000);
         double fit = redrawMillis();
         fx(() -> {

@@ -43,6 +43,7 @@ class ToolsTest extends AppTestBase {
     @Test
     void pointShiftPointEraserIgnore(FxRobot robot) throws Exception {
         waitIdle();
+        labelsOnly();
         long image = fx(() -> app.window().currentImage());
         ClassDef cat = store().addClass("cat", VocColors.rgb(8), 8, "", List.of());
         long background = store().classByIndex(0).orElseThrow().id();
