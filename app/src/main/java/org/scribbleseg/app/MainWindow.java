@@ -165,7 +165,14 @@ public final class MainWindow implements FxEngineBridge.Handler {
         bridge = new FxEngineBridge(engine, this);
         reloadClasses();
         reloadImages(true);
-        work(() -> new String[] {engine.backboneKey(), store.setting(LIVE_UPDATE).orElse("true")}, s -> {
+        work(() -> {
+            boolean live = Boolean.parseBoolean(store.setting(LIVE_UPDATE).orElse("true"));
+            engine.setLiveUpdate(live);
+            if (live && store.revision() > 0) {
+                engine.retrain(); // the head of the last session is not kept: train it now, the prediction follows
+            }
+            return new String[] {engine.backboneKey(), Boolean.toString(live)};
+        }, s -> {
             modelPanel.setBackbone(s[0]);
             modelPanel.liveUpdate().setSelected(Boolean.parseBoolean(s[1]));
         }, "Could not read the project settings");

@@ -40,7 +40,9 @@ public final class Screenshot {
         long[] idleSince = {0};
         Timeline poll = new Timeline();
         poll.getKeyFrames().add(new KeyFrame(Duration.millis(250), e -> {
-            boolean idle = app.window() != null && app.window().isIdle();
+            // idle, and the live prediction shown (or 30 s without one: the picture then says "No prediction yet")
+            boolean idle = app.window() != null && app.window().isIdle()
+                    && (app.window().canvas().hasPrediction() || System.currentTimeMillis() - t0 > 30_000);
             long now = System.currentTimeMillis();
             idleSince[0] = idle ? (idleSince[0] == 0 ? now : idleSince[0]) : 0;
             boolean timedOut = now - t0 > TIMEOUT_MS;
