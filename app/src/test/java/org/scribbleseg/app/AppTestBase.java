@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import javafx.geometry.Point2D;
 import javafx.scene.image.WritableImage;
 import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.scribbleseg.engine.project.ProjectStore;
@@ -59,12 +60,24 @@ abstract class AppTestBase {
         app.startWith(stage, projectDir);
     }
 
+    /** Closes the project (its engine's jobs stop) so no test's background work slows the next one. */
+    @AfterEach
+    void closeProject() throws Exception {
+        if (app != null) {
+            fx(() -> {
+                app.closeProject();
+                return null;
+            });
+            UiBackground.store().submit(() -> null).get(30, TimeUnit.SECONDS);
+        }
+    }
+
     static <T> T fx(Callable<T> c) throws Exception {
         return WaitForAsyncUtils.asyncFx(c).get(10, TimeUnit.SECONDS);
     }
 
     void waitIdle() throws Exception {
-        WaitForAsyncUtils.waitFor(15, TimeUnit.SECONDS, () -> fx(() -> app.window() != null && app.window().isIdle()
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> fx(() -> app.window() != null && app.window().isIdle()
                 && app.window().canvas().image() != null));
         WaitForAsyncUtils.waitForFxEvents();
     }
