@@ -50,6 +50,17 @@ class LiveLoopTest extends AppTestBase {
         Node badge = robot.lookup("#noPrediction").query();
         WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> fx(() -> !badge.isVisible()));
         waitIdle();
+        // the overlay paints the predicted class where nobody scribbled: dog over the dark half
+        double a = fx(() -> app.window().canvas().predictionOpacityProperty().get());
+        int dog = VocColors.rgb(12);
+        int expected = 0;
+        for (int shift = 16; shift >= 0; shift -= 8) {
+            expected |= (int) Math.round(a * ((dog >> shift) & 0xff) + (1 - a) * 40) << shift;
+        }
+        assertColor(pixelAt(60, 200), expected, 12);
+        robot.type(KeyCode.U);
+        assertThat(fx(() -> app.window().canvas().showUncertaintyProperty().get() && app.window().canvas().hasUncertainty())).isTrue();
+        robot.type(KeyCode.U);
 
         robot.type(KeyCode.A);
         WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> store().mask(image).isPresent());
