@@ -118,11 +118,13 @@ class ToolsTest extends AppTestBase {
         WaitForAsyncUtils.waitForFxEvents();
         assertThat(fx(() -> app.window().canvas().brushRadiusProperty().get())).isGreaterThan(r0);
         Node help = robot.lookup("#helpOverlay").query();
+        double scale = fx(() -> app.window().canvas().scale());
         robot.write("?");
         WaitForAsyncUtils.waitForFxEvents();
         assertThat(fx(help::isVisible)).isTrue();
         robot.type(KeyCode.ESCAPE);
         WaitForAsyncUtils.waitForFxEvents();
         assertThat(fx(help::isVisible)).isFalse();
+        assertThat(fx(() -> app.window().canvas().scale())).isEqualTo(scale);
     }
 }
