@@ -1,6 +1,10 @@
 package org.scribbleseg.engine;
 
+import java.util.Optional;
 import org.scribbleseg.engine.feature.Backbone;
+import org.scribbleseg.engine.feature.Dinov2Backbone;
+import org.scribbleseg.engine.model.ModelStore;
+import org.scribbleseg.engine.model.ModelStoreException;
 import org.scribbleseg.engine.model.ClassicBackbone;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +28,21 @@ public final class Backbones {
         }
         if (n.startsWith("classic@s")) {
             return new ClassicBackbone(Integer.parseInt(n.substring("classic@s".length())));
+        }
+        if (n.startsWith("dinov2")) {
+            String model = n.contains("@") ? n.substring(0, n.indexOf('@')) : n;
+            int res = n.contains("@") ? Integer.parseInt(n.substring(n.indexOf('@') + 1)) : Dinov2Backbone.DEFAULT_RESOLUTION;
+            try {
+                Optional<ModelStore.InstalledModel> m = ModelStore.createDefault().installed(model);
+                if (m.isPresent() && m.get().complete()) {
+                    return Dinov2Backbone.load(model, m.get().dir(), res);
+                }
+                LOG.warn("backbone '{}' has no weights installed (scribbleseg models download {}); using the classic filter bank",
+                        name, model);
+            } catch (ModelStoreException | RuntimeException e) {
+                LOG.warn("backbone '{}' could not be loaded ({}); using the classic filter bank", name, e.getMessage());
+            }
+            return new ClassicBackbone();
         }
         LOG.warn("backbone '{}' is not available here; using the classic filter bank", name);
         return new ClassicBackbone();

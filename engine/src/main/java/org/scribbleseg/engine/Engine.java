@@ -48,6 +48,7 @@ public final class Engine implements AutoCloseable {
     private final FeatureCache featureCache;
     private final LiveLoop live;
     private volatile long currentImage = -1;
+    private volatile boolean firstTrainingScheduled;
 
     private Engine(ProjectStore store, Backbone backbone) {
         this.store = store;
@@ -189,6 +190,10 @@ public final class Engine implements AutoCloseable {
         }
         if (live.head().isPresent()) {
             live.predictSoon(imageId);
+        } else if (live.isEnabled() && !firstTrainingScheduled) {
+            // a project opened with labels from an earlier session: train once without waiting for a stroke
+            firstTrainingScheduled = true;
+            live.schedule(store.revision());
         }
         List<ImageEntry> all = store.images();
         for (int i = 0; i < all.size(); i++) {
@@ -237,6 +242,7 @@ public final class Engine implements AutoCloseable {
     public void close() {
         store.removeListener(live);
         jobs.close();
+        live.close();
         store.close();
     }
 }

@@ -9,7 +9,7 @@ import java.util.stream.Stream;
 import org.scribbleseg.engine.image.ImageLoader;
 import org.scribbleseg.engine.image.RgbImage;
 import org.scribbleseg.engine.project.ClassDef;
-import org.scribbleseg.engine.project.ClassPresets;
+import org.scribbleseg.engine.export.VocPalette;
 import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.ProjectStore;
 import org.scribbleseg.engine.project.Split;
@@ -35,7 +35,7 @@ public final class DemoProjectBuilder {
                 {"dog", "12"}, {"horse", "13"}, {"person", "15"}};
             for (String[] c : classes) {
                 int index = Integer.parseInt(c[1]);
-                s.addClass(c[0], ClassPresets.vocColor(index), index, "", List.of(c[0]));
+                s.addClass(c[0], VocPalette.rgb(index), index, "", List.of(c[0]));
             }
             s.describeClass(id(s, "person"), "people, whole body", List.of("person", "man", "woman", "astronaut"));
             s.describeClass(id(s, "bird"), "birds, including birds of prey", List.of("bird", "eagle"));

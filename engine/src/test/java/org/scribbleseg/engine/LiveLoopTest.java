@@ -73,7 +73,9 @@ class LiveLoopTest {
         Fixture fx = project(3);
         try (Engine engine = fx.engine()) {
             BlockingQueue<EngineEvent> events = new LinkedBlockingQueue<>();
+            List<EngineEvent> all = new CopyOnWriteArrayList<>();
             engine.addListener(events::add);
+            engine.addListener(all::add);
             ImageEntry current = fx.images().get(1);
             engine.setCurrentImage(current.id());
             scribbleFromTruth(engine.store(), fx.images().get(0), fx.truth().get(0), fx.classes());
@@ -89,6 +91,11 @@ class LiveLoopTest {
             EngineEvent.PredictionsUpdated neighbour = awaitPrediction(events, fx.images().get(2).id(), engine.store().revision());
             assertThat(accuracy(neighbour.labels(), fx.truth().get(2))).isGreaterThan(0.6);
             assertThat(engine.suggestNext(5)).isNotEmpty();
+            // the head reports how well it fits the user's own labels
+            EngineEvent.HeadTrained trained = all.stream().filter(e -> e instanceof EngineEvent.HeadTrained)
+                    .map(e -> (EngineEvent.HeadTrained) e).reduce((a, b) -> b).orElseThrow();
+            assertThat(trained.trainAccuracy()).isGreaterThan(0.9);
+            assertThat(trained.classes()).isEqualTo(3);
         }
     }
 
@@ -112,6 +119,21 @@ class LiveLoopTest {
             assertThat(count(after.labels(), 1)).isZero();
             // and every training job either completed or was cancelled by a newer revision; none failed
             assertThat(all).filteredOn(e -> e instanceof EngineEvent.JobFinished f && f.outcome() == EngineEvent.Outcome.FAILED).isEmpty();
+        }
+    }
+
+    @Test
+    void aProjectReopenedWithLabelsIsPredictedWithoutAnotherStroke() throws Exception {
+        Fixture fx = project(2);
+        Path dir = fx.engine().store().root();
+        scribbleFromTruth(fx.engine().store(), fx.images().get(0), fx.truth().get(0), fx.classes());
+        fx.engine().close();
+        try (Engine engine = Engine.open(dir)) {
+            BlockingQueue<EngineEvent> events = new LinkedBlockingQueue<>();
+            engine.addListener(events::add);
+            engine.setCurrentImage(fx.images().get(1).id());
+            EngineEvent.PredictionsUpdated p = awaitPrediction(events, fx.images().get(1).id(), engine.store().revision());
+            assertThat(accuracy(p.labels(), fx.truth().get(1))).isGreaterThan(0.6);
         }
     }
 

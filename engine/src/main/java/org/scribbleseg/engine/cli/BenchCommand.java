@@ -4,12 +4,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code scribbleseg bench <what>}: benchmarks that print figures (and JSON with --json). */
-@Command(name = "bench", description = "Benchmarks.", subcommands = {
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = {
     BenchStoreCommand.class,
     BenchCacheCommand.class,
     BenchEffortCommand.class,
     BenchExportCommand.class,
     BenchLiveCommand.class,
+    BenchBackboneCommand.class,
 })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec

@@ -12,7 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.IntUnaryOperator;
+import java.util.Arrays;
 import java.util.zip.CRC32;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 import java.util.zip.Deflater;
 import javax.imageio.ImageIO;
 import javax.imageio.stream.ImageInputStream;
@@ -99,14 +102,131 @@ public final class PalettePng {
      * (an error naming the colour and the first pixel that has it).
      */
     public static LabelMap read(Path file, IntUnaryOperator indexOfColour) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.toString(), indexOfColour);
-        }
+        byte[] png = Files.readAllBytes(file);
+        LabelMap fast = decodeIndexed8(png);
+        return fast != null ? fast : read(new ByteArrayInputStream(png), file.toString(), indexOfColour);
     }
 
     /** As {@link #read(Path)} from PNG bytes. */
     public static LabelMap read(byte[] png) throws IOException {
-        return read(new ByteArrayInputStream(png), "PNG data", null);
+        LabelMap fast = decodeIndexed8(png);
+        return fast != null ? fast : read(new ByteArrayInputStream(png), "PNG data", null);
+    }
+
+    /**
+     * The fast path for the common case (what we write, and most VOC masks): an 8-bit palette or grey,
+     * non-interlaced PNG, decoded here (inflate + the five row filters); null for anything else or anything odd,
+     * which then goes through javax.imageio (and its error messages).
+     */
+    static LabelMap decodeIndexed8(byte[] b) {
+        if (b.length < 8 + 25 || !Arrays.equals(b, 0, 8, SIGNATURE, 0, 8)) {
+            return null;
+        }
+        int p = 8;
+        int w = -1;
+        int h = -1;
+        ByteArrayOutputStream z = null;
+        boolean end = false;
+        while (p + 12 <= b.length) {
+            int len = getInt(b, p);
+            if (len < 0 || p + 12L + len > b.length) {
+                return null;
+            }
+            int t = p + 4;
+            if (b[t] == 'I' && b[t + 1] == 'H' && b[t + 2] == 'D' && b[t + 3] == 'R') {
+                if (len != 13) {
+                    return null;
+                }
+                w = getInt(b, p + 8);
+                h = getInt(b, p + 12);
+                int depth = b[p + 16];
+                int type = b[p + 17];
+                if (depth != 8 || (type != 3 && type != 0) || b[p + 18] != 0 || b[p + 19] != 0 || b[p + 20] != 0
+                        || w <= 0 || h <= 0 || (long) w * h > Integer.MAX_VALUE - h) {
+                    return null;
+                }
+                z = new ByteArrayOutputStream(Math.max(64, len));
+            } else if (b[t] == 'I' && b[t + 1] == 'D' && b[t + 2] == 'A' && b[t + 3] == 'T') {
+                if (z == null) {
+                    return null;
+                }
+                z.write(b, p + 8, len);
+            } else if (b[t] == 'I' && b[t + 1] == 'E' && b[t + 2] == 'N' && b[t + 3] == 'D') {
+                end = true;
+                break;
+            }
+            p += 12 + len;
+        }
+        if (!end || z == null) {
+            return null;
+        }
+        int stride = w + 1;
+        byte[] raw = new byte[stride * h];
+        Inflater inf = new Inflater();
+        try {
+            inf.setInput(z.toByteArray());
+            int n = 0;
+            while (n < raw.length) {
+                int k = inf.inflate(raw, n, raw.length - n);
+                if (k == 0 && (inf.finished() || inf.needsInput() || inf.needsDictionary())) {
+                    return null;
+                }
+                n += k;
+            }
+        } catch (DataFormatException e) {
+            return null;
+        } finally {
+            inf.end();
+        }
+        byte[] out = new byte[w * h];
+        for (int y = 0; y < h; y++) {
+            int f = raw[y * stride];
+            int s = y * stride + 1;
+            int o = y * w;
+            int up = o - w; // previous output row
+            switch (f) {
+                case 0 -> System.arraycopy(raw, s, out, o, w);
+                case 1 -> {
+                    int left = 0;
+                    for (int x = 0; x < w; x++) {
+                        left = (raw[s + x] + left) & 0xff;
+                        out[o + x] = (byte) left;
+                    }
+                }
+                case 2 -> {
+                    for (int x = 0; x < w; x++) {
+                        out[o + x] = (byte) (raw[s + x] + (y > 0 ? out[up + x] : 0));
+                    }
+                }
+                case 3 -> {
+                    for (int x = 0; x < w; x++) {
+                        int a = x > 0 ? out[o + x - 1] & 0xff : 0;
+                        int bb = y > 0 ? out[up + x] & 0xff : 0;
+                        out[o + x] = (byte) (raw[s + x] + ((a + bb) >> 1));
+                    }
+                }
+                case 4 -> {
+                    for (int x = 0; x < w; x++) {
+                        int a = x > 0 ? out[o + x - 1] & 0xff : 0;
+                        int bb = y > 0 ? out[up + x] & 0xff : 0;
+                        int c = x > 0 && y > 0 ? out[up + x - 1] & 0xff : 0;
+                        int pa = Math.abs(bb - c);
+                        int pb = Math.abs(a - c);
+                        int pc = Math.abs(a + bb - 2 * c);
+                        int pred = pa <= pb && pa <= pc ? a : pb <= pc ? bb : c;
+                        out[o + x] = (byte) (raw[s + x] + pred);
+                    }
+                }
+                default -> {
+                    return null;
+                }
+            }
+        }
+        return new LabelMap(w, h, out);
+    }
+
+    private static int getInt(byte[] b, int p) {
+        return (b[p] & 0xff) << 24 | (b[p + 1] & 0xff) << 16 | (b[p + 2] & 0xff) << 8 | (b[p + 3] & 0xff);
     }
 
     private static LabelMap read(InputStream in, String what, IntUnaryOperator indexOfColour) throws IOException {

@@ -1,11 +1,13 @@
 package org.scribbleseg.engine.image;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -13,6 +15,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -20,12 +26,16 @@ import java.util.function.BooleanSupplier;
  * not followed) in sorted path order; hidden files and folders (name starting with '.') and files without an image
  * extension are left out of folders silently (a file named explicitly with another extension is reported as
  * skipped). Every candidate is probed completely (read, hashed, decoded) before {@link ImageSink#add} is called, so
- * a file that fails is reported and nothing of it reaches the sink.
+ * a file that fails is reported and nothing of it reaches the sink. Probing runs on up to two worker threads; the
+ * sink and the progress callback are only called from the calling thread, in file order.
  */
 public final class ImageImporter {
     /** File extensions (lower case, no dot) taken from folders. */
     public static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "jpe", "jfif", "png", "tif", "tiff", "bmp",
             "dib", "webp");
+
+    /** Files probed at once. */
+    static final int PROBE_THREADS = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
 
     private ImageImporter() {
     }
@@ -52,28 +62,69 @@ public final class ImageImporter {
         List<ImportReport.Duplicate> duplicates = new ArrayList<>();
         Map<String, Path> firstBySha = new HashMap<>();
         int done = 0;
-        for (Path f : files) {
-            if (cancelled.getAsBoolean()) {
-                break;
-            }
-            try {
-                ImageInfo info = ImageLoader.probe(f);
-                Path first = firstBySha.get(info.sha256());
-                if (first != null) {
-                    duplicates.add(new ImportReport.Duplicate(f, info.sha256(), first));
-                } else if (sink.exists(info.sha256())) {
-                    duplicates.add(new ImportReport.Duplicate(f, info.sha256(), null));
-                } else {
-                    sink.add(info, f);
-                    firstBySha.put(info.sha256(), f);
-                    added.add(info);
+        // probing (read, hash, decode) runs on PROBE_THREADS workers, a bounded window ahead; the sink is only
+        // called from this thread, in file order
+        ExecutorService pool = Executors.newFixedThreadPool(PROBE_THREADS, r -> {
+            Thread t = new Thread(r, "image-probe");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            ArrayDeque<Future<Object>> window = new ArrayDeque<>();
+            int next = 0;
+            for (Path f : files) {
+                while (next < files.size() && window.size() < 2 * PROBE_THREADS + 2) {
+                    Path g = files.get(next++);
+                    window.add(pool.submit(() -> {
+                        try {
+                            return ImageLoader.probe(g);
+                        } catch (ImageDecodeException e) {
+                            return e;
+                        }
+                    }));
                 }
-            } catch (ImageDecodeException e) {
-                skipped.add(new ImportReport.Skipped(f, e.reasonText()));
+                if (cancelled.getAsBoolean()) {
+                    break;
+                }
+                Object r = await(window.poll());
+                if (r instanceof ImageDecodeException e) {
+                    skipped.add(new ImportReport.Skipped(f, e.reasonText()));
+                } else {
+                    ImageInfo info = (ImageInfo) r;
+                    Path first = firstBySha.get(info.sha256());
+                    if (first != null) {
+                        duplicates.add(new ImportReport.Duplicate(f, info.sha256(), first));
+                    } else if (sink.exists(info.sha256())) {
+                        duplicates.add(new ImportReport.Duplicate(f, info.sha256(), null));
+                    } else {
+                        sink.add(info, f);
+                        firstBySha.put(info.sha256(), f);
+                        added.add(info);
+                    }
+                }
+                progress.update(++done, files.size());
             }
-            progress.update(++done, files.size());
+        } finally {
+            pool.shutdownNow();
         }
         return new ImportReport(added, skipped, duplicates);
+    }
+
+    private static Object await(Future<Object> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("import interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error er) {
+                throw er;
+            }
+            throw new IOException(e.getCause());
+        }
     }
 
     /** The image files named by {@code inputs}, each once, files of a folder in sorted order. */

@@ -96,11 +96,13 @@ public final class LabelRasterizer {
             }
             if (s.kind() == StrokeKind.POINT || n == 1) {
                 for (int i = 0; i < n; i++) {
-                    p.capsule(pts[2 * i], pts[2 * i + 1], pts[2 * i], pts[2 * i + 1], r);
+                    p.capsule(pts[2 * i], pts[2 * i + 1], pts[2 * i], pts[2 * i + 1], r, true);
                 }
             } else {
+                // segment i > 0 leaves out its start disc: the previous segment's end disc is the same disc
+                boolean prevDrawn = false;
                 for (int i = 0; i + 1 < n; i++) {
-                    p.capsule(pts[2 * i], pts[2 * i + 1], pts[2 * i + 2], pts[2 * i + 3], r);
+                    prevDrawn = p.capsule(pts[2 * i], pts[2 * i + 1], pts[2 * i + 2], pts[2 * i + 3], r, !prevDrawn);
                 }
             }
         }
@@ -122,10 +124,14 @@ public final class LabelRasterizer {
             this.ignored = ignored;
         }
 
-        /** Fills the pixels whose centres lie within r of segment a–b (a disc when a == b). */
-        void capsule(double ax, double ay, double bx, double by, double r) {
+        /**
+         * Fills the pixels whose centres lie within r of segment a–b (a disc when a == b); without {@code startCap}
+         * the disc around a is left out (the shape stays convex: the capsule cut at a). Returns whether it drew
+         * (false for a damaged segment).
+         */
+        boolean capsule(double ax, double ay, double bx, double by, double r, boolean startCap) {
             if (!Double.isFinite(ax) || !Double.isFinite(ay) || !Double.isFinite(bx) || !Double.isFinite(by)) {
-                return; // a damaged point paints nothing
+                return false; // a damaged point paints nothing
             }
             double re = r + EPS;
             int y0 = Math.max(0, (int) Math.ceil(Math.min(ay, by) - re - 0.5));
@@ -141,7 +147,7 @@ public final class LabelRasterizer {
                 // disc at a
                 double ey = cy - ay;
                 double q = re * re - ey * ey;
-                if (q >= 0) {
+                if (q >= 0 && (startCap || len2 == 0)) {
                     double s = Math.sqrt(q);
                     lo = Math.min(lo, ax - s);
                     hi = Math.max(hi, ax + s);
@@ -205,6 +211,7 @@ public final class LabelRasterizer {
                     Arrays.fill(ignored, o + x0, o + x1 + 1, ign);
                 }
             }
+            return true;
         }
     }
 }

@@ -134,12 +134,10 @@ public final class ClipModel implements AutoCloseable {
     public VisionOutput encodeImage(NDArray pixels, boolean keepBlocks, boolean dense) {
         Shape s = pixels.getShape();
         int patch = config.patchSize();
-        if (s.dimension() != 4 || s.get(2) % patch != 0 || s.get(3) % patch != 0) {
-            throw new IllegalArgumentException("input " + s + " must be [B, 3, H, W] with H, W multiples of " + patch);
-        }
+        int[] grid = Ops.patchGrid(s, patch);
         long b = s.get(0);
-        int gh = (int) (s.get(2) / patch);
-        int gw = (int) (s.get(3) / patch);
+        int gh = grid[0];
+        int gw = grid[1];
         int c = config.vision().hiddenSize();
         float eps = config.vision().layerNormEps();
         NDManager caller = pixels.getManager();

@@ -141,12 +141,10 @@ public final class Dinov2Model implements AutoCloseable {
     public Output forward(NDArray pixels, boolean keepBlocks) {
         Shape s = pixels.getShape();
         int patch = config.patchSize();
-        if (s.dimension() != 4 || s.get(2) % patch != 0 || s.get(3) % patch != 0) {
-            throw new IllegalArgumentException("input " + s + " must be [B, 3, H, W] with H, W multiples of " + patch);
-        }
+        int[] grid = Ops.patchGrid(s, patch);
         long b = s.get(0);
-        int gh = (int) (s.get(2) / patch);
-        int gw = (int) (s.get(3) / patch);
+        int gh = grid[0];
+        int gw = grid[1];
         NDManager caller = pixels.getManager();
         try (NDManager scope = caller.newSubManager()) {
             pixels.tempAttach(scope);

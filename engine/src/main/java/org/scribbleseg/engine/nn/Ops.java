@@ -55,6 +55,14 @@ public final class Ops {
         return x.div(x.square().sum(new int[] {last}, true).sqrt());
     }
 
+    /** The (rows, cols) patch grid of an input [B, C, H, W]; H and W must be multiples of {@code patch}. */
+    public static int[] patchGrid(Shape s, int patch) {
+        if (s.dimension() != 4 || s.get(2) % patch != 0 || s.get(3) % patch != 0 || s.get(2) == 0 || s.get(3) == 0) {
+            throw new IllegalArgumentException("input " + s + " must be [B, 3, H, W] with H, W multiples of " + patch);
+        }
+        return new int[] {(int) (s.get(2) / patch), (int) (s.get(3) / patch)};
+    }
+
     /**
      * Patch embedding as a matmul over unfolded patches (exactly a Conv2d with kernel = stride = patch):
      * {@code x} [B, Cin, H, W] with H and W multiples of {@code patch}, weight [C, Cin, P, P] pre-reshaped to

@@ -19,6 +19,9 @@ public final class VitBlock {
             String fc2, String ls2, String swigluIn, String swigluOut) {
     }
 
+    /** Target size of one attention score buffer, in floats (1 Mi floats = 4 MiB). */
+    private static final long SCORE_CHUNK_FLOATS = 1L << 20;
+
     private final int heads;
     private final float eps;
     private final Ops.Act act;
@@ -50,12 +53,15 @@ public final class VitBlock {
         vW = src.load(m, n.v() + ".weight");
         vB = optional(src, m, n.v() + ".bias");
         try (NDManager tmp = m.newSubManager()) {
-            NDArray qW = src.load(tmp, n.q() + ".weight");
+            long c = vW.getShape().get(0);
+            // the attention scale head_dim^-0.5 is folded into the query projection once, here
+            float scale = (float) (1.0 / Math.sqrt((double) c / heads));
+            NDArray qW = src.load(tmp, n.q() + ".weight").mul(scale);
             NDArray kW = src.load(tmp, n.k() + ".weight");
             qkvW = concat0(m, qW, kW, vW);
             NDArray qB = optional(src, tmp, n.q() + ".bias");
+            qB = qB == null ? null : qB.mul(scale);
             NDArray kB = optional(src, tmp, n.k() + ".bias");
-            long c = vW.getShape().get(0);
             qkvB = concat0(m, qB != null ? qB : tmp.zeros(new Shape(c)), kB != null ? kB : tmp.zeros(new Shape(c)),
                     vB != null ? vB : tmp.zeros(new Shape(c)));
         }
@@ -134,15 +140,27 @@ public final class VitBlock {
         long c = s.get(2);
         long hd = c / heads;
         NDArray qkv = Ops.linear(y, qkvW, qkvB).reshape(b, n, 3, heads, hd).transpose(2, 0, 3, 1, 4);
-        NDArray q = qkv.get(0).mul((float) (1.0 / Math.sqrt(hd)));
-        NDArray k = qkv.get(1);
+        NDArray q = qkv.get(0); // already scaled by head_dim^-0.5 (folded into the weights)
+        NDArray kT = qkv.get(1).transpose(0, 1, 3, 2);
         NDArray v = qkv.get(2);
-        NDArray att = q.matMul(k.transpose(0, 1, 3, 2));
-        if (mask != null) {
-            att = att.add(mask);
+        // Query rows in chunks so each score buffer stays small (a few MB): big temporaries are fresh mmaps that
+        // page-fault on every call, which costs more than the matmuls themselves at 1,370 tokens.
+        long chunk = Math.max(32, Math.min(n, SCORE_CHUNK_FLOATS / Math.max(1, b * heads * n)));
+        NDList parts = new NDList();
+        for (long start = 0; start < n; start += chunk) {
+            long end = Math.min(n, start + chunk);
+            NDArray qc = chunk >= n ? q : q.get(":, :, " + start + ":" + end + ", :");
+            NDArray sc = qc.matMul(kT);
+            if (mask != null) {
+                sc.addi(chunk >= n ? mask : mask.get(start + ":" + end + ", :"));
+            }
+            // softmax over keys, in place where possible: exp(s - max) / sum
+            sc.subi(sc.max(new int[] {3}, true));
+            sc = sc.exp();
+            sc.divi(sc.sum(new int[] {3}, true));
+            parts.add(sc.matMul(v));
         }
-        att = att.softmax(3);
-        NDArray o = att.matMul(v).transpose(0, 2, 1, 3).reshape(b, n, c);
+        NDArray o = (parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 2)).transpose(0, 2, 1, 3).reshape(b, n, c);
         return Ops.linear(o, outW, outB);
     }
 }

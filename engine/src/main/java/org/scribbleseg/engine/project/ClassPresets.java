@@ -2,30 +2,12 @@ package org.scribbleseg.engine.project;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.scribbleseg.engine.export.LabelmapTxt;
+import org.scribbleseg.engine.export.VocPalette;
 
 /** Class lists a new project can start from. */
 public final class ClassPresets {
     private ClassPresets() {
-    }
-
-    /** The 21 PASCAL VOC classes, index order (0 = background). */
-    public static final List<String> VOC = List.of("background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus",
-            "car", "cat", "chair", "cow", "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep",
-            "sofa", "train", "tvmonitor");
-
-    /** The standard VOC colour of index {@code i} as 0xRRGGBB (bit-interleaved colour map of the devkit). */
-    public static int vocColor(int i) {
-        int r = 0;
-        int g = 0;
-        int b = 0;
-        int c = i;
-        for (int j = 0; j < 8; j++) {
-            r |= ((c >> 0) & 1) << (7 - j);
-            g |= ((c >> 1) & 1) << (7 - j);
-            b |= ((c >> 2) & 1) << (7 - j);
-            c >>= 3;
-        }
-        return (r << 16) | (g << 8) | b;
     }
 
     /**
@@ -35,7 +17,7 @@ public final class ClassPresets {
     public static List<ClassDef> apply(ProjectStore store, List<String> spec) {
         List<String> names = new ArrayList<>();
         if (spec.size() == 1 && spec.get(0).equalsIgnoreCase("voc")) {
-            names.addAll(VOC);
+            names.addAll(LabelmapTxt.VOC_NAMES);
         } else {
             for (String s : spec) {
                 for (String part : s.split(",")) {
@@ -52,7 +34,7 @@ public final class ClassPresets {
         int next = 1;
         for (String n : names) {
             int index = n.equalsIgnoreCase("background") ? 0 : next++;
-            out.add(store.addClass(n, vocColor(index), index, "", List.of(n)));
+            out.add(store.addClass(n, VocPalette.rgb(index), index, "", List.of(n)));
         }
         return out;
     }

@@ -103,6 +103,33 @@ class PalettePngTest {
     }
 
     @Test
+    void fastDecoderHandlesEveryRowFilterLikeImageIo() throws IOException {
+        // javax.imageio's PNG writer picks filters per row (sub/up/average/paeth): decode those with our fast path
+        LabelMap m = sample(61, 37, 9);
+        for (int y = 0; y < 37; y++) {
+            for (int x = 0; x < 61; x++) {
+                if ((x / 7 + y / 5) % 3 == 0) {
+                    m.set(x, y, (x * 3 + y) % 40);
+                }
+            }
+        }
+        BufferedImage grey = new BufferedImage(61, 37, BufferedImage.TYPE_BYTE_GRAY);
+        grey.getRaster().setDataElements(0, 0, 61, 37, m.data());
+        ByteArrayOutputStream bo = new ByteArrayOutputStream();
+        ImageIO.write(grey, "png", bo);
+        byte[] png = bo.toByteArray();
+        LabelMap fast = PalettePng.decodeIndexed8(png);
+        assertThat(fast).isNotNull().isEqualTo(m);
+        assertThat(PalettePng.decodeIndexed8(PalettePng.encode(m, 9))).isEqualTo(m);
+        // anything odd falls back (null) rather than guessing
+        assertThat(PalettePng.decodeIndexed8(Arrays.copyOf(png, png.length - 30))).isNull();
+        BufferedImage rgb = new BufferedImage(2, 2, BufferedImage.TYPE_3BYTE_BGR);
+        ByteArrayOutputStream bo2 = new ByteArrayOutputStream();
+        ImageIO.write(rgb, "png", bo2);
+        assertThat(PalettePng.decodeIndexed8(bo2.toByteArray())).isNull();
+    }
+
+    @Test
     void rejectsRgbAndGarbage(@TempDir Path dir) throws IOException {
         BufferedImage rgb = new BufferedImage(2, 2, BufferedImage.TYPE_3BYTE_BGR);
         ByteArrayOutputStream bo = new ByteArrayOutputStream();

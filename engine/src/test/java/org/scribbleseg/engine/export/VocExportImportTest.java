@@ -113,6 +113,36 @@ class VocExportImportTest {
     }
 
     @Test
+    void outputBytesDoNotDependOnThreadCount() throws IOException {
+        MemorySource src = tiny();
+        Path one = dir.resolve("t1");
+        Path two = dir.resolve("t2");
+        VocExporter.export(src, VocExporter.Options.of(one, ExportMode.PREDICTED).withThreads(1));
+        VocExporter.export(src, VocExporter.Options.of(two, ExportMode.PREDICTED).withThreads(2));
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(one)) {
+            files = s.filter(Files::isRegularFile).map(one::relativize).sorted().toList();
+        }
+        assertThat(files).hasSize(4 + 4 + 4 + 1 + 1);
+        for (Path f : files) {
+            assertThat(Files.readAllBytes(two.resolve(f))).as(f.toString()).isEqualTo(Files.readAllBytes(one.resolve(f)));
+        }
+    }
+
+    @Test
+    void idsAreSafeUniqueAndStableWhenImagesAreAdded() {
+        List<ExportSource.Item> items = new ArrayList<>();
+        for (String stem : List.of("a", "A", "a", "a_2", "", "..x", "ok.v1")) {
+            items.add(new ExportSource.Item(items.size() + 1, Path.of("/i/" + stem + ".jpg"), stem, Split.NONE, true, false));
+        }
+        Map<Long, String> ids = VocExporter.assignIds(items);
+        assertThat(ids).isEqualTo(Map.of(1L, "a", 2L, "A_2", 3L, "a_3", 4L, "a_2_2", 5L, "image", 6L, "_.x", 7L, "ok.v1"));
+        items.add(0, new ExportSource.Item(8, Path.of("/j/a.png"), "a", Split.NONE, true, false));
+        Map<Long, String> later = VocExporter.assignIds(items);
+        assertThat(later).containsAllEntriesOf(ids).containsEntry(8L, "a_4");
+    }
+
+    @Test
     void predictedAndSparseModesAndDevkitLayout() throws IOException {
         MemorySource src = tiny();
         Path out = dir.resolve("pred");

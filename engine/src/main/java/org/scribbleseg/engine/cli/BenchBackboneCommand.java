@@ -1,0 +1,138 @@
+package org.scribbleseg.engine.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.scribbleseg.engine.nn.Dinov2Config;
+import org.scribbleseg.engine.nn.Dinov2Model;
+import org.scribbleseg.engine.nn.Dinov2Weights;
+import org.scribbleseg.engine.nn.WeightSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code scribbleseg bench backbone --model dinov2-small --size 518 [--runs 5] [--json]}: forward time of a DINOv2
+ * backbone with random weights of the real shapes (nothing downloaded), median of the runs after one warm-up.
+ */
+@Command(name = "backbone", mixinStandardHelpOptions = true,
+        description = "Time a DINOv2 forward pass (random weights of the real shapes) at size x size.")
+public final class BenchBackboneCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", defaultValue = "dinov2-small",
+            description = "dinov2-small, dinov2-base, dinov2-large or dinov2-giant (default: ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--size", defaultValue = "518", description = "input side in pixels, a multiple of 14 (default: ${DEFAULT-VALUE})")
+    int size;
+
+    @Option(names = "--runs", defaultValue = "5", description = "timed runs after one warm-up (default: ${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--threads", defaultValue = "0",
+            description = "intra-op threads for the PyTorch engine; 0 = its default (one per core)")
+    int threads;
+
+    @Option(names = "--json", description = "print one JSON object")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Dinov2Config cfg = Dinov2Config.preset(model);
+        if (size <= 0 || size % cfg.patchSize() != 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--size must be a positive multiple of " + cfg.patchSize());
+        }
+        if (runs < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be >= 1");
+        }
+        double[] times = new double[runs];
+        try (NDManager probe = NDManager.newBaseManager()) {
+            if (threads > 0 && "PyTorch".equals(probe.getEngine().getEngineName())) {
+                JniUtils.setNumThreads(threads);
+            }
+        }
+        int usedThreads = "PyTorch".equals(Engine.getInstance().getEngineName()) ? JniUtils.getNumThreads() : -1;
+        double[] cpu = new double[runs];
+        try (NDManager base = NDManager.newBaseManager()) {
+            Dinov2Model net;
+            try (NDManager tmp = base.newSubManager()) {
+                Map<String, NDArray> w = Dinov2Weights.random(cfg, tmp, 42);
+                net = new Dinov2Model(cfg, WeightSource.of(w), base);
+            }
+            try (net; NDManager in = base.newSubManager()) {
+                NDArray x = in.randomNormal(0f, 1f, new Shape(1, 3, size, size), DataType.FLOAT32);
+                for (int r = -1; r < runs; r++) {
+                    try (NDManager scope = in.newSubManager()) {
+                        long t0 = System.nanoTime();
+                        double c0 = processCpuSeconds();
+                        x.tempAttach(scope);
+                        Dinov2Model.Output o = net.forward(x, false);
+                        float[] sink = o.xNorm().toFloatArray(); // forces the computation and the copy out
+                        double s = (System.nanoTime() - t0) / 1e9;
+                        if (r >= 0) {
+                            times[r] = s;
+                            cpu[r] = processCpuSeconds() - c0;
+                        }
+                        if (sink.length == 0) {
+                            throw new IllegalStateException("empty output");
+                        }
+                    }
+                }
+            }
+        }
+        double[] sorted = times.clone();
+        Arrays.sort(sorted);
+        double median = median(sorted);
+        double[] cpuSorted = cpu.clone();
+        Arrays.sort(cpuSorted);
+        double cpuMedian = median(cpuSorted);
+        var out = spec.commandLine().getOut();
+        if (json) {
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("model", model).put("size", size).put("runs", runs).put("median_s", median)
+                    .put("min_s", sorted[0]).put("max_s", sorted[runs - 1]).put("cpu_median_s", cpuMedian)
+                    .put("threads", usedThreads).put("cores", Runtime.getRuntime().availableProcessors())
+                    .put("load_avg_1m", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+            out.println(o);
+        } else {
+            out.printf("%s @ %dx%d: median %.3f s over %d runs (min %.3f, max %.3f); process CPU time median %.3f s; %d threads; load average %.2f%n",
+                    model, size, size, median, runs, sorted[0], sorted[runs - 1], cpuMedian, usedThreads,
+                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
+        return 0;
+    }
+
+    private static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /**
+     * User + system CPU seconds of this process, all threads (libtorch's included), from /proc/self/stat; NaN where
+     * that is not available. On a shared machine this is steadier than wall time.
+     */
+    static double processCpuSeconds() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+}
