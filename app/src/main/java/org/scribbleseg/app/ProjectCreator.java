@@ -1,5 +1,6 @@
 package org.scribbleseg.app;
 
+import org.scribbleseg.engine.export.VocPalette;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ public final class ProjectCreator {
         Path dir = imageFolder.resolve(clean.endsWith(".sseg") ? clean : clean + ".sseg");
         Engine engine = Engine.create(dir);
         try {
-            engine.store().addClass("background", VocColors.rgb(0), 0, "everything that is none of the other classes", List.of());
+            engine.store().addClass("background", VocPalette.rgb(0), 0, "everything that is none of the other classes", List.of());
             ImportReport r = engine.importImages(List.of(imageFolder), (done, total) -> {
                 if (progress != null) {
                     progress.accept(done, total);

@@ -1,5 +1,6 @@
 package org.scribbleseg.app;
 
+import org.scribbleseg.engine.export.VocPalette;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -30,11 +31,11 @@ public final class DemoProjectMaker {
         ProjectCreator.Result r = ProjectCreator.create(images, "screens", null);
         try (var engine = r.engine()) {
             ProjectStore st = engine.store();
-            ClassDef dog = st.addClass("dog", VocColors.rgb(12), 12, "domestic dog", List.of("dog", "puppy"));
-            ClassDef bicycle = st.addClass("bicycle", VocColors.rgb(2), 2, "", List.of("bicycle", "bike"));
-            ClassDef car = st.addClass("car", VocColors.rgb(7), 7, "", List.of("car", "pickup truck"));
-            ClassDef horse = st.addClass("horse", VocColors.rgb(13), 13, "", List.of("horse", "pony"));
-            ClassDef person = st.addClass("person", VocColors.rgb(15), 15, "", List.of("person", "people"));
+            ClassDef dog = st.addClass("dog", VocPalette.rgb(12), 12, "domestic dog", List.of("dog", "puppy"));
+            ClassDef bicycle = st.addClass("bicycle", VocPalette.rgb(2), 2, "", List.of("bicycle", "bike"));
+            ClassDef car = st.addClass("car", VocPalette.rgb(7), 7, "", List.of("car", "pickup truck"));
+            ClassDef horse = st.addClass("horse", VocPalette.rgb(13), 13, "", List.of("horse", "pony"));
+            ClassDef person = st.addClass("person", VocPalette.rgb(15), 15, "", List.of("person", "people"));
             long bg = st.classByIndex(0).orElseThrow().id();
             ImageEntry dogImg = st.images().stream().filter(e -> e.stem().equals("dog")).findFirst().orElseThrow();
             long d = dogImg.id();

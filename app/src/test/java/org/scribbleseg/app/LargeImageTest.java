@@ -1,5 +1,6 @@
 package org.scribbleseg.app;
 
+import org.scribbleseg.engine.export.VocPalette;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
@@ -23,7 +24,7 @@ class LargeImageTest extends AppTestBase {
     @Start
     void start(Stage stage) throws Exception {
         startApp(stage, "big", images -> TestImages.grey(images, "big.png", 4000, 3000, GREY),
-                st -> st.addClass("road", VocColors.rgb(1), 1, "", List.of()));
+                st -> st.addClass("road", VocPalette.rgb(1), 1, "", List.of()));
     }
 
     private double redrawMillis() throws Exception {

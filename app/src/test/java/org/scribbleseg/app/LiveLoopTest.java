@@ -1,5 +1,6 @@
 package org.scribbleseg.app;
 
+import org.scribbleseg.engine.export.VocPalette;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -29,7 +30,7 @@ class LiveLoopTest extends AppTestBase {
     @Start
     void start(Stage stage) throws Exception {
         startApp(stage, "live", images -> TestImages.twoTone(images, "two.png", 320, 240),
-                st -> st.addClass("dog", VocColors.rgb(12), 12, "", List.of()));
+                st -> st.addClass("dog", VocPalette.rgb(12), 12, "", List.of()));
     }
 
     @Test
@@ -52,7 +53,7 @@ class LiveLoopTest extends AppTestBase {
         waitIdle();
         // the overlay paints the predicted class where nobody scribbled: dog over the dark half
         double a = fx(() -> app.window().canvas().predictionOpacityProperty().get());
-        int dog = VocColors.rgb(12);
+        int dog = VocPalette.rgb(12);
         int expected = 0;
         for (int shift = 16; shift >= 0; shift -= 8) {
             expected |= (int) Math.round(a * ((dog >> shift) & 0xff) + (1 - a) * 40) << shift;

@@ -1,5 +1,6 @@
 package org.scribbleseg.app;
 
+import org.scribbleseg.engine.export.VocPalette;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
@@ -45,7 +46,7 @@ class ToolsTest extends AppTestBase {
         waitIdle();
         labelsOnly();
         long image = fx(() -> app.window().currentImage());
-        ClassDef cat = store().addClass("cat", VocColors.rgb(8), 8, "", List.of());
+        ClassDef cat = store().addClass("cat", VocPalette.rgb(8), 8, "", List.of());
         long background = store().classByIndex(0).orElseThrow().id();
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> app.window().palette().classes().size() == 2));
         fx(() -> {
