@@ -17,8 +17,17 @@ import javafx.scene.layout.GridPane;
 
 /** The menu bar of the main window. Shortcut keys are handled by {@link MainWindow}; menus show them. */
 final class MenuBuilder {
-    /** Backbones the engine can run here (Backbones.forSetting); DINOv2 joins when the engine offers it. */
-    static final List<String> BACKBONES = List.of("classic");
+    /** Backbones the engine can run here: the classic filter bank, and each DINOv2 model installed in the model store. */
+    static List<String> backbones() {
+        List<String> out = new java.util.ArrayList<>(List.of("classic"));
+        try {
+            org.scribbleseg.engine.model.ModelStore.createDefault().list().stream()
+                    .filter(m -> m.complete() && m.name().startsWith("dinov2")).map(m -> m.name()).sorted().forEach(out::add);
+        } catch (org.scribbleseg.engine.model.ModelStoreException | RuntimeException e) {
+            // no readable model store: the classic filter bank is what runs
+        }
+        return out;
+    }
 
     private final MainWindow w;
 
@@ -109,15 +118,19 @@ final class MenuBuilder {
     /** Project settings: display name and backbone, saved in the project. */
     private void settings() {
         var store = w.store();
-        UiBackground.run(() -> new String[] {store.setting("display-name").orElse(store.name()), store.setting(org.scribbleseg.engine.Engine.BACKBONE_SETTING).orElse("classic")}, v -> {
+        UiBackground.run(() -> new Object[] {store.setting("display-name").orElse(store.name()),
+                store.setting(org.scribbleseg.engine.Engine.BACKBONE_SETTING).orElse("classic"), backbones()}, v -> {
             Dialog<ButtonType> d = new Dialog<>();
             d.setTitle("Project settings");
             d.setHeaderText(store.root().toString());
-            TextField name = new TextField(v[0]);
+            TextField name = new TextField((String) v[0]);
             ChoiceBox<String> backbone = new ChoiceBox<>();
-            backbone.getItems().setAll(BACKBONES);
-            backbone.setValue(BACKBONES.contains(v[1]) ? v[1] : "classic");
-            Label note = new Label("The classic filter bank works offline. A new backbone takes effect when the project is opened again.");
+            @SuppressWarnings("unchecked")
+            List<String> choices = (List<String>) v[2];
+            backbone.getItems().setAll(choices);
+            backbone.setValue(choices.contains((String) v[1]) ? (String) v[1] : "classic");
+            Label note = new Label("The classic filter bank always works offline. DINOv2 appears here once its weights are installed "
+                    + "(scribbleseg models download dinov2-small). A new backbone takes effect when the project is opened again.");
             note.getStyleClass().add("muted");
             note.setWrapText(true);
             note.setMaxWidth(360);
