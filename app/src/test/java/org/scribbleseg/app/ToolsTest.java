@@ -86,6 +86,12 @@ class ToolsTest extends AppTestBase {
         Stroke ig = lastStroke(image, 4);
         assertThat(ig.kind()).isEqualTo(StrokeKind.IGNORE);
         assertThat(ig.classId()).isNull();
+
+        // the browser's status filter now finds this image alone "in progress"
+        robot.clickOn("#statusFilter").clickOn("In progress");
+        ListView<?> list = robot.lookup("#imageList").queryAs(ListView.class);
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> list.getItems().size() == 1
+                && ((ImageEntry) list.getItems().get(0)).id() == image));
     }
 
     @Test
