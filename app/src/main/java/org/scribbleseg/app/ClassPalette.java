@@ -1,5 +1,6 @@
 package org.scribbleseg.app;
 
+import org.scribbleseg.engine.export.VocPalette;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -203,7 +204,7 @@ public final class ClassPalette extends VBox {
         }
         String nm = "class " + n;
         int vocIndex = idx;
-        UiBackground.run(() -> store.addClass(nm, VocColors.rgb(vocIndex), vocIndex, "", List.of()), c -> {
+        UiBackground.run(() -> store.addClass(nm, VocPalette.rgb(vocIndex), vocIndex, "", List.of()), c -> {
             pendingSelect = c.id();
             if (items.stream().noneMatch(x -> x.id() == c.id())) {
                 items.add(c); // the store's list follows with its change event

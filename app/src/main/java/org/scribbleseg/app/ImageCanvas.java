@@ -1,5 +1,6 @@
 package org.scribbleseg.app;
 
+import java.util.List;
 import javafx.application.Platform;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.DoubleProperty;
@@ -48,6 +49,7 @@ public final class ImageCanvas extends Region {
     private final ObjectProperty<Color> backgroundColor = new SimpleObjectProperty<>(Color.BLACK);
 
     private Image image;
+    private List<Image> pyramid = List.of();
     private int imgW;
     private int imgH;
     private WritableImage labels;
@@ -109,6 +111,13 @@ public final class ImageCanvas extends Region {
 
     /** Shows a new image (fitted on first layout); clears every other layer. */
     public void setImage(Image img) {
+        setImage(img == null ? List.of() : List.of(img));
+    }
+
+    /** As {@link #setImage(Image)} with reduced copies (each half the previous) for zoomed-out views. */
+    public void setImage(List<? extends Image> levels) {
+        pyramid = List.copyOf(levels);
+        Image img = levels.isEmpty() ? null : levels.get(0);
         image = img;
         imgW = img == null ? 0 : (int) img.getWidth();
         imgH = img == null ? 0 : (int) img.getHeight();
@@ -416,7 +425,18 @@ public final class ImageCanvas extends Region {
             double dw = (x1 - x0) * scale;
             double dh = (y1 - y0) * scale;
             g.setImageSmoothing(scale < 1);
-            g.drawImage(image, x0, y0, x1 - x0, y1 - y0, dx, dy, dw, dh);
+            int level = 0;
+            while (level + 1 < pyramid.size() && scale * (1 << (level + 1)) <= 1.0) {
+                level++;
+            }
+            if (level == 0) {
+                g.drawImage(image, x0, y0, x1 - x0, y1 - y0, dx, dy, dw, dh);
+            } else {
+                Image li = pyramid.get(level);
+                double f = li.getWidth() / imgW;
+                double fy = li.getHeight() / imgH;
+                g.drawImage(li, x0 * f, y0 * fy, (x1 - x0) * f, (y1 - y0) * fy, dx, dy, dw, dh);
+            }
             g.setImageSmoothing(false);
             if (showPrediction.get() && prediction != null) {
                 g.setGlobalAlpha(predictionOpacity.get());

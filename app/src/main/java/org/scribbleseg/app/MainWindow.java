@@ -56,12 +56,16 @@ import org.scribbleseg.engine.project.Tag;
 public final class MainWindow implements FxEngineBridge.Handler {
     /** Project setting: the image shown last, shown again on reopening. */
     public static final String LAST_IMAGE = "ui.last-image";
+    /** Project setting: live update on/off (applied to the engine on opening). */
+    public static final String LIVE_UPDATE = "live-update";
 
     /** What the window asks of the application shell (menus that leave the project). */
     public interface Shell {
         void openProjectDialog();
 
         void createProjectDialog();
+
+        void importVocDialog();
 
         void closeProject();
 
@@ -86,6 +90,8 @@ public final class MainWindow implements FxEngineBridge.Handler {
     private final Label noPrediction = new Label("No prediction yet");
     private final Label imageInfo = new Label();
     private final Label brushLabel = new Label();
+    private final Button cancelJob = new Button("Cancel");
+    private final java.util.concurrent.atomic.AtomicBoolean uiJobCancel = new java.util.concurrent.atomic.AtomicBoolean();
     private final StackPane helpOverlay = Shortcuts.overlay();
     private final StackPane root;
     private final FxEngineBridge bridge;
@@ -122,7 +128,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
 
         BorderPane main = new BorderPane();
         main.setTop(new VBox(new MenuBuilder(this).build(), toolBar()));
-        browser.setPrefWidth(250);
+        browser.setPrefWidth(272);
         browser.setMinWidth(200);
         main.setLeft(browser);
         main.setCenter(centre());
@@ -130,6 +136,14 @@ public final class MainWindow implements FxEngineBridge.Handler {
         main.setBottom(statusBar);
         statusBar.setText("Ready");
         statusBar.setId("statusBar");
+        cancelJob.setId("cancelJob");
+        cancelJob.setVisible(false);
+        cancelJob.setTooltip(new Tooltip("Cancel the running background jobs (training, export, feature extraction)"));
+        cancelJob.setOnAction(e -> {
+            uiJobCancel.set(true);
+            work(() -> engine.jobs().cancelAll(), () -> statusBar.setText("Cancelling…"), "Could not cancel");
+        });
+        statusBar.getRightItems().add(cancelJob);
         root = new StackPane(main);
         root.getStyleClass().add("main-window");
         root.addEventFilter(KeyEvent.KEY_PRESSED, this::keyPressed);
@@ -143,13 +157,22 @@ public final class MainWindow implements FxEngineBridge.Handler {
         canvas.setOnStroke(this::stroke);
         canvas.showPredictionProperty().addListener(o -> updatePredictionBadge());
         brushLabel.textProperty().bind(Bindings.format("%.0f px", canvas.brushRadiusProperty().multiply(2)));
-        modelPanel.liveUpdate().selectedProperty().addListener((o, a, on) ->
-                work(() -> store.setSetting("live-update", Boolean.toString(on)), null, "Could not save the setting"));
+        modelPanel.liveUpdate().selectedProperty().addListener((o, a, on) -> work(() -> {
+            engine.setLiveUpdate(on);
+            store.setSetting(LIVE_UPDATE, Boolean.toString(on));
+        }, null, "Could not switch live update"));
 
         bridge = new FxEngineBridge(engine, this);
         reloadClasses();
         reloadImages(true);
-        work(() -> new String[] {store.setting("backbone").orElse("classic"), store.setting("live-update").orElse("true")}, s -> {
+        work(() -> {
+            boolean live = Boolean.parseBoolean(store.setting(LIVE_UPDATE).orElse("true"));
+            engine.setLiveUpdate(live);
+            if (live && store.revision() > 0) {
+                engine.retrain(); // the head of the last session is not kept: train it now, the prediction follows
+            }
+            return new String[] {engine.backboneKey(), Boolean.toString(live)};
+        }, s -> {
             modelPanel.setBackbone(s[0]);
             modelPanel.liveUpdate().setSelected(Boolean.parseBoolean(s[1]));
         }, "Could not read the project settings");
@@ -362,8 +385,10 @@ public final class MainWindow implements FxEngineBridge.Handler {
             } else if (e instanceof EngineEvent.JobProgress p) {
                 statusBar.setText(p.title() + (p.message() == null ? "" : ": " + p.message()));
                 statusBar.setProgress(p.total() > 0 ? (double) p.done() / p.total() : -1);
+                cancelJob.setVisible(true);
             } else if (e instanceof EngineEvent.JobFinished f) {
                 statusBar.setProgress(0);
+                cancelJob.setVisible(false);
                 statusBar.setText(f.title() + " " + f.outcome().name().toLowerCase());
                 if (f.outcome() == EngineEvent.Outcome.FAILED) {
                     notifier.error(f.title() + " failed", f.message(), null);
@@ -420,18 +445,21 @@ public final class MainWindow implements FxEngineBridge.Handler {
         }
         currentImage = id;
         long token = ++loadToken;
-        UiBackground.run(() -> store.setSetting(LAST_IMAGE, Long.toString(id)), null, null);
-        engine.setCurrentImage(id);
+        // the engine predicts the current image first and prefetches the next ones' features
+        UiBackground.run(() -> {
+            engine.setCurrentImage(id);
+            store.setSetting(LAST_IMAGE, Long.toString(id));
+        }, null, t -> notifier.error("Could not switch images", t, null));
         browser.select(id);
         browser.images().stream().filter(e -> e.id() == id).findFirst().ifPresent(this::showImageInfo);
-        canvas.setImage(null);
+        canvas.setImage(List.of());
         latest = null;
         renderedIds.clear();
         renderedMaskKey = Long.MIN_VALUE;
         fullRenderInFlight = false;
         statusBar.setText("Loading image…");
         pendingWork++;
-        UiBackground.on(UiBackground.images(), () -> ThumbnailCache.toFx(engine.loadImage(id)), img -> {
+        UiBackground.on(UiBackground.images(), () -> ThumbnailCache.pyramid(engine.loadImage(id)), img -> {
             pendingWork--;
             if (token != loadToken) {
                 return;
@@ -666,8 +694,24 @@ public final class MainWindow implements FxEngineBridge.Handler {
         work(() -> store.clearImage(img), () -> statusBar.setText("Cleared the image's labels"), "Could not clear the image");
     }
 
-    /** The next image that is not done, in project order after the current one (wrapping round). */
+    /**
+     * The image the engine suggests (most uncertain under the current head, least covered classes); without a
+     * trained head, the next image that is not done in project order.
+     */
     void nextImage() {
+        long cur = currentImage;
+        work(() -> engine.suggestNext(3), list -> {
+            Optional<ImageEntry> s = list.stream().map(org.scribbleseg.engine.Suggestion::image).filter(e -> e.id() != cur).findFirst();
+            if (s.isPresent() && cur == currentImage) {
+                selectImage(s.get().id());
+            } else if (cur == currentImage) {
+                nextInOrder();
+            }
+        }, "Could not suggest the next image");
+    }
+
+    /** The next image that is not done, in project order after the current one (wrapping round). */
+    void nextInOrder() {
         List<ImageEntry> all = new ArrayList<>(browser.images());
         all.sort(java.util.Comparator.comparingLong(ImageEntry::id));
         if (all.isEmpty()) {
@@ -687,6 +731,40 @@ public final class MainWindow implements FxEngineBridge.Handler {
             }
         }
         notifier.info("All images are done", "Every other image has an accepted mask. Export VOC from the File menu.");
+    }
+
+    private void jobProgress(String text, double value) {
+        statusBar.setText(text);
+        boolean finished = Double.isNaN(value);
+        statusBar.setProgress(finished ? 0 : value);
+        cancelJob.setVisible(!finished);
+    }
+
+    /** File → Export PASCAL VOC: options, then the export in the background with progress and cancel. */
+    void exportVoc() {
+        var o = VocDialogs.ask(root.getScene() == null ? null : root.getScene().getWindow(), store.exportsDir().resolve("voc"));
+        if (o != null) {
+            exportVoc(o);
+        }
+    }
+
+    void exportVoc(org.scribbleseg.engine.export.VocExporter.Options o) {
+        VocDialogs.export(engine, o, uiJobCancel, this::jobProgress, r -> notifier.info("Exported PASCAL VOC",
+                r.images() + " images (" + r.train() + " train, " + r.val() + " val" + (r.predicted() > 0 ? ", " + r.predicted() + " predicted" : "")
+                        + ") to " + r.datasetRoot() + (r.warnings().isEmpty() ? "" : "\n" + r.warnings().size() + " warnings: "
+                        + String.join("; ", r.warnings().stream().limit(3).toList()))),
+                t -> notifier.error("Export failed", t, "Choose an empty folder, or tick 'Replace an earlier export'."));
+    }
+
+    /** File → Import PASCAL VOC into this project. */
+    void importVoc() {
+        javafx.stage.DirectoryChooser c = new javafx.stage.DirectoryChooser();
+        c.setTitle("Import a PASCAL VOC folder (JPEGImages, SegmentationClass, ImageSets)");
+        java.io.File f = c.showDialog(root.getScene() == null ? null : root.getScene().getWindow());
+        if (f != null) {
+            VocDialogs.importInto(engine, f.toPath(), this::jobProgress, s -> notifier.info("Imported PASCAL VOC", s),
+                    t -> notifier.error("Import failed", t, "Choose the folder that holds JPEGImages and SegmentationClass."));
+        }
     }
 
     void toggleHelp() {

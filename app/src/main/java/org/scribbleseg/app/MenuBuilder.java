@@ -4,7 +4,6 @@ import java.util.List;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.CheckMenuItem;
 import javafx.scene.control.ChoiceBox;
-import javafx.scene.control.CustomMenuItem;
 import javafx.scene.control.Dialog;
 import javafx.scene.control.Label;
 import javafx.scene.control.Menu;
@@ -14,13 +13,21 @@ import javafx.scene.control.RadioMenuItem;
 import javafx.scene.control.SeparatorMenuItem;
 import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleGroup;
-import javafx.scene.control.Tooltip;
 import javafx.scene.layout.GridPane;
 
 /** The menu bar of the main window. Shortcut keys are handled by {@link MainWindow}; menus show them. */
 final class MenuBuilder {
-    static final List<String> BACKBONES = List.of("classic", "dinov2-small", "dinov2-base", "dinov2-large",
-            "dinov2-small-with-registers", "dinov2-base-with-registers");
+    /** Backbones the engine can run here: the classic filter bank, and each DINOv2 model installed in the model store. */
+    static List<String> backbones() {
+        List<String> out = new java.util.ArrayList<>(List.of("classic"));
+        try {
+            org.scribbleseg.engine.model.ModelStore.createDefault().list().stream()
+                    .filter(m -> m.complete() && m.name().startsWith("dinov2")).map(m -> m.name()).sorted().forEach(out::add);
+        } catch (org.scribbleseg.engine.model.ModelStoreException | RuntimeException e) {
+            // no readable model store: the classic filter bank is what runs
+        }
+        return out;
+    }
 
     private final MainWindow w;
 
@@ -40,16 +47,6 @@ final class MenuBuilder {
         return m;
     }
 
-    /** A disabled menu entry whose tooltip says why (MenuItem has no tooltip of its own). */
-    static CustomMenuItem unavailable(String text, String why) {
-        Label l = new Label(text);
-        Tooltip.install(l, new Tooltip(why));
-        l.getStyleClass().add("unavailable-item");
-        CustomMenuItem m = new CustomMenuItem(l, false);
-        m.setDisable(true);
-        return m;
-    }
-
     private Menu file() {
         MainWindow.Shell s = w.shell();
         Menu m = new Menu("File");
@@ -57,8 +54,8 @@ final class MenuBuilder {
                 item("Open project…", null, s::openProjectDialog),
                 item("Create project from image folder…", null, s::createProjectDialog),
                 new SeparatorMenuItem(),
-                unavailable("Import PASCAL VOC…", "Available once the VOC importer is part of the engine"),
-                unavailable("Export PASCAL VOC…", "Available once the VOC exporter is part of the engine"),
+                item("Import PASCAL VOC into this project…", null, w::importVoc),
+                item("Export PASCAL VOC…", null, w::exportVoc),
                 new SeparatorMenuItem(),
                 item("Project settings…", null, this::settings),
                 item("Close project", null, s::closeProject),
@@ -121,15 +118,19 @@ final class MenuBuilder {
     /** Project settings: display name and backbone, saved in the project. */
     private void settings() {
         var store = w.store();
-        UiBackground.run(() -> new String[] {store.setting("display-name").orElse(store.name()), store.setting("backbone").orElse("classic")}, v -> {
+        UiBackground.run(() -> new Object[] {store.setting("display-name").orElse(store.name()),
+                store.setting(org.scribbleseg.engine.Engine.BACKBONE_SETTING).orElse("classic"), backbones()}, v -> {
             Dialog<ButtonType> d = new Dialog<>();
             d.setTitle("Project settings");
             d.setHeaderText(store.root().toString());
-            TextField name = new TextField(v[0]);
+            TextField name = new TextField((String) v[0]);
             ChoiceBox<String> backbone = new ChoiceBox<>();
-            backbone.getItems().setAll(BACKBONES);
-            backbone.setValue(BACKBONES.contains(v[1]) ? v[1] : "classic");
-            Label note = new Label("The classic filter bank works offline; DINOv2 needs its weights in the model store.");
+            @SuppressWarnings("unchecked")
+            List<String> choices = (List<String>) v[2];
+            backbone.getItems().setAll(choices);
+            backbone.setValue(choices.contains((String) v[1]) ? (String) v[1] : "classic");
+            Label note = new Label("The classic filter bank always works offline. DINOv2 appears here once its weights are installed "
+                    + "(scribbleseg models download dinov2-small). A new backbone takes effect when the project is opened again.");
             note.getStyleClass().add("muted");
             note.setWrapText(true);
             note.setMaxWidth(360);
@@ -149,7 +150,7 @@ final class MenuBuilder {
                 String bb = backbone.getValue();
                 UiBackground.run(() -> {
                     store.setSetting("display-name", n.isEmpty() ? store.name() : n);
-                    store.setSetting("backbone", bb);
+                    store.setSetting(org.scribbleseg.engine.Engine.BACKBONE_SETTING, bb);
                 }, () -> w.notifier().info("Settings saved", "Backbone: " + bb + "."),
                         t -> w.notifier().error("Could not save the settings", t, null));
             });

@@ -41,6 +41,7 @@ public final class ModelPanel extends VBox {
     private static Label muted(String s) {
         Label l = new Label(s);
         l.getStyleClass().add("muted");
+        l.setMinWidth(Label.USE_PREF_SIZE);
         return l;
     }
 

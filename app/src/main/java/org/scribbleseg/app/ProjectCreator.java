@@ -1,29 +1,21 @@
 package org.scribbleseg.app;
 
+import org.scribbleseg.engine.export.VocPalette;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.BiConsumer;
-import java.util.stream.Stream;
 import org.scribbleseg.engine.Engine;
-import org.scribbleseg.engine.image.ImageLoader;
-import org.scribbleseg.engine.image.RgbImage;
+import org.scribbleseg.engine.image.ImportReport;
 import org.scribbleseg.engine.project.ProjectException;
-import org.scribbleseg.engine.project.Split;
 
 /**
  * Creates a project on a folder of images: {@code <folder>/<name>.sseg}, a "background" class (VOC index 0), and
- * every image file of the folder (sorted by name) with its size from a decode. Runs off the FX thread.
+ * every image of the folder through the engine's importer (each file decoded before it is added; duplicates and
+ * undecodable files reported). Runs off the FX thread.
  */
 public final class ProjectCreator {
-    static final List<String> EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp");
 
     private ProjectCreator() {
     }
@@ -39,55 +31,21 @@ public final class ProjectCreator {
             throw new ProjectException("'" + name + "' is not a usable project name");
         }
         Path dir = imageFolder.resolve(clean.endsWith(".sseg") ? clean : clean + ".sseg");
-        List<Path> files;
-        try (Stream<Path> s = Files.list(imageFolder)) {
-            files = s.filter(Files::isRegularFile).filter(ProjectCreator::isImage).sorted().toList();
-        } catch (IOException e) {
-            throw new ProjectException("cannot list " + imageFolder + ": " + e.getMessage(), e);
-        }
         Engine engine = Engine.create(dir);
-        List<String> skipped = new ArrayList<>();
-        int added = 0;
         try {
-            engine.store().addClass("background", VocColors.rgb(0), 0, "everything that is none of the other classes", List.of());
-            for (int i = 0; i < files.size(); i++) {
-                Path f = files.get(i);
-                try {
-                    RgbImage img = ImageLoader.load(f);
-                    engine.store().addImage(f, sha256(f), img.width(), img.height(), Split.NONE);
-                    added++;
-                } catch (IOException | RuntimeException e) {
-                    skipped.add(f.getFileName() + ": " + e.getMessage());
-                }
+            engine.store().addClass("background", VocPalette.rgb(0), 0, "everything that is none of the other classes", List.of());
+            ImportReport r = engine.importImages(List.of(imageFolder), (done, total) -> {
                 if (progress != null) {
-                    progress.accept(i + 1, files.size());
+                    progress.accept(done, total);
                 }
-            }
-        } catch (RuntimeException e) {
+            }, () -> false);
+            List<String> skipped = new ArrayList<>();
+            r.skipped().forEach(x -> skipped.add(x.path().getFileName() + ": " + x.reason()));
+            r.duplicates().forEach(x -> skipped.add(x.path().getFileName() + ": same content as " + x.firstPath().getFileName()));
+            return new Result(engine, r.added().size(), skipped);
+        } catch (IOException | RuntimeException e) {
             engine.close();
-            throw e;
-        }
-        return new Result(engine, added, skipped);
-    }
-
-    static boolean isImage(Path p) {
-        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-        return EXTENSIONS.stream().anyMatch(n::endsWith);
-    }
-
-    static String sha256(Path f) {
-        try (InputStream in = Files.newInputStream(f)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (IOException e) {
-            throw new ProjectException("cannot read " + f + ": " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            throw e instanceof ProjectException pe ? pe : new ProjectException("cannot add the images of " + imageFolder + ": " + e.getMessage(), e);
         }
     }
 }

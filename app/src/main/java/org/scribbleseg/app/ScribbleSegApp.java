@@ -4,6 +4,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import javafx.application.Application;
 import javafx.application.Platform;
@@ -106,28 +107,43 @@ public final class ScribbleSegApp extends Application implements MainWindow.Shel
         }
     }
 
-    @Override
-    public void createProjectDialog() {
+    /**
+     * Asks for a folder, then a project name (default: the folder's name); closes the open project when both are
+     * given, so the start screen shows the progress.
+     */
+    private Optional<Map.Entry<File, String>> folderAndName(String chooserTitle, String dialogTitle, String where) {
         DirectoryChooser c = new DirectoryChooser();
-        c.setTitle("Choose the folder of images to label");
+        c.setTitle(chooserTitle);
         File f = c.showDialog(stage);
         if (f == null) {
-            return;
+            return Optional.empty();
         }
         TextInputDialog d = new TextInputDialog(f.getName());
-        d.setTitle("New project");
-        d.setHeaderText("The project is created in " + f + "\nas <name>.sseg; the images stay where they are.");
+        d.setTitle(dialogTitle);
+        d.setHeaderText("The project is created in " + f + where);
         d.setContentText("Name");
         d.initOwner(stage);
-        Optional<String> name = d.showAndWait();
-        if (name.isEmpty() || name.get().isBlank()) {
-            return;
+        Optional<String> name = d.showAndWait().map(String::strip).filter(x -> !x.isEmpty());
+        if (name.isEmpty()) {
+            return Optional.empty();
         }
         if (window != null) {
             closeProject();
         }
+        return Optional.of(Map.entry(f, name.get()));
+    }
+
+    @Override
+    public void createProjectDialog() {
+        Optional<Map.Entry<File, String>> choice = folderAndName("Choose the folder of images to label", "New project",
+                "\nas <name>.sseg; the images stay where they are.");
+        if (choice.isEmpty()) {
+            return;
+        }
+        File f = choice.get().getKey();
+        String name = choice.get().getValue();
         start.progress("Adding images…", 0);
-        UiBackground.on(UiBackground.images(), () -> ProjectCreator.create(f.toPath(), name.get(), (done, total) ->
+        UiBackground.on(UiBackground.images(), () -> ProjectCreator.create(f.toPath(), name, (done, total) ->
                 Platform.runLater(() -> {
                     if (start != null) {
                         start.progress("Adding images: " + done + " of " + total, (double) done / total);
@@ -146,6 +162,36 @@ public final class ScribbleSegApp extends Application implements MainWindow.Shel
                         start.notifier().error("Could not create the project", t, "Choose another folder or name.");
                     }
                 });
+    }
+
+    /** A new project inside a VOC folder ({@code <voc>/<name>.sseg}) holding its images, masks and classes. */
+    @Override
+    public void importVocDialog() {
+        Optional<Map.Entry<File, String>> choice = folderAndName(
+                "Choose the PASCAL VOC folder (the one holding JPEGImages and SegmentationClass)", "New project from PASCAL VOC", " as <name>.sseg.");
+        if (choice.isEmpty()) {
+            return;
+        }
+        File f = choice.get().getKey();
+        String n = choice.get().getValue();
+        start.progress("Importing PASCAL VOC…", -1);
+        UiBackground.on(UiBackground.jobs(), () -> {
+            Engine e = Engine.create(f.toPath().resolve(n.endsWith(".sseg") ? n : n + ".sseg"));
+            try {
+                return Map.entry(e, e.importVoc(f.toPath()));
+            } catch (Exception ex) {
+                e.close();
+                throw ex;
+            }
+        }, r -> {
+            show(r.getKey());
+            window.notifier().info("Imported PASCAL VOC", r.getValue());
+        }, t -> {
+            if (start != null) {
+                start.progress("", -1);
+                start.notifier().error("Could not import the VOC folder", t, "Choose the folder that holds JPEGImages and SegmentationClass.");
+            }
+        });
     }
 
     @Override

@@ -37,16 +37,16 @@ final class StartScreen {
         create.setGraphic(Icons.icon("icon-add"));
         create.getStyleClass().add("accent");
         create.setOnAction(e -> shell.createProjectDialog());
-        Button voc = new Button("Import PASCAL VOC…");
+        Button voc = new Button("New project from PASCAL VOC…");
         voc.setId("importVoc");
-        voc.setDisable(true);
-        Label vocWrap = new Label(null, voc);
-        Tooltip.install(vocWrap, new Tooltip("Available once the VOC importer is part of the engine"));
+        voc.setGraphic(Icons.icon("icon-open"));
+        voc.setTooltip(new Tooltip("Reads JPEGImages, SegmentationClass and labelmap.txt (ours or anyone's) into a new project"));
+        voc.setOnAction(e -> shell.importVocDialog());
         for (Button b : List.of(openB, create, voc)) {
             b.setMaxWidth(Double.MAX_VALUE);
             b.setPrefWidth(280);
         }
-        VBox actions = new VBox(10, create, openB, vocWrap);
+        VBox actions = new VBox(10, create, openB, voc);
 
         Label recentTitle = new Label("Recent projects");
         recentTitle.getStyleClass().add("panel-title");

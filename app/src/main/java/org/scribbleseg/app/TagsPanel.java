@@ -83,6 +83,7 @@ public final class TagsPanel extends VBox {
         ToggleButton unknown = toggle("?", "tagUnknown-" + c.id(), "not said", g);
         yes.getStyleClass().add("tag-present");
         no.getStyleClass().add("tag-absent");
+        unknown.getStyleClass().add("tag-unknown");
         Boolean v = tags.get(c.id());
         (v == null ? unknown : (v ? yes : no)).setSelected(true);
         g.selectedToggleProperty().addListener((o, a, b) -> {

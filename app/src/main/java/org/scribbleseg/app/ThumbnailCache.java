@@ -1,6 +1,8 @@
 package org.scribbleseg.app;
 
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -13,6 +15,7 @@ import javafx.scene.image.PixelFormat;
 import javafx.scene.image.WritableImage;
 import org.scribbleseg.engine.Engine;
 import org.scribbleseg.engine.image.RgbImage;
+import org.scribbleseg.engine.image.Thumbnails;
 import org.scribbleseg.engine.project.ImageEntry;
 
 /**
@@ -69,43 +72,47 @@ public final class ThumbnailCache {
         return null;
     }
 
-    /** Box-filtered thumbnail whose longer side is {@code size}. */
+    /** Thumbnail whose longer side is {@code size} (the engine's downscaler). */
     static Image thumbnail(RgbImage src, int size) {
-        double f = Math.min(1.0, (double) size / Math.max(src.width(), src.height()));
-        int w = Math.max(1, (int) Math.round(src.width() * f));
-        int h = Math.max(1, (int) Math.round(src.height() * f));
+        return toFx(Thumbnails.make(src, size));
+    }
+
+    /**
+     * The image at full resolution followed by halvings (box filter) down to about 1000 px on the long side: the
+     * canvas draws zoomed-out views from the level nearest the screen resolution instead of resampling 12 MP each
+     * frame. Callable off the FX thread.
+     */
+    static List<Image> pyramid(RgbImage src) {
+        List<Image> levels = new ArrayList<>();
+        levels.add(toFx(src));
+        RgbImage cur = src;
+        while (Math.max(cur.width(), cur.height()) > 1400) {
+            cur = half(cur);
+            levels.add(toFx(cur));
+        }
+        return levels;
+    }
+
+    static RgbImage half(RgbImage s) {
+        int w = Math.max(1, s.width() / 2);
+        int h = Math.max(1, s.height() / 2);
+        byte[] in = s.rgb();
         byte[] out = new byte[w * h * 3];
-        byte[] in = src.rgb();
+        int sw = s.width();
         for (int y = 0; y < h; y++) {
-            int sy0 = y * src.height() / h;
-            int sy1 = Math.max(sy0 + 1, (y + 1) * src.height() / h);
+            int r0 = (2 * y) * sw;
+            int r1 = Math.min(2 * y + 1, s.height() - 1) * sw;
             for (int x = 0; x < w; x++) {
-                int sx0 = x * src.width() / w;
-                int sx1 = Math.max(sx0 + 1, (x + 1) * src.width() / w);
-                int stepY = Math.max(1, (sy1 - sy0) / 4);
-                int stepX = Math.max(1, (sx1 - sx0) / 4);
-                int r = 0;
-                int g = 0;
-                int b = 0;
-                int n = 0;
-                for (int yy = sy0; yy < sy1; yy += stepY) {
-                    for (int xx = sx0; xx < sx1; xx += stepX) {
-                        int i = (yy * src.width() + xx) * 3;
-                        r += in[i] & 0xff;
-                        g += in[i + 1] & 0xff;
-                        b += in[i + 2] & 0xff;
-                        n++;
-                    }
+                int x0 = 2 * x;
+                int x1 = Math.min(2 * x + 1, sw - 1);
+                for (int c = 0; c < 3; c++) {
+                    int v = (in[(r0 + x0) * 3 + c] & 0xff) + (in[(r0 + x1) * 3 + c] & 0xff)
+                            + (in[(r1 + x0) * 3 + c] & 0xff) + (in[(r1 + x1) * 3 + c] & 0xff);
+                    out[(y * w + x) * 3 + c] = (byte) ((v + 2) >> 2);
                 }
-                int o = (y * w + x) * 3;
-                out[o] = (byte) (r / n);
-                out[o + 1] = (byte) (g / n);
-                out[o + 2] = (byte) (b / n);
             }
         }
-        WritableImage img = new WritableImage(w, h);
-        img.getPixelWriter().setPixels(0, 0, w, h, PixelFormat.getByteRgbInstance(), out, 0, w * 3);
-        return img;
+        return new RgbImage(w, h, out);
     }
 
     /** A full-resolution FX image of a decoded image (callable off the FX thread). */

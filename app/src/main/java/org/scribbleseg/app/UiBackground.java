@@ -15,6 +15,7 @@ import javafx.application.Platform;
 public final class UiBackground {
     private static final ExecutorService STORE = Executors.newSingleThreadExecutor(daemon("scribbleseg-store"));
     private static final ExecutorService IMAGES = Executors.newSingleThreadExecutor(daemon("scribbleseg-images"));
+    private static final ExecutorService JOBS = Executors.newSingleThreadExecutor(daemon("scribbleseg-ui-jobs"));
 
     private UiBackground() {
     }
@@ -35,6 +36,11 @@ public final class UiBackground {
     /** The image decoding thread. */
     public static ExecutorService images() {
         return IMAGES;
+    }
+
+    /** Long user-started work (VOC export and import): never in the way of strokes or image loading. */
+    public static ExecutorService jobs() {
+        return JOBS;
     }
 
     /** Runs {@code work} on the store thread; {@code onFx} gets its result on the FX thread, {@code onError} a failure. */

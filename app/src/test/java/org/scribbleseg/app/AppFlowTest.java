@@ -33,6 +33,7 @@ class AppFlowTest extends AppTestBase {
     @Test
     void classScribbleUndoRedoTagReopen(FxRobot robot) throws Exception {
         waitIdle();
+        labelsOnly();
         long image = fx(() -> app.window().currentImage());
         assertThat(store().image(image).orElseThrow().path()).endsWith("a.png");
 
@@ -98,6 +99,7 @@ class AppFlowTest extends AppTestBase {
         waitIdle();
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> app.window().currentImage() == image));
         waitIdle();
+        labelsOnly();
         ProjectStore reopened = store();
         assertThat(reopened.classes()).extracting(ClassDef::name).containsExactly("background", "dog");
         List<Stroke> strokes = reopened.strokes(image);

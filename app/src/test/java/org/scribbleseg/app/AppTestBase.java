@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import javafx.geometry.Point2D;
 import javafx.scene.image.WritableImage;
 import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.scribbleseg.engine.project.ProjectStore;
@@ -30,18 +31,45 @@ abstract class AppTestBase {
     ScribbleSegApp app;
     Path projectDir;
 
+    /** Writes a test's image files into the folder a project is created on. */
+    @FunctionalInterface
+    interface ImageMaker {
+        void make(Path folder) throws Exception;
+    }
+
     /** Call from each test class's {@code @Start} method (TestFX looks for it on the test class only). */
     void startApp(Stage stage) throws Exception {
-        Path images = Files.createDirectories(tmp.resolve("images"));
-        TestImages.grey(images, "a.png", 400, 300, GREY);
-        TestImages.grey(images, "b.png", 400, 300, GREY + 8);
-        TestImages.grey(images, "c.png", 320, 240, GREY + 16);
-        ProjectCreator.Result r = ProjectCreator.create(images, "flow", null);
-        assertThat(r.added()).isEqualTo(3);
+        startApp(stage, "flow", images -> {
+            TestImages.grey(images, "a.png", 400, 300, GREY);
+            TestImages.grey(images, "b.png", 400, 300, GREY + 8);
+            TestImages.grey(images, "c.png", 320, 240, GREY + 16);
+        }, null);
+    }
+
+    /** A project made from {@code maker}'s images, prepared by {@code setup} (may be null), then opened in the app. */
+    void startApp(Stage stage, String name, ImageMaker maker, java.util.function.Consumer<ProjectStore> setup) throws Exception {
+        Path images = Files.createDirectories(tmp.resolve("images-" + name));
+        maker.make(images);
+        ProjectCreator.Result r = ProjectCreator.create(images, name, null);
+        if (setup != null) {
+            setup.accept(r.engine().store());
+        }
         projectDir = r.engine().store().root();
         r.engine().close();
         app = new ScribbleSegApp();
         app.startWith(stage, projectDir);
+    }
+
+    /** Closes the project (its engine's jobs stop) so no test's background work slows the next one. */
+    @AfterEach
+    void closeProject() throws Exception {
+        if (app != null) {
+            fx(() -> {
+                app.closeProject();
+                return null;
+            });
+            UiBackground.store().submit(() -> null).get(30, TimeUnit.SECONDS);
+        }
     }
 
     static <T> T fx(Callable<T> c) throws Exception {
@@ -49,9 +77,17 @@ abstract class AppTestBase {
     }
 
     void waitIdle() throws Exception {
-        WaitForAsyncUtils.waitFor(15, TimeUnit.SECONDS, () -> fx(() -> app.window() != null && app.window().isIdle()
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> fx(() -> app.window() != null && app.window().isIdle()
                 && app.window().canvas().image() != null));
         WaitForAsyncUtils.waitForFxEvents();
+    }
+
+    /** Hides the live prediction overlay (the O key) so pixels show the labels layer over the image alone. */
+    void labelsOnly() throws Exception {
+        fx(() -> {
+            app.window().canvas().showPredictionProperty().set(false);
+            return null;
+        });
     }
 
     ProjectStore store() throws Exception {

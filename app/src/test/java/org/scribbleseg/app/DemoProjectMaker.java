@@ -1,5 +1,6 @@
 package org.scribbleseg.app;
 
+import org.scribbleseg.engine.export.VocPalette;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -23,18 +24,18 @@ public final class DemoProjectMaker {
         Path src = Path.of(args[0]);
         Path images = Files.createDirectories(Path.of(args[1]).resolve("images"));
         try (Stream<Path> s = Files.list(src)) {
-            for (Path f : s.filter(ProjectCreator::isImage).toList()) {
+            for (Path f : s.filter(org.scribbleseg.engine.image.ImageImporter::hasImageExtension).toList()) {
                 Files.copy(f, images.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }
         }
         ProjectCreator.Result r = ProjectCreator.create(images, "screens", null);
         try (var engine = r.engine()) {
             ProjectStore st = engine.store();
-            ClassDef dog = st.addClass("dog", VocColors.rgb(12), 12, "domestic dog", List.of("dog", "puppy"));
-            ClassDef bicycle = st.addClass("bicycle", VocColors.rgb(2), 2, "", List.of("bicycle", "bike"));
-            ClassDef car = st.addClass("car", VocColors.rgb(7), 7, "", List.of("car", "pickup truck"));
-            ClassDef horse = st.addClass("horse", VocColors.rgb(13), 13, "", List.of("horse", "pony"));
-            ClassDef person = st.addClass("person", VocColors.rgb(15), 15, "", List.of("person", "people"));
+            ClassDef dog = st.addClass("dog", VocPalette.rgb(12), 12, "domestic dog", List.of("dog", "puppy"));
+            ClassDef bicycle = st.addClass("bicycle", VocPalette.rgb(2), 2, "", List.of("bicycle", "bike"));
+            ClassDef car = st.addClass("car", VocPalette.rgb(7), 7, "", List.of("car", "pickup truck"));
+            ClassDef horse = st.addClass("horse", VocPalette.rgb(13), 13, "", List.of("horse", "pony"));
+            ClassDef person = st.addClass("person", VocPalette.rgb(15), 15, "", List.of("person", "people"));
             long bg = st.classByIndex(0).orElseThrow().id();
             ImageEntry dogImg = st.images().stream().filter(e -> e.stem().equals("dog")).findFirst().orElseThrow();
             long d = dogImg.id();

@@ -18,6 +18,22 @@ final class TestImages {
                 img.setRGB(x, y, rgb);
             }
         }
+        return write(img, dir, name);
+    }
+
+    /** Left half dark (40), right half bright (220): two regions any backbone tells apart. */
+    static Path twoTone(Path dir, String name, int w, int h) throws IOException {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int v = x < w / 2 ? 40 : 220;
+                img.setRGB(x, y, (v << 16) | (v << 8) | v);
+            }
+        }
+        return write(img, dir, name);
+    }
+
+    private static Path write(BufferedImage img, Path dir, String name) throws IOException {
         Path f = dir.resolve(name);
         ImageIO.write(img, "png", f.toFile());
         return f;

@@ -1,5 +1,6 @@
 package org.scribbleseg.app;
 
+import org.scribbleseg.engine.export.VocPalette;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
@@ -43,8 +44,9 @@ class ToolsTest extends AppTestBase {
     @Test
     void pointShiftPointEraserIgnore(FxRobot robot) throws Exception {
         waitIdle();
+        labelsOnly();
         long image = fx(() -> app.window().currentImage());
-        ClassDef cat = store().addClass("cat", VocColors.rgb(8), 8, "", List.of());
+        ClassDef cat = store().addClass("cat", VocPalette.rgb(8), 8, "", List.of());
         long background = store().classByIndex(0).orElseThrow().id();
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> app.window().palette().classes().size() == 2));
         fx(() -> {
@@ -84,6 +86,12 @@ class ToolsTest extends AppTestBase {
         Stroke ig = lastStroke(image, 4);
         assertThat(ig.kind()).isEqualTo(StrokeKind.IGNORE);
         assertThat(ig.classId()).isNull();
+
+        // the browser's status filter now finds this image alone "in progress"
+        robot.clickOn("#statusFilter").clickOn("In progress");
+        ListView<?> list = robot.lookup("#imageList").queryAs(ListView.class);
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> list.getItems().size() == 1
+                && ((ImageEntry) list.getItems().get(0)).id() == image));
     }
 
     @Test
@@ -117,11 +125,13 @@ class ToolsTest extends AppTestBase {
         WaitForAsyncUtils.waitForFxEvents();
         assertThat(fx(() -> app.window().canvas().brushRadiusProperty().get())).isGreaterThan(r0);
         Node help = robot.lookup("#helpOverlay").query();
+        double scale = fx(() -> app.window().canvas().scale());
         robot.write("?");
         WaitForAsyncUtils.waitForFxEvents();
         assertThat(fx(help::isVisible)).isTrue();
         robot.type(KeyCode.ESCAPE);
         WaitForAsyncUtils.waitForFxEvents();
         assertThat(fx(help::isVisible)).isFalse();
+        assertThat(fx(() -> app.window().canvas().scale())).isEqualTo(scale);
     }
 }
