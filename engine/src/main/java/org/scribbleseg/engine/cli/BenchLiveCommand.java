@@ -64,6 +64,11 @@ public final class BenchLiveCommand implements Callable<Integer> {
             description = "Sample counts for the training-time table (0 to skip). Default ${DEFAULT-VALUE}.")
     int[] sampleSizes;
 
+    @Option(names = "--path", defaultValue = "engine", description = "engine: through the real engine (stroke committed to the "
+            + "project store -> live loop job -> PredictionsUpdated event); head: the head and predictor alone, in memory. "
+            + "Default ${DEFAULT-VALUE}.")
+    String path;
+
     @Option(names = "--json", description = "Print {p50_ms, p95_ms, samples, ...} as JSON.")
     boolean json;
 
@@ -72,6 +77,26 @@ public final class BenchLiveCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter log = json ? err : out;
+        if (path.equals("engine")) {
+            java.nio.file.Path scratch = java.nio.file.Files.createTempDirectory("sseg-bench-live");
+            Map<String, Object> res;
+            try {
+                res = org.scribbleseg.engine.eval.LiveLatencyBenchmark.run(scratch, images, width, height, classes, stride, iterations, log);
+            } finally {
+                BenchStoreCommand.deleteTree(scratch);
+            }
+            log.printf("stroke -> PredictionsUpdated through the engine: p50 %s ms, p95 %s ms, max %s ms over %s strokes%n",
+                    res.get("p50_ms"), res.get("p95_ms"), res.get("max_ms"), res.get("samples"));
+            res.put("training_time", trainingTimeTable(log));
+            if (json) {
+                out.println(new ObjectMapper().writeValueAsString(res));
+            }
+            out.flush();
+            return 0;
+        }
+        if (!path.equals("head")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--path must be engine or head");
+        }
         SyntheticScenes gen = new SyntheticScenes(classes, 7);
         long t0 = System.nanoTime();
         List<SyntheticScenes.Scene> scenes = new ArrayList<>();
@@ -151,6 +176,15 @@ public final class BenchLiveCommand implements Callable<Integer> {
                 percentile(ms, 95), percentile(trainMs, 50), percentile(predictMs, 50), iterations, samples,
                 percentile(cpuMs, 50), percentile(cpuMs, 95));
         log.printf("prediction with per-pixel confidence + uncertainty maps: p50 %.1f ms%n", percentile(fullMs, 50));
+        res.put("training_time", trainingTimeTable(log));
+        if (json) {
+            out.println(new ObjectMapper().writeValueAsString(res));
+        }
+        out.flush();
+        return 0;
+    }
+
+    private List<Map<String, Object>> trainingTimeTable(PrintWriter log) {
         List<Map<String, Object>> scaling = new ArrayList<>();
         for (int n : sampleSizes) {
             if (n <= 0) {
@@ -162,12 +196,7 @@ public final class BenchLiveCommand implements Callable<Integer> {
                     + " iterations (%s evaluations)%n", n, classes, row.get("ms"), row.get("cpu_ms"),
                     row.get("iterations"), row.get("evaluations"));
         }
-        res.put("training_time", scaling);
-        if (json) {
-            out.println(new ObjectMapper().writeValueAsString(res));
-        }
-        out.flush();
-        return 0;
+        return scaling;
     }
 
     /** Cold training time of the head on n synthetic samples (Gaussian classes), fixed iteration budget. */

@@ -1,0 +1,138 @@
+package org.scribbleseg.engine.eval;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.scribbleseg.engine.Engine;
+import org.scribbleseg.engine.image.ImageWriter;
+import org.scribbleseg.engine.image.LabelMap;
+import org.scribbleseg.engine.job.EngineEvent;
+import org.scribbleseg.engine.model.ClassicBackbone;
+import org.scribbleseg.engine.project.ClassDef;
+import org.scribbleseg.engine.project.ImageEntry;
+import org.scribbleseg.engine.project.ProjectStore;
+import org.scribbleseg.engine.project.StrokeKind;
+
+/**
+ * Stroke → {@code PredictionsUpdated} latency through the real engine, as the app sees it: a stroke is committed
+ * to the project store (durable), the live loop retrains the head on every labelled image and predicts the
+ * current image, and the clock stops when the mask event for that revision arrives. Features are warm (computed
+ * before timing), as in the design's target.
+ */
+public final class LiveLatencyBenchmark {
+    private LiveLatencyBenchmark() {
+    }
+
+    public static Map<String, Object> run(Path scratch, int images, int width, int height, int classes, int stride,
+            int iterations, java.io.PrintWriter log) throws IOException, InterruptedException {
+        SyntheticScenes gen = new SyntheticScenes(classes, 7);
+        List<Path> files = new ArrayList<>();
+        List<LabelMap> truth = new ArrayList<>();
+        for (int i = 0; i <= images; i++) {
+            SyntheticScenes.Scene s = gen.scene(i, width, height);
+            Path f = scratch.resolve(String.format("scene%03d.png", i));
+            ImageWriter.writePng(s.image(), f);
+            files.add(f);
+            truth.add(s.truth());
+        }
+        Path project = scratch.resolve("bench-live.sseg");
+        try (Engine setup = Engine.create(project)) {
+            for (int c = 0; c < classes; c++) {
+                setup.store().addClass("class" + c, 0x202020 * (c + 1), c, "", List.of());
+            }
+            setup.importImages(files, (d, t) -> { }, () -> false);
+        }
+        SimulatedAnnotator ann = new SimulatedAnnotator(3, 30);
+        double[] ms = new double[iterations];
+        try (Engine engine = Engine.open(project, new ClassicBackbone(stride))) {
+            ProjectStore store = engine.store();
+            engine.setLiveUpdate(false);
+            List<ImageEntry> list = store.images();
+            List<ClassDef> cls = store.classes();
+            List<LabelMap> labelled = new ArrayList<>();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < list.size(); i++) {
+                engine.features(list.get(i)); // warm: cached on disk and in memory
+                LabelMap l = LabelMap.unlabelled(width, height);
+                // the current image (the last) starts with its scribbles too; the others are the 20 labelled images
+                for (SimulatedAnnotator.SimStroke st : ann.scribbles(truth.get(i))) {
+                    store.commitStroke(list.get(i).id(), cls.get(st.classValue()).id(),
+                            st.isPoint() ? StrokeKind.POINT : StrokeKind.SCRIBBLE, st.radius(), st.points());
+                }
+                SimulatedAnnotator.rasterise(ann.scribbles(truth.get(i)), l);
+                labelled.add(l);
+            }
+            log.printf("prepared %d images %dx%d with scribbles and warm %s features in %.1f s%n", list.size(), width, height,
+                    engine.backboneKey(), (System.nanoTime() - t0) / 1e9);
+            BlockingQueue<EngineEvent> events = new LinkedBlockingQueue<>();
+            engine.addListener(events::add);
+            int cur = list.size() - 1;
+            ImageEntry current = list.get(cur);
+            engine.setCurrentImage(current.id());
+            engine.setLiveUpdate(true);
+            LabelMap pred = await(events, current.id(), store.revision()).labels();
+            SplittableRandom jitter = new SplittableRandom(5);
+            for (int it = 0; it < iterations; it++) {
+                SimulatedAnnotator.SimStroke fix = ann.correction(truth.get(cur), pred, labelled.get(cur), SimulatedAnnotator.Kind.SCRIBBLE);
+                if (fix == null) {
+                    int x = jitter.nextInt(width);
+                    int y = jitter.nextInt(height);
+                    fix = new SimulatedAnnotator.SimStroke(truth.get(cur).get(x, y), 4, new float[] {x, y});
+                }
+                SimulatedAnnotator.rasterise(List.of(fix), labelled.get(cur));
+                events.clear();
+                long a = System.nanoTime();
+                store.commitStroke(current.id(), cls.get(fix.classValue()).id(),
+                        fix.isPoint() ? StrokeKind.POINT : StrokeKind.SCRIBBLE, fix.radius(), fix.points());
+                EngineEvent.PredictionsUpdated p = await(events, current.id(), store.revision());
+                ms[it] = (System.nanoTime() - a) / 1e6;
+                pred = p.labels();
+            }
+        }
+        double[] sorted = ms.clone();
+        Arrays.sort(sorted);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("path", "engine: store commit -> live loop -> PredictionsUpdated");
+        r.put("p50_ms", round(pct(sorted, 0.50)));
+        r.put("p95_ms", round(pct(sorted, 0.95)));
+        r.put("max_ms", round(sorted[sorted.length - 1]));
+        r.put("samples", iterations);
+        r.put("images", images + 1);
+        r.put("image_size", width + "x" + height);
+        r.put("backbone", "classic-v1@s" + stride);
+        return r;
+    }
+
+    private static EngineEvent.PredictionsUpdated await(BlockingQueue<EngineEvent> events, long imageId, long revision)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            EngineEvent e = events.poll(1, TimeUnit.SECONDS);
+            if (e instanceof EngineEvent.PredictionsUpdated p && p.imageId() == imageId && p.revision() >= revision) {
+                return p;
+            }
+            if (e instanceof EngineEvent.JobFinished f && f.outcome() == EngineEvent.Outcome.FAILED) {
+                throw new IllegalStateException("live loop failed: " + f.message());
+            }
+        }
+        throw new IllegalStateException("no prediction within 120 s");
+    }
+
+    private static double pct(double[] sorted, double q) {
+        int i = (int) Math.ceil(q * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+}
