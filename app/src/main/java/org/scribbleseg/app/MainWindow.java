@@ -273,6 +273,9 @@ public final class MainWindow implements FxEngineBridge.Handler {
         unc.setId("toggleUncertainty");
         unc.setTooltip(new Tooltip("Show where the model is unsure (U)"));
         unc.selectedProperty().bindBidirectional(canvas.showUncertaintyProperty());
+        // the engine computes per-pixel uncertainty maps only while they are shown (they cost as much as the mask)
+        canvas.showUncertaintyProperty().addListener((o, was, on) -> work(() -> engine.setPerPixelMaps(on), null,
+                "Could not switch the uncertainty view"));
         items.add(pred);
         items.add(opacity);
         items.add(unc);

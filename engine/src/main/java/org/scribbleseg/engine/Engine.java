@@ -83,6 +83,18 @@ public final class Engine implements AutoCloseable {
         live.setEnabled(on);
     }
 
+    /**
+     * Whether the current image's predictions also carry per-pixel confidence and uncertainty maps (a second
+     * event after the mask). Off by default: the maps cost about as much as the mask; turn on while an uncertainty
+     * view is shown. Turning it on repredicts the current image with maps.
+     */
+    public void setPerPixelMaps(boolean on) {
+        live.setPerPixelMaps(on);
+        if (on && currentImage >= 0 && live.head().isPresent()) {
+            live.predictSoon(currentImage);
+        }
+    }
+
     public boolean isLiveUpdate() {
         return live.isEnabled();
     }

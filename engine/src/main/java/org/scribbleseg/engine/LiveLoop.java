@@ -45,6 +45,7 @@ import org.scribbleseg.engine.train.WeakLabelHead;
 final class LiveLoop implements StoreListener {
     private static final String TRAIN_KEY = "train-head";
     private static final String PREDICT_KEY = "predict-current";
+    private static final String MAPS_KEY = "maps-current";
     /** In-memory feature maps kept for the loop, in floats (about 1.5 GB). */
     private static final long MEMORY_BUDGET_FLOATS = 400_000_000L;
 
@@ -69,8 +70,11 @@ final class LiveLoop implements StoreListener {
     private volatile LinearHead trained;
     private volatile long trainedRevision = -1;
     private volatile boolean enabled = true;
+    private volatile boolean perPixelMaps;
 
-    private record LabelsAt(long revision, long classesRevision, LabelMap labels) {
+    /** An image's rasterized labels, the strokes they were drawn from, and how many pixels are labelled. */
+    private record LabelsAt(long revision, long classesRevision, LabelMap labels, List<Long> strokeIds, long labelled,
+            boolean hadMask) {
     }
 
     LiveLoop(ProjectStore store, Backbone backbone, FeatureCache cache, JobQueue jobs, Consumer<EngineEvent> publish,
@@ -100,6 +104,11 @@ final class LiveLoop implements StoreListener {
         if (on) {
             schedule(store.revision());
         }
+    }
+
+    /** Whether predictions of the current image also carry per-pixel confidence and uncertainty maps. */
+    void setPerPixelMaps(boolean on) {
+        perPixelMaps = on;
     }
 
     boolean isEnabled() {
@@ -135,7 +144,9 @@ final class LiveLoop implements StoreListener {
             if (h != null) {
                 store.image(imageId).ifPresent(e -> {
                     predictAndPublish(h, e, trainedRevision, ctx, false);
-                    predictAndPublish(h, e, trainedRevision, ctx, true);
+                    if (perPixelMaps) {
+                        predictAndPublish(h, e, trainedRevision, ctx, true);
+                    }
                 });
             }
         });
@@ -162,11 +173,11 @@ final class LiveLoop implements StoreListener {
             if (e == null) {
                 continue;
             }
-            LabelMap lm = labelsOf(e, strokes.getOrDefault(id, List.of()), withMask.contains(id), vocOf);
-            if (lm.labelledCount() == 0) {
+            LabelsAt la = labelsOf(e, strokes.getOrDefault(id, List.of()), withMask.contains(id), vocOf);
+            if (la.labelled() == 0) {
                 continue;
             }
-            training.add(new TrainingImage("img-" + id, revisionOf(id), featuresOf(e), lm, 1.0));
+            training.add(new TrainingImage("img-" + id, revisionOf(id), featuresOf(e), la.labels(), 1.0));
             ctx.progress(++n, labelled.size(), "labels of " + e.stem());
         }
         training.addAll(pseudoMasks(tags, labelled, vocOf, ctx));
@@ -191,11 +202,12 @@ final class LiveLoop implements StoreListener {
             // the mask first (what the user waits for), then the confidence and uncertainty maps
             predictAndPublish(h, cur.get(), revision, ctx, false);
         }
-        double agreement = agreement(h, training);
+        double agreement = head.sampleAccuracy(h, 1.0);
         publish.accept(new EngineEvent.HeadTrained(revision, backbone.key(), st.samples(), st.classes(), agreement, ms));
-        if (cur.isPresent()) {
-            ctx.checkCancelled();
-            predictAndPublish(h, cur.get(), revision, ctx, true);
+        if (cur.isPresent() && perPixelMaps) {
+            // the per-pixel maps on another lane, so the next stroke's training never waits for them
+            ImageEntry e = cur.get();
+            jobs.submit(Lane.FEATURES, MAPS_KEY, "Confidence maps", c -> predictAndPublish(h, e, revision, c, true));
         }
         // then the neighbours of the current image, so flipping through shows a mask at once
         if (cur.isPresent()) {
@@ -220,69 +232,36 @@ final class LiveLoop implements StoreListener {
         return -1;
     }
 
-    /**
-     * Share of the user's labelled pixels (human labels, not pseudo-masks) the head classifies as labelled: what
-     * "the head learned my labels" means. Evaluated on up to 2,000 evenly spaced labelled pixels per image.
-     */
-    static double agreement(LinearHead h, List<TrainingImage> training) {
-        int k = h.numClasses();
-        int c = h.channels();
-        float[] aff = h.rawAffine();
-        float[] f = new float[c];
-        int[] values = h.classValues();
-        long n = 0;
-        long ok = 0;
-        for (TrainingImage im : training) {
-            if (im.weight() < 1.0) {
-                continue;
-            }
-            byte[] lab = im.labels().data();
-            int w = im.imageWidth();
-            long labelled = im.labels().labelledCount();
-            long step = Math.max(1, labelled / 2000);
-            long seen = 0;
-            for (int i = 0; i < lab.length; i++) {
-                int v = lab[i] & 0xff;
-                if (v == LabelMap.VOID || seen++ % step != 0) {
-                    continue;
-                }
-                im.features().sample(i % w, i / w, w, im.imageHeight(), f, 0);
-                int best = 0;
-                double bestScore = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < k; j++) {
-                    double z = aff[k * c + j];
-                    for (int q = 0; q < c; q++) {
-                        z += aff[j * c + q] * f[q];
-                    }
-                    if (z > bestScore) {
-                        bestScore = z;
-                        best = j;
-                    }
-                }
-                n++;
-                ok += values[best] == v ? 1 : 0;
-            }
-        }
-        return n == 0 ? Double.NaN : (double) ok / n;
-    }
-
     private long revisionOf(long imageId) {
         return imageRevision.getOrDefault(imageId, 0L);
     }
 
-    private LabelMap labelsOf(ImageEntry e, List<Stroke> strokes, boolean hasMask, Map<Long, Integer> vocOf) {
+    /**
+     * The image's label map: cached per revision; when the only change is strokes appended after the cached ones
+     * (the common case: the user drew one more), only those are painted over a copy of the cached map.
+     */
+    private LabelsAt labelsOf(ImageEntry e, List<Stroke> strokes, boolean hasMask, Map<Long, Integer> vocOf) {
         long rev = revisionOf(e.id());
         LabelsAt cached = labels.get(e.id());
         if (cached != null && cached.revision() == rev && cached.classesRevision() == classesRevision) {
-            return cached.labels();
+            return cached;
         }
-        LabelMap base = LabelMap.unlabelled(e.width(), e.height());
-        if (hasMask) {
-            base = store.mask(e.id()).map(MaskRecord::labels).orElse(base);
+        List<Long> ids = strokes.stream().map(Stroke::id).toList();
+        LabelMap lm;
+        if (cached != null && cached.classesRevision() == classesRevision && cached.hadMask() == hasMask && !hasMask
+                && ids.size() > cached.strokeIds().size() && ids.subList(0, cached.strokeIds().size()).equals(cached.strokeIds())) {
+            List<Stroke> added = strokes.subList(cached.strokeIds().size(), strokes.size());
+            lm = LabelRasterizer.rasterize(cached.labels(), added, id -> vocOf.getOrDefault(id, LabelMap.VOID), false).labels();
+        } else {
+            LabelMap base = LabelMap.unlabelled(e.width(), e.height());
+            if (hasMask) {
+                base = store.mask(e.id()).map(MaskRecord::labels).orElse(base);
+            }
+            lm = LabelRasterizer.rasterize(base, strokes, id -> vocOf.getOrDefault(id, LabelMap.VOID), false).labels();
         }
-        LabelMap lm = LabelRasterizer.rasterize(base, strokes, id -> vocOf.getOrDefault(id, LabelMap.VOID), false).labels();
-        labels.put(e.id(), new LabelsAt(rev, classesRevision, lm));
-        return lm;
+        LabelsAt at = new LabelsAt(rev, classesRevision, lm, ids, lm.labelledCount(), hasMask);
+        labels.put(e.id(), at);
+        return at;
     }
 
     /** Tag pseudo-masks (CAM) for tagged images without human labels, recomputed only when the tags change. */

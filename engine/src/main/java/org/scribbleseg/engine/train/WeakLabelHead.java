@@ -99,6 +99,48 @@ public final class WeakLabelHead {
         return config;
     }
 
+    /**
+     * Share of the sampled pixels with weight ≥ {@code minWeight} (1 = human labels only, excluding pseudo-masks)
+     * that {@code head} classifies as labelled; NaN when there are none. Uses the samples of the last training,
+     * at most about 20,000 of them (evenly strided), so it costs a few milliseconds.
+     */
+    public double sampleAccuracy(LinearHead head, double minWeight) {
+        long total = 0;
+        for (CacheEntry e : cache.values()) {
+            total += e.weight() >= minWeight ? e.samples().size() : 0;
+        }
+        int step = (int) Math.max(1, total / 20_000);
+        int k = head.numClasses();
+        int c = head.channels();
+        float[] aff = head.rawAffine();
+        int[] values = head.classValues();
+        long n = 0;
+        long ok = 0;
+        for (CacheEntry e : cache.values()) {
+            if (e.weight() < minWeight) {
+                continue;
+            }
+            Samples s = e.samples();
+            for (int i = 0; i < s.size(); i += step) {
+                int best = 0;
+                double bestScore = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < k; j++) {
+                    double z = aff[k * c + j];
+                    for (int q = 0; q < c; q++) {
+                        z += aff[j * c + q] * s.features()[i * c + q];
+                    }
+                    if (z > bestScore) {
+                        bestScore = z;
+                        best = j;
+                    }
+                }
+                n++;
+                ok += values[best] == s.labels()[i] ? 1 : 0;
+            }
+        }
+        return n == 0 ? Double.NaN : (double) ok / n;
+    }
+
     /** The head from the last {@link #train} call (the warm start of the next), or null. */
     public LinearHead current() {
         return current;
