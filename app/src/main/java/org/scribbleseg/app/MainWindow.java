@@ -92,6 +92,8 @@ public final class MainWindow implements FxEngineBridge.Handler {
     private final Label brushLabel = new Label();
     private final Button cancelJob = new Button("Cancel");
     private final java.util.concurrent.atomic.AtomicBoolean uiJobCancel = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The engine job whose progress the status bar shows (cancelled by the Cancel button). */
+    private String shownJob;
     private final StackPane helpOverlay = Shortcuts.overlay();
     private final StackPane root;
     private final FxEngineBridge bridge;
@@ -138,10 +140,15 @@ public final class MainWindow implements FxEngineBridge.Handler {
         statusBar.setId("statusBar");
         cancelJob.setId("cancelJob");
         cancelJob.setVisible(false);
-        cancelJob.setTooltip(new Tooltip("Cancel the running background jobs (training, export, feature extraction)"));
+        cancelJob.setTooltip(new Tooltip("Cancel the job shown in the status bar"));
         cancelJob.setOnAction(e -> {
             uiJobCancel.set(true);
-            work(() -> engine.jobs().cancelAll(), () -> statusBar.setText("Cancelling…"), "Could not cancel");
+            String job = shownJob;
+            work(() -> {
+                if (job == null || !engine.jobs().cancel(job)) {
+                    engine.jobs().cancelAll();
+                }
+            }, () -> statusBar.setText("Cancelling…"), "Could not cancel");
         });
         statusBar.getRightItems().add(cancelJob);
         root = new StackPane(main);
@@ -171,9 +178,10 @@ public final class MainWindow implements FxEngineBridge.Handler {
             if (live && store.revision() > 0) {
                 engine.retrain(); // the head of the last session is not kept: train it now, the prediction follows
             }
-            return new String[] {engine.backboneKey(), Boolean.toString(live)};
+            return new String[] {engine.backboneKey(), Boolean.toString(live), engine.deviceDescription()};
         }, s -> {
             modelPanel.setBackbone(s[0]);
+            modelPanel.setDevice(s[2]);
             modelPanel.liveUpdate().setSelected(Boolean.parseBoolean(s[1]));
         }, "Could not read the project settings");
     }
@@ -386,10 +394,12 @@ public final class MainWindow implements FxEngineBridge.Handler {
             if (e instanceof EngineEvent.PredictionsUpdated p && p.imageId() == currentImage) {
                 showPrediction(p.imageId(), p.labels(), p.uncertainty());
             } else if (e instanceof EngineEvent.JobProgress p) {
+                shownJob = p.jobId();
                 statusBar.setText(p.title() + (p.message() == null ? "" : ": " + p.message()));
                 statusBar.setProgress(p.total() > 0 ? (double) p.done() / p.total() : -1);
                 cancelJob.setVisible(true);
             } else if (e instanceof EngineEvent.JobFinished f) {
+                shownJob = null;
                 statusBar.setProgress(0);
                 cancelJob.setVisible(false);
                 statusBar.setText(f.title() + " " + f.outcome().name().toLowerCase());

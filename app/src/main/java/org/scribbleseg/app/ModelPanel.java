@@ -15,6 +15,7 @@ public final class ModelPanel extends VBox {
     private final Label backbone = new Label("classic");
     private final Label head = new Label("not trained yet");
     private final Label job = new Label("idle");
+    private final Label device = new Label("CPU");
 
     public ModelPanel() {
         getStyleClass().add("model-panel");
@@ -27,14 +28,17 @@ public final class ModelPanel extends VBox {
         backbone.setId("backboneLabel");
         head.setId("headStatus");
         job.setId("jobStatus");
+        device.setId("deviceLabel");
+        device.setWrapText(true);
         head.setWrapText(true);
         job.setWrapText(true);
         GridPane g = new GridPane();
         g.setHgap(8);
         g.setVgap(4);
         g.addRow(0, muted("Backbone"), backbone);
-        g.addRow(1, muted("Head"), head);
-        g.addRow(2, muted("Jobs"), job);
+        g.addRow(1, muted("Device"), device);
+        g.addRow(2, muted("Head"), head);
+        g.addRow(3, muted("Jobs"), job);
         getChildren().addAll(live, g);
     }
 
@@ -51,6 +55,11 @@ public final class ModelPanel extends VBox {
 
     public void setBackbone(String name) {
         backbone.setText(name);
+    }
+
+    /** Where the backbone runs and why (e.g. "CPU (no CUDA GPU found)"). */
+    public void setDevice(String text) {
+        device.setText(text);
     }
 
     public void onEvents(List<EngineEvent> events) {

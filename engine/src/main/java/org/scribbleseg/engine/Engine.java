@@ -78,6 +78,26 @@ public final class Engine implements AutoCloseable {
         return live.backboneKey();
     }
 
+    /**
+     * Where the live backbone runs and why, for the status bar (users.md #5: never leave a GPU silently unused).
+     */
+    public String deviceDescription() {
+        if (live.backboneKey().startsWith("classic")) {
+            return "CPU (OpenCV filter bank: needs no GPU)";
+        }
+        try {
+            int gpus = ai.djl.util.cuda.CudaUtils.getGpuCount();
+            ai.djl.Device d = ai.djl.engine.Engine.getInstance().defaultDevice();
+            if (d.isGpu()) {
+                return "GPU " + d.getDeviceId() + " (" + gpus + " CUDA device" + (gpus == 1 ? "" : "s") + ")";
+            }
+            return gpus > 0 ? "CPU (a CUDA GPU is present, but the bundled libtorch is the CPU build)"
+                    : "CPU (no CUDA GPU found)";
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            return "CPU (" + e.getMessage() + ")";
+        }
+    }
+
     /** Live update on/off: when on, every committed change retrains the head and repredicts. */
     public void setLiveUpdate(boolean on) {
         live.setEnabled(on);
@@ -101,6 +121,7 @@ public final class Engine implements AutoCloseable {
 
     /** Trains now on everything labelled (the live loop does this by itself after each change). */
     public JobHandle retrain() {
+        firstTrainingScheduled = true;
         return live.schedule(store.revision());
     }
 

@@ -110,6 +110,16 @@ public final class JobQueue implements AutoCloseable {
         }
     }
 
+    /** Cancels one job by the id its events carry; false when it already finished (or never existed). */
+    public boolean cancel(String jobId) {
+        JobHandle h = active.get(jobId);
+        if (h == null) {
+            return false;
+        }
+        h.cancel();
+        return true;
+    }
+
     /** Cancels every job not yet finished. */
     public void cancelAll() {
         active.values().forEach(JobHandle::cancel);

@@ -57,6 +57,29 @@ class JobQueueTest {
     }
 
     @Test
+    void oneJobCanBeCancelledByItsIdLeavingTheOthers() throws Exception {
+        try (JobQueue q = new JobQueue(e -> { }, 2)) {
+            CountDownLatch started = new CountDownLatch(2);
+            Job spin = ctx -> {
+                started.countDown();
+                while (true) {
+                    ctx.checkCancelled();
+                    Thread.sleep(1);
+                }
+            };
+            JobHandle a = q.submit(Lane.HEAVY, "export", spin);
+            JobHandle b = q.submit(Lane.FEATURES, "features", spin);
+            assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(q.cancel(a.id())).isTrue();
+            assertThat(a.outcome().get(5, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.CANCELLED);
+            assertThat(b.outcome().isDone()).isFalse();
+            assertThat(q.cancel(a.id())).isFalse();
+            q.cancel(b.id());
+            assertThat(b.outcome().get(5, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.CANCELLED);
+        }
+    }
+
+    @Test
     void lanesRunIndependently() throws Exception {
         try (JobQueue q = new JobQueue(e -> { }, 2)) {
             CountDownLatch heavyRunning = new CountDownLatch(1);
