@@ -197,4 +197,26 @@ class ZeroShotLabelerTest {
             assertThat(raised).isTrue();
         }
     }
+
+    @Test
+    void upsamplingTapsAreAlignCornersFalse() {
+        int[] a = new int[60];
+        int[] b = new int[60];
+        float[] f = new float[60];
+        ZeroShotLabeler.axis(60, 4, a, b, f);
+        // pixel 7: centre 7.5 -> grid 0 exactly; pixel 22 -> grid 1 exactly
+        assertThat(a[7]).isZero();
+        assertThat(f[7]).isZero();
+        assertThat(a[22]).isEqualTo(1);
+        assertThat(f[22]).isZero();
+        // pixel 15: (15.5)*4/60 - 0.5 = 0.5333 between cells 0 and 1
+        assertThat(a[15]).isZero();
+        assertThat(b[15]).isEqualTo(1);
+        assertThat(f[15]).isCloseTo(0.53333f, within(1e-5f));
+        // borders clamp to the first/last cell
+        assertThat(a[0]).isZero();
+        assertThat(f[0]).isZero();
+        assertThat(a[59]).isEqualTo(3);
+        assertThat(b[59]).isEqualTo(3);
+    }
 }
