@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             CheckModelCommand.class,
             ModelsCommand.class,
+            ZeroShotCommand.class,
         })
 public final class Main implements Runnable {
 
