@@ -46,6 +46,8 @@ final class LiveLoop implements StoreListener {
     private static final String TRAIN_KEY = "train-head";
     private static final String PREDICT_KEY = "predict-current";
     private static final String MAPS_KEY = "maps-current";
+    /** The run id under which zero-shot CLIP pre-labels are stored. */
+    static final String ZERO_SHOT_RUN = org.scribbleseg.engine.train.ZeroShotLabeler.RUN_ID;
     /** In-memory feature maps kept for the loop, in floats (about 1.5 GB). */
     private static final long MEMORY_BUDGET_FLOATS = 400_000_000L;
 
@@ -65,6 +67,7 @@ final class LiveLoop implements StoreListener {
     // interactive-lane state (one thread)
     private final LinkedHashMap<Long, FeatureMap> features = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<Long, LabelsAt> labels = new HashMap<>();
+    private final Map<Long, LabelsAt> zeroShot = new HashMap<>();
     private Map<Long, LabelMap> pseudo = Map.of();
     private String pseudoKey = "";
     private volatile LinearHead trained;
@@ -180,7 +183,9 @@ final class LiveLoop implements StoreListener {
             training.add(new TrainingImage("img-" + id, revisionOf(id), featuresOf(e), la.labels(), 1.0));
             ctx.progress(++n, labelled.size(), "labels of " + e.stem());
         }
-        training.addAll(pseudoMasks(tags, labelled, vocOf, ctx));
+        List<TrainingImage> tagPseudo = pseudoMasks(tags, labelled, vocOf, ctx);
+        training.addAll(tagPseudo);
+        training.addAll(zeroShotMasks(labelled, tagPseudo, ctx));
         ctx.checkCancelled();
         if (training.isEmpty()) {
             return;
@@ -305,6 +310,41 @@ final class LiveLoop implements StoreListener {
             }
         }
         return list;
+    }
+
+    /**
+     * CLIP zero-shot pre-labels (methods.md §A, written by {@code scribbleseg zeroshot} as the "zeroshot-clip"
+     * predictions) as pseudo-masks with the lower weight, for images with neither human labels nor tag masks.
+     */
+    private List<TrainingImage> zeroShotMasks(Set<Long> labelled, List<TrainingImage> tagPseudo, JobContext ctx) {
+        Set<String> tagged = new HashSet<>();
+        for (TrainingImage t : tagPseudo) {
+            tagged.add(t.id());
+        }
+        List<TrainingImage> out = new ArrayList<>();
+        for (long id : store.imagesWithPrediction(ZERO_SHOT_RUN)) {
+            if (labelled.contains(id) || tagged.contains("tag-" + id)) {
+                continue;
+            }
+            ctx.checkCancelled();
+            LabelsAt cached = zeroShot.get(id);
+            if (cached == null) {
+                Optional<ProjectStore.PredictionRecord> p = store.prediction(id, ZERO_SHOT_RUN);
+                if (p.isEmpty()) {
+                    continue;
+                }
+                LabelMap lm = p.get().labels();
+                cached = new LabelsAt(0, classesRevision, lm, List.of(), lm.labelledCount(), false);
+                zeroShot.put(id, cached);
+            }
+            if (cached.labelled() > 0) {
+                Optional<ImageEntry> e = store.image(id);
+                if (e.isPresent()) {
+                    out.add(new TrainingImage("zs-" + id, 0, featuresOf(e.get()), cached.labels(), WeakLabelHead.PSEUDO_WEIGHT));
+                }
+            }
+        }
+        return out;
     }
 
     /** The image's features: memory, else the disk cache, else the backbone (then cached on disk). */

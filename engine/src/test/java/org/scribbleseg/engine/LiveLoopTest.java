@@ -156,6 +156,27 @@ class LiveLoopTest {
         }
     }
 
+    @Test
+    void zeroShotPreLabelsTrainTheHeadBeforeAnyStroke() throws Exception {
+        Fixture fx = project(2);
+        try (Engine engine = fx.engine()) {
+            // what `scribbleseg zeroshot` stores: a pre-label of image 0 (here: its ground truth, voided on a band)
+            LabelMap pre = fx.truth().get(0).copy();
+            for (int x = 0; x < pre.width(); x++) {
+                pre.set(x, 0, LabelMap.VOID);
+            }
+            engine.store().savePrediction(fx.images().get(0).id(), org.scribbleseg.engine.train.ZeroShotLabeler.RUN_ID, pre, null, 0);
+            BlockingQueue<EngineEvent> events = new LinkedBlockingQueue<>();
+            engine.addListener(events::add);
+            // the pre-labelled image has no stroke: its whole mask comes from the head trained on the pre-label
+            engine.setCurrentImage(fx.images().get(0).id());
+            engine.retrain();
+            EngineEvent.PredictionsUpdated p = awaitPrediction(events, fx.images().get(0).id(), 0);
+            assertThat(accuracy(p.labels(), fx.truth().get(0))).isGreaterThan(0.8);
+            assertThat(engine.store().strokes(fx.images().get(0).id())).isEmpty();
+        }
+    }
+
     private static int count(LabelMap m, int v) {
         int n = 0;
         for (byte b : m.data()) {

@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "zeroshot", mixinStandardHelpOptions = true,
         description = "Zero-shot CLIP pre-labels (MaskCLIP) from the class names/concepts, saved as predictions.")
 public final class ZeroShotCommand implements Callable<Integer> {
-    public static final String RUN_ID = "zeroshot-clip";
+    public static final String RUN_ID = ZeroShotLabeler.RUN_ID;
     public static final String DEFAULT_MODEL = "clip-vit-base-patch16";
     static final String NOT_INSTALLED = "CLIP weights not installed: scribbleseg models download clip-vit-base-patch16, "
             + "or models import <dir>";

@@ -1079,6 +1079,35 @@ public final class ProjectStore implements AutoCloseable {
         });
     }
 
+    /** The stored prediction of an image by one run (e.g. "zeroshot-clip"). */
+    public synchronized Optional<PredictionRecord> prediction(long imageId, String runId) {
+        return query(c -> {
+            try (PreparedStatement ps = prepare(c, "SELECT png, confidence, mean_uncertainty FROM prediction WHERE image_id = ? AND run_id = ?",
+                    imageId, runId); ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                byte[] conf = rs.getBytes(2);
+                return Optional.of(new PredictionRecord(imageId, runId, MaskCodec.decode(rs.getBytes(1)),
+                        conf == null ? null : MaskCodec.decode(conf).data(), rs.getDouble(3)));
+            }
+        });
+    }
+
+    /** Ids of the images that have a stored prediction of run {@code runId}. */
+    public synchronized List<Long> imagesWithPrediction(String runId) {
+        return query(c -> {
+            List<Long> ids = new ArrayList<>();
+            try (PreparedStatement ps = prepare(c, "SELECT image_id FROM prediction WHERE run_id = ? ORDER BY image_id", runId);
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
+            }
+            return ids;
+        });
+    }
+
     /** The newest stored prediction of an image, of any run. */
     public synchronized Optional<PredictionRecord> latestPrediction(long imageId) {
         return query(c -> {

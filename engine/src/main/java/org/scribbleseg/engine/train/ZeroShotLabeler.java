@@ -28,6 +28,9 @@ import org.scribbleseg.engine.project.ClassDef;
  * smooth boundaries; at a pixel whose centre coincides with a patch centre the result equals the patch's own label.
  */
 public final class ZeroShotLabeler implements AutoCloseable {
+    /** Run id of the zero-shot pre-labels in the project store; the live loop trains on them as pseudo-masks. */
+    public static final String RUN_ID = "zeroshot-clip";
+
     /** The prompt template; {@code %s} is the concept. */
     public static final String PROMPT_TEMPLATE = "a photo of a %s.";
     public static final String BACKGROUND_CONCEPT = "background";
