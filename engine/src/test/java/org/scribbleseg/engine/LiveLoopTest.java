@@ -185,19 +185,8 @@ class LiveLoopTest {
         return n;
     }
 
-    /** Waits for the prediction of {@code imageId} made for revision {@code revision} (earlier ones are stale). */
     private static EngineEvent.PredictionsUpdated awaitPrediction(BlockingQueue<EngineEvent> events, long imageId, long revision)
             throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            EngineEvent e = events.poll(1, TimeUnit.SECONDS);
-            if (e instanceof EngineEvent.PredictionsUpdated p && p.imageId() == imageId && p.revision() >= revision) {
-                return p;
-            }
-            if (e instanceof EngineEvent.JobFinished f && f.outcome() == EngineEvent.Outcome.FAILED) {
-                throw new AssertionError("job failed: " + f.message());
-            }
-        }
-        throw new AssertionError("no prediction of image " + imageId + " for revision " + revision);
+        return org.scribbleseg.engine.eval.LiveLatencyBenchmark.await(events, imageId, revision);
     }
 }

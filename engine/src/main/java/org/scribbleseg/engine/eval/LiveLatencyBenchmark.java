@@ -112,7 +112,11 @@ public final class LiveLatencyBenchmark {
         return r;
     }
 
-    private static EngineEvent.PredictionsUpdated await(BlockingQueue<EngineEvent> events, long imageId, long revision)
+    /**
+     * Waits (up to 120 s) for the prediction of {@code imageId} made for at least {@code revision}, skipping stale
+     * ones; a failed job ends the wait with its reason.
+     */
+    public static EngineEvent.PredictionsUpdated await(BlockingQueue<EngineEvent> events, long imageId, long revision)
             throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < deadline) {

@@ -253,7 +253,7 @@ public final class FeatureCache {
 
     static {
         for (int i = 0; i < HALF_TO_FLOAT.length; i++) {
-            HALF_TO_FLOAT[i] = halfToFloatSlow((short) i);
+            HALF_TO_FLOAT[i] = org.scribbleseg.engine.nn.DType.halfToFloat((short) i);
         }
     }
 
@@ -295,21 +295,6 @@ public final class FeatureCache {
     /** IEEE binary16 bits → float32 (exact). */
     public static float toFloat(short half) {
         return HALF_TO_FLOAT[half & 0xffff];
-    }
-
-    private static float halfToFloatSlow(short h) {
-        int bits = h & 0xffff;
-        int sign = (bits & 0x8000) << 16;
-        int exp = (bits >>> 10) & 0x1f;
-        int mant = bits & 0x3ff;
-        if (exp == 0x1f) {
-            return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
-        }
-        if (exp == 0) {
-            float v = mant * 0x1p-24f;
-            return sign != 0 ? -v : v;
-        }
-        return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
     }
 
     static String sha256Hex(byte[] bytes) {

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -21,14 +19,8 @@ class ModelsCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int code, String out, String err) {
-    }
-
-    static Run cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new Run(code, out.toString(), err.toString());
+    static ProjectCliTest.Run cli(String... args) {
+        return ProjectCliTest.cli(args);
     }
 
     static byte[] resource(String name) throws Exception {
@@ -65,7 +57,7 @@ class ModelsCommandTest {
         try {
             String endpoint = "http://127.0.0.1:" + server.getAddress().getPort();
             Path models = tmp.resolve("models");
-            Run d = cli("models", "download", "dinov2-with-registers-small", "--models-dir", models.toString(),
+            ProjectCliTest.Run d = cli("models", "download", "dinov2-with-registers-small", "--models-dir", models.toString(),
                     "--endpoint", endpoint);
             assertThat(d.code()).as(d.err()).isZero();
             assertThat(d.out()).contains("installed dinov2-with-registers-small");
@@ -73,7 +65,7 @@ class ModelsCommandTest {
             assertThat(Files.readAllBytes(models.resolve("dinov2-with-registers-small").resolve("model.safetensors")))
                     .isEqualTo(weights);
 
-            Run wrong = cli("models", "download", "dinov2-small", "--models-dir", models.toString(), "--endpoint", endpoint);
+            ProjectCliTest.Run wrong = cli("models", "download", "dinov2-small", "--models-dir", models.toString(), "--endpoint", endpoint);
             assertThat(wrong.code()).isEqualTo(1);
             assertThat(wrong.err()).contains("error: size mismatch for model.safetensors");
             assertThat(models.resolve("dinov2-small").resolve("model.safetensors")).doesNotExist();
@@ -82,11 +74,11 @@ class ModelsCommandTest {
             Files.createDirectories(src);
             Files.write(src.resolve("config.json"), config);
             Files.write(src.resolve("model.safetensors"), weights);
-            Run i = cli("models", "--models-dir", models.toString(), "import", src.toString(), "--name", "my-model");
+            ProjectCliTest.Run i = cli("models", "--models-dir", models.toString(), "import", src.toString(), "--name", "my-model");
             assertThat(i.code()).as(i.err()).isZero();
             assertThat(i.out()).contains("imported my-model").contains("sha256");
 
-            Run l = cli("models", "list", "--models-dir", models.toString());
+            ProjectCliTest.Run l = cli("models", "list", "--models-dir", models.toString());
             assertThat(l.code()).isZero();
             assertThat(l.out()).containsPattern("dinov2-with-registers-small\\s+installed")
                     .containsPattern("dinov2-small\\s+partial")
@@ -94,10 +86,10 @@ class ModelsCommandTest {
                     .contains("openai/clip-vit-base-patch16")
                     .containsPattern("my-model\\s+installed");
 
-            Run r = cli("models", "remove", "my-model", "--models-dir", models.toString());
+            ProjectCliTest.Run r = cli("models", "remove", "my-model", "--models-dir", models.toString());
             assertThat(r.code()).isZero();
             assertThat(models.resolve("my-model")).doesNotExist();
-            Run r2 = cli("models", "remove", "my-model", "--models-dir", models.toString());
+            ProjectCliTest.Run r2 = cli("models", "remove", "my-model", "--models-dir", models.toString());
             assertThat(r2.code()).isEqualTo(1);
             assertThat(r2.err()).contains("not installed");
         } finally {
@@ -111,7 +103,7 @@ class ModelsCommandTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        Run d = cli("models", "download", "clip-vit-base-patch16", "--models-dir", tmp.toString(),
+        ProjectCliTest.Run d = cli("models", "download", "clip-vit-base-patch16", "--models-dir", tmp.toString(),
                 "--endpoint", "http://127.0.0.1:" + port);
         assertThat(d.code()).isEqualTo(1);
         assertThat(d.err()).startsWith("error: cannot reach 127.0.0.1").contains("scribbleseg models import");
