@@ -265,6 +265,33 @@ final class AppBench {
         json.put("max_heap_mb", Runtime.getRuntime().maxMemory() / (1 << 20));
     }
 
+    /** Closes the project and reports the heap left (forced GC): what the closed project still holds. */
+    void closeAndMeasure() throws Exception {
+        fx(() -> {
+            app.closeProject();
+            return null;
+        });
+        UiBackground.store().submit(() -> null).get(30, TimeUnit.SECONDS);
+        WaitForAsyncUtils.waitForFxEvents();
+        gc();
+        json.put("heap_mb_after_closing_large_project", heapMb());
+        if (Boolean.getBoolean("appbench.histo")) {
+            histogram("after closing the large-image project");
+        }
+    }
+
+    /** Prints the top of the heap's class histogram (-Dappbench.histo=true): what is still held. */
+    private static void histogram(String when) throws Exception {
+        Object out = ManagementFactory.getPlatformMBeanServer().invoke(
+                new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                new Object[] {null}, new String[] {String[].class.getName()});
+        String[] lines = out.toString().split("\n");
+        System.out.println("APPBENCH heap histogram " + when + ":");
+        for (int i = 0; i < Math.min(25, lines.length); i++) {
+            System.out.println("  " + lines[i]);
+        }
+    }
+
     private static void gc() throws InterruptedException {
         for (int i = 0; i < 3; i++) {
             System.gc();
