@@ -290,6 +290,7 @@ final class AppBench {
         for (int i = 0; i < Math.min(25, lines.length); i++) {
             System.out.println("  " + lines[i]);
         }
+        System.out.println("APPBENCH live threads: " + Thread.getAllStackTraces().keySet().stream().map(Thread::getName).sorted().toList());
     }
 
     private static void gc() throws InterruptedException {
