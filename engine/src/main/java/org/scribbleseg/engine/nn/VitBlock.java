@@ -154,11 +154,8 @@ public final class VitBlock {
             if (mask != null) {
                 sc.addi(chunk >= n ? mask : mask.get(start + ":" + end + ", :"));
             }
-            // softmax over keys, in place where possible: exp(s - max) / sum
-            sc.subi(sc.max(new int[] {3}, true));
-            sc = sc.exp();
-            sc.divi(sc.sum(new int[] {3}, true));
-            parts.add(sc.matMul(v));
+            // softmax over keys: torch's fused kernel (one pass, vectorised) beats max/sub/exp/sum/div as NDArray ops
+            parts.add(sc.softmax(3).matMul(v));
         }
         NDArray o = (parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 2)).transpose(0, 2, 1, 3).reshape(b, n, c);
         return Ops.linear(o, outW, outB);
