@@ -11,9 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -93,7 +90,7 @@ public final class FeatureCache {
         StringBuilder b = new StringBuilder(backboneKey.length() + 9);
         backboneKey.codePoints().forEach(cp -> b.append(cp < 128 && SAFE.matcher(String.valueOf((char) cp)).matches()
                 ? (char) cp : '_'));
-        return b + "-" + sha256Hex(backboneKey.getBytes(StandardCharsets.UTF_8)).substring(0, 8);
+        return b + "-" + org.scribbleseg.engine.image.ImageLoader.sha256(backboneKey.getBytes(StandardCharsets.UTF_8)).substring(0, 8);
     }
 
     /** The cached map, or empty when absent or unreadable (a corrupt file is deleted). */
@@ -295,13 +292,5 @@ public final class FeatureCache {
     /** IEEE binary16 bits → float32 (exact). */
     public static float toFloat(short half) {
         return HALF_TO_FLOAT[half & 0xffff];
-    }
-
-    static String sha256Hex(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
