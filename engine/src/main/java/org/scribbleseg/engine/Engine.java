@@ -207,6 +207,14 @@ public final class Engine implements AutoCloseable {
         return live.head().isPresent();
     }
 
+    /**
+     * Predicts an image with {@code head} (classes tagged absent on it suppressed); {@code withMaps} adds the
+     * per-pixel confidence and uncertainty maps.
+     */
+    public org.scribbleseg.engine.predict.Prediction predict(LinearHead head, ImageEntry e, boolean withMaps) {
+        return live.predict(head, e, live.featuresOf(e), withMaps);
+    }
+
     /** The head trained last, if any. */
     public Optional<LinearHead> head() {
         return live.head();

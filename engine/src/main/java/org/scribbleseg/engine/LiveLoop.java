@@ -392,20 +392,16 @@ final class LiveLoop implements StoreListener {
     private Prediction predictAndPublish(LinearHead h, ImageEntry e, long revision, JobContext ctx, boolean withMaps) {
         FeatureMap f = featuresOf(e);
         ctx.checkCancelled();
-        Set<Integer> absent = new HashSet<>();
-        Map<Long, Integer> vocOf = new HashMap<>();
-        for (ClassDef c : store.classes()) {
-            vocOf.put(c.id(), c.vocIndex());
-        }
-        for (Tag t : store.tags(e.id())) {
-            if (!t.present() && vocOf.containsKey(t.classId())) {
-                absent.add(vocOf.get(t.classId()));
-            }
-        }
-        Prediction p = withMaps ? predictor.predict(h, f, e.width(), e.height(), absent)
-                : predictor.predictLabels(h, f, e.width(), e.height(), absent);
+        Prediction p = predict(h, e, f, withMaps);
         publish.accept(new EngineEvent.PredictionsUpdated(e.id(), revision, p.labels(), p.confidence(), p.uncertainty(),
                 p.meanUncertainty()));
         return p;
+    }
+
+    /** The head's prediction of one image, classes tagged absent on it suppressed. */
+    Prediction predict(LinearHead h, ImageEntry e, FeatureMap f, boolean withMaps) {
+        Set<Integer> absent = store.absentClassValues(e.id());
+        return withMaps ? predictor.predict(h, f, e.width(), e.height(), absent)
+                : predictor.predictLabels(h, f, e.width(), e.height(), absent);
     }
 }

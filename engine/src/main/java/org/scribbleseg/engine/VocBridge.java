@@ -9,18 +9,14 @@ import java.util.Set;
 import org.scribbleseg.engine.export.ExportSource;
 import org.scribbleseg.engine.export.ImportedVoc;
 import org.scribbleseg.engine.export.LabelmapTxt;
-import org.scribbleseg.engine.feature.FeatureMap;
 import org.scribbleseg.engine.image.ImageLoader;
-import org.scribbleseg.engine.image.ImageInfo;
 import org.scribbleseg.engine.image.LabelMap;
-import org.scribbleseg.engine.predict.HeadPredictor;
 import org.scribbleseg.engine.project.ClassDef;
 import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.MaskRecord;
 import org.scribbleseg.engine.project.ProjectException;
 import org.scribbleseg.engine.project.ProjectStore;
 import org.scribbleseg.engine.project.Stroke;
-import org.scribbleseg.engine.project.Tag;
 import org.scribbleseg.engine.train.LinearHead;
 
 /** Connects the VOC exporter and importer to a project. */
@@ -39,7 +35,6 @@ final class VocBridge {
                     withStrokes.contains(e.id())));
         }
         List<ClassDef> classes = store.classes();
-        HeadPredictor predictor = new HeadPredictor(false);
         return new ExportSource() {
             @Override
             public List<ClassDef> classes() {
@@ -63,15 +58,7 @@ final class VocBridge {
                     return live.get().labels();
                 }
                 if (head.isPresent()) {
-                    ImageEntry e = store.image(item.imageId()).orElseThrow();
-                    FeatureMap f = engine.features(e);
-                    Set<Integer> absent = new HashSet<>();
-                    for (Tag t : store.tags(e.id())) {
-                        if (!t.present()) {
-                            classes.stream().filter(c -> c.id() == t.classId()).findFirst().ifPresent(c -> absent.add(c.vocIndex()));
-                        }
-                    }
-                    return predictor.predict(head.get(), f, e.width(), e.height(), absent).labels();
+                    return engine.predict(head.get(), store.image(item.imageId()).orElseThrow(), false).labels();
                 }
                 return store.latestPrediction(item.imageId()).map(ProjectStore.PredictionRecord::labels).orElse(null);
             }
@@ -116,10 +103,11 @@ final class VocBridge {
         int added = 0;
         int masks = 0;
         for (ImportedVoc.Item it : voc.items()) {
-            ImageInfo info = ImageLoader.probe(it.image());
-            ImageEntry e = store.imageBySha(info.sha256()).orElse(null);
+            // the importer already decoded the image (its oriented size is in the item): only the hash is missing
+            String sha = ImageLoader.sha256(ImageLoader.readBytes(it.image()));
+            ImageEntry e = store.imageBySha(sha).orElse(null);
             if (e == null) {
-                e = store.addImage(it.image(), info.sha256(), info.width(), info.height(), it.split());
+                e = store.addImage(it.image(), sha, it.width(), it.height(), it.split());
                 added++;
             } else {
                 store.setSplit(e.id(), it.split());

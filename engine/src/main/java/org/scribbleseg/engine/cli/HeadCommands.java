@@ -8,11 +8,9 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import org.scribbleseg.engine.Backbones;
 import org.scribbleseg.engine.Engine;
@@ -23,13 +21,11 @@ import org.scribbleseg.engine.export.PalettePng;
 import org.scribbleseg.engine.export.VocImporter;
 import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.nn.SafetensorsWriter;
-import org.scribbleseg.engine.predict.HeadPredictor;
 import org.scribbleseg.engine.predict.Prediction;
 import org.scribbleseg.engine.project.ClassDef;
 import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.ProjectException;
 import org.scribbleseg.engine.project.ProjectStore;
-import org.scribbleseg.engine.project.Tag;
 import org.scribbleseg.engine.train.LinearHead;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -65,21 +61,6 @@ public final class HeadCommands {
             }
             return engine.head().orElseThrow();
         }
-    }
-
-    static Prediction predict(Engine engine, LinearHead head, ImageEntry e) {
-        ProjectStore s = engine.store();
-        Map<Long, Integer> voc = new LinkedHashMap<>();
-        for (ClassDef c : s.classes()) {
-            voc.put(c.id(), c.vocIndex());
-        }
-        Set<Integer> absent = new HashSet<>();
-        for (Tag t : s.tags(e.id())) {
-            if (!t.present() && voc.containsKey(t.classId())) {
-                absent.add(voc.get(t.classId()));
-            }
-        }
-        return new HeadPredictor().predict(head, engine.features(e), e.width(), e.height(), absent);
     }
 
     static List<ImageEntry> select(ProjectStore s, List<String> names) {
@@ -162,7 +143,7 @@ public final class HeadCommands {
                 List<ImageEntry> sel = select(engine.store(), images);
                 PrintWriter err = spec.commandLine().getErr();
                 for (ImageEntry e : sel) {
-                    Prediction p = predict(engine, head, e);
+                    Prediction p = engine.predict(head, e, true);
                     PalettePng.write(p.labels(), dir.resolve(e.stem() + ".png"));
                     writeGrey(p.confidence(), e.width(), e.height(), dir.resolve(e.stem() + "_confidence.png"));
                     engine.store().savePrediction(e.id(), "cli-predict", p.labels(), p.confidence(), p.meanUncertainty());
@@ -212,7 +193,7 @@ public final class HeadCommands {
                         continue;
                     }
                     LabelMap truth = voc.readMask(it);
-                    m.add(truth, predict(engine, head, e.get()).labels());
+                    m.add(truth, engine.predict(head, e.get(), false).labels());
                     matched++;
                 }
                 if (matched == 0) {

@@ -776,6 +776,20 @@ public final class ProjectStore implements AutoCloseable {
         return query(c -> tagQuery(c, "SELECT * FROM tag WHERE image_id = ? ORDER BY class_id", imageId));
     }
 
+    /** Label values (VOC indices) of the classes tagged absent on an image: predictions must not use them. */
+    public synchronized java.util.Set<Integer> absentClassValues(long imageId) {
+        return query(c -> {
+            java.util.Set<Integer> out = new java.util.TreeSet<>();
+            try (PreparedStatement ps = prepare(c, "SELECT c.voc_index FROM tag t JOIN class c ON c.id = t.class_id "
+                    + "WHERE t.image_id = ? AND t.present = 0", imageId); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getInt(1));
+                }
+            }
+            return out;
+        });
+    }
+
     public synchronized List<Tag> allTags() {
         return query(c -> tagQuery(c, "SELECT * FROM tag ORDER BY image_id, class_id"));
     }

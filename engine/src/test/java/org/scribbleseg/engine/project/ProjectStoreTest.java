@@ -171,6 +171,7 @@ class ProjectStoreTest {
             assertThat(s.tags(img.id())).containsExactly(new Tag(img.id(), cat.id(), true));
             // a new action ends the redo history: the mask can no longer be redone
             s.setTag(img.id(), bg.id(), false);
+            assertThat(s.absentClassValues(img.id())).containsExactly(bg.vocIndex());
             assertThat(s.canRedo(img.id())).isFalse();
             assertThat(s.redo(img.id())).isEmpty();
             assertThat(s.mask(img.id())).isEmpty();
