@@ -396,27 +396,26 @@ public final class ProjectStore implements AutoCloseable {
     }
 
     private void remapMasks(Connection c, int from, int to) throws SQLException {
-        List<long[]> ids = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM mask"); ResultSet rs = ps.executeQuery()) {
+        Map<Long, LabelMap> changed = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, png FROM mask"); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                ids.add(new long[] {rs.getLong(1)});
+                LabelMap m = MaskCodec.decode(rs.getBytes(2));
+                if (contains(m, from)) {
+                    byte[] d = m.data();
+                    for (int i = 0; i < d.length; i++) {
+                        if ((d[i] & 0xff) == from) {
+                            d[i] = (byte) to;
+                        }
+                    }
+                    changed.put(rs.getLong(1), m);
+                }
             }
         }
-        for (long[] row : ids) {
-            byte[] png = blobs(c, "SELECT png FROM mask WHERE id = " + row[0]).get(0);
-            LabelMap m = MaskCodec.decode(png);
-            if (contains(m, from)) {
-                byte[] d = m.data();
-                for (int i = 0; i < d.length; i++) {
-                    if ((d[i] & 0xff) == from) {
-                        d[i] = (byte) to;
-                    }
-                }
-                try (PreparedStatement ps = c.prepareStatement("UPDATE mask SET png = ? WHERE id = ?")) {
-                    ps.setBytes(1, MaskCodec.encode(m));
-                    ps.setLong(2, row[0]);
-                    ps.executeUpdate();
-                }
+        for (Map.Entry<Long, LabelMap> e : changed.entrySet()) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE mask SET png = ? WHERE id = ?")) {
+                ps.setBytes(1, MaskCodec.encode(e.getValue()));
+                ps.setLong(2, e.getKey());
+                ps.executeUpdate();
             }
         }
     }
