@@ -98,16 +98,7 @@ class LiveLoopTest {
             // a neighbour without any label gets a prediction too, after the current image
             long neighbourId = fx.images().get(2).id();
             long rev = engine.store().revision();
-            EngineEvent.PredictionsUpdated neighbour = all.stream()
-                    .filter(e -> e instanceof EngineEvent.PredictionsUpdated u && u.imageId() == neighbourId && u.revision() >= rev)
-                    .map(e -> (EngineEvent.PredictionsUpdated) e).findFirst()
-                    .orElseGet(() -> {
-                        try {
-                            return awaitPrediction(events, neighbourId, rev);
-                        } catch (InterruptedException ex) {
-                            throw new AssertionError(ex);
-                        }
-                    });
+            EngineEvent.PredictionsUpdated neighbour = awaitIn(all, neighbourId, rev);
             assertThat(accuracy(neighbour.labels(), fx.truth().get(2))).isGreaterThan(0.6);
             assertThat(engine.suggestNext(5)).isNotEmpty();
             // the head reports how well it fits the user's own labels
@@ -183,6 +174,21 @@ class LiveLoopTest {
             n += (b & 0xff) == v ? 1 : 0;
         }
         return n;
+    }
+
+    /** Waits (bounded) until {@code all}, which a listener appends to, holds a prediction of the image for the revision. */
+    private static EngineEvent.PredictionsUpdated awaitIn(List<EngineEvent> all, long imageId, long revision)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            for (EngineEvent e : all) {
+                if (e instanceof EngineEvent.PredictionsUpdated u && u.imageId() == imageId && u.revision() >= revision) {
+                    return u;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no prediction of image " + imageId + " for revision " + revision);
     }
 
     private static EngineEvent.PredictionsUpdated awaitPrediction(BlockingQueue<EngineEvent> events, long imageId, long revision)

@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -105,47 +103,31 @@ class VitBackboneTest {
 
     @Test
     void thousandExtractionsLeakNothing() throws Exception {
-        Path dir = fixture("dinov2-tiny");
-        // one intra-op thread: on a shared 2-core machine libgomp's spinning barriers make thousands of tiny
-        // forwards with 2 threads ~50x slower; the leak check does not depend on it
-        Engine.getEngine("PyTorch"); // JniUtils needs the native library loaded
-        int threads = JniUtils.getNumThreads();
-        JniUtils.setNumThreads(1);
-        try (NDManager base = NDManager.newBaseManager()) {
-            // 224 px = 256 tokens: every extraction allocates ~1 MB of native tensors, so leaking them would grow
-            // the process by ~1 GB over the run, far above the allocator's noise of a few tens of MB
-            Dinov2Backbone bb = new Dinov2Backbone("dinov2-tiny", Dinov2Model.load(dir, base), base.newSubManager(), 224);
-            RgbImage img = randomImage(256, 192, 4);
-            for (int i = 0; i < 50; i++) {
-                bb.features(img);
-            }
-            int arrays = base.getManagedArrays().size();
-            // native memory = RSS minus the committed Java heap (which grows with garbage float[]s); it fluctuates by
-            // tens of MB with the native allocator, so compare the minimum over two windows
-            long early = Long.MAX_VALUE;
-            long late = Long.MAX_VALUE;
-            for (int i = 1; i <= LEAK_RUNS; i++) {
-                FeatureMap f = bb.features(img);
-                assertThat(f.channels()).isEqualTo(64);
-                if (i % 50 == 0 && i > LEAK_RUNS / 5 && i <= LEAK_RUNS / 2) {
-                    early = Math.min(early, nativeKb());
-                } else if (i % 50 == 0 && i > LEAK_RUNS * 7 / 10) {
-                    late = Math.min(late, nativeKb());
-                }
-            }
-            int arraysAfter = base.getManagedArrays().size();
-            System.out.printf("leak test: %d extractions, live NDArrays %d -> %d, min RSS - Java heap runs %d-%d: %d MB, "
-                    + "runs %d-%d: %d MB (growth %d KB)%n", LEAK_RUNS, arrays, arraysAfter, LEAK_RUNS / 5, LEAK_RUNS / 2,
-                    early / 1024, LEAK_RUNS * 7 / 10, LEAK_RUNS, late / 1024, late - early);
-            assertThat(arraysAfter).isEqualTo(arrays);
-            if (early > 0) {
-                assertThat(late - early).as("RSS growth in KB").isLessThan(160 * 1024);
-            }
-            bb.close();
-            assertThat(base.getManagedArrays()).isEmpty();
-        } finally {
-            JniUtils.setNumThreads(threads);
+        // its own JVM: native memory of the whole surefire JVM also moves with every other test's allocations
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(javaBin, "-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true", "-Xmx1g",
+                "-cp", System.getProperty("java.class.path"), LeakRun.class.getName(), fixture("dinov2-tiny").toString(),
+                Integer.toString(LEAK_RUNS));
+        pb.environment().put("OPT_OUT_TRACKING", "true");
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        String line = out.lines().filter(l -> l.startsWith("LEAK ")).findFirst().orElseThrow(() -> new AssertionError(out));
+        String[] v = line.split(" ");
+        long arrays = Long.parseLong(v[1]);
+        long arraysAfter = Long.parseLong(v[2]);
+        long early = Long.parseLong(v[3]);
+        long late = Long.parseLong(v[4]);
+        long leftAfterClose = Long.parseLong(v[5]);
+        System.out.printf("leak test: %d extractions, live NDArrays %d -> %d, min RSS - Java heap early %d MB, late %d MB "
+                + "(growth %d KB)%n", LEAK_RUNS, arrays, arraysAfter, early / 1024, late / 1024, late - early);
+        assertThat(arraysAfter).isEqualTo(arrays);
+        if (early > 0) {
+            assertThat(late - early).as("RSS growth in KB").isLessThan(160 * 1024);
         }
+        assertThat(leftAfterClose).isZero();
     }
 
     static long nativeKb() {
