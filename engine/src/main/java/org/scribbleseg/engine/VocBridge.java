@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.HashMap;
 import java.util.Optional;
 import java.util.Set;
 import org.scribbleseg.engine.export.ExportSource;
@@ -11,9 +13,9 @@ import org.scribbleseg.engine.export.ImportedVoc;
 import org.scribbleseg.engine.export.LabelmapTxt;
 import org.scribbleseg.engine.image.ImageLoader;
 import org.scribbleseg.engine.image.LabelMap;
+import org.scribbleseg.engine.image.LabelRasterizer;
 import org.scribbleseg.engine.project.ClassDef;
 import org.scribbleseg.engine.project.ImageEntry;
-import org.scribbleseg.engine.project.MaskRecord;
 import org.scribbleseg.engine.project.ProjectException;
 import org.scribbleseg.engine.project.ProjectStore;
 import org.scribbleseg.engine.project.Stroke;
@@ -35,6 +37,10 @@ final class VocBridge {
                     withStrokes.contains(e.id())));
         }
         List<ClassDef> classes = store.classes();
+        Map<Long, Integer> vocOf = new HashMap<>();
+        for (ClassDef c : classes) {
+            vocOf.put(c.id(), c.vocIndex());
+        }
         return new ExportSource() {
             @Override
             public List<ClassDef> classes() {
@@ -48,7 +54,11 @@ final class VocBridge {
 
             @Override
             public LabelMap acceptedMask(Item item) {
-                return store.mask(item.imageId()).map(MaskRecord::labels).orElse(null);
+                // what the labels layer shows: the accepted mask with every stroke (corrections drawn after the
+                // accept, and scribbles from before it) painted over it in order
+                return store.mask(item.imageId())
+                        .map(m -> LabelRasterizer.rasterize(m.labels(), store.strokes(item.imageId()), vocOf::get, false).labels())
+                        .orElse(null);
             }
 
             @Override
