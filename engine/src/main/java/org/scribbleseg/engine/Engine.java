@@ -115,6 +115,25 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * Phase timings of the last live-loop run (queue wait, label gathering, sampling, fitting, current-image
+     * prediction) in milliseconds, for benchmarks; empty before the first run.
+     */
+    public Map<String, Double> lastLoopTimings() {
+        LiveLoop.Timings t = live.lastTimings();
+        if (t == null) {
+            return Map.of();
+        }
+        Map<String, Double> m = new java.util.LinkedHashMap<>();
+        m.put("queue", t.queueNanos() / 1e6);
+        m.put("gather", t.gatherNanos() / 1e6);
+        m.put("sample", t.sampleNanos() / 1e6);
+        m.put("fit", t.fitNanos() / 1e6);
+        m.put("predict", t.predictNanos() / 1e6);
+        m.put("samples", (double) t.samples());
+        return m;
+    }
+
     public boolean isLiveUpdate() {
         return live.isEnabled();
     }

@@ -46,6 +46,7 @@ final class LiveLoop implements StoreListener {
     private static final String TRAIN_KEY = "train-head";
     private static final String PREDICT_KEY = "predict-current";
     private static final String MAPS_KEY = "maps-current";
+    private static final String NEIGHBOURS_KEY = "predict-neighbours";
     /** The run id under which zero-shot CLIP pre-labels are stored. */
     static final String ZERO_SHOT_RUN = org.scribbleseg.engine.train.ZeroShotLabeler.RUN_ID;
     /** In-memory feature maps kept for the loop, in floats (about 1.5 GB). */
@@ -74,6 +75,21 @@ final class LiveLoop implements StoreListener {
     private volatile long trainedRevision = -1;
     private volatile boolean enabled = true;
     private volatile boolean perPixelMaps;
+
+    /**
+     * Where the time of the last live-loop run went, in nanoseconds: from the store change to the job starting
+     * (queue), gathering the labels and pseudo-masks, sampling + fitting the head, and predicting the current image
+     * (up to its event being published). For {@code bench live}.
+     */
+    record Timings(long queueNanos, long gatherNanos, long sampleNanos, long fitNanos, long predictNanos, int samples) {
+    }
+
+    private volatile Timings lastTimings;
+    private volatile long changedAt;
+
+    Timings lastTimings() {
+        return lastTimings;
+    }
 
     /** An image's rasterized labels, the strokes they were drawn from, and how many pixels are labelled. */
     private record LabelsAt(long revision, long classesRevision, LabelMap labels, List<Long> strokeIds, long labelled,
@@ -129,6 +145,7 @@ final class LiveLoop implements StoreListener {
         } else {
             imageRevision.put(imageId, revision);
         }
+        changedAt = System.nanoTime();
         if (enabled) {
             schedule(revision);
         }
@@ -136,6 +153,8 @@ final class LiveLoop implements StoreListener {
 
     /** Schedules training for {@code revision}, replacing (cancelling) any stale training job. */
     JobHandle schedule(long revision) {
+        // the neighbours' predictions of the stale head would only delay this one
+        jobs.cancelKey(NEIGHBOURS_KEY);
         return jobs.submit(Lane.INTERACTIVE, TRAIN_KEY, "Training head (revision " + revision + ")",
                 ctx -> trainAndPredict(revision, ctx));
     }
@@ -156,6 +175,8 @@ final class LiveLoop implements StoreListener {
     }
 
     private void trainAndPredict(long revision, JobContext ctx) {
+        long start = System.nanoTime();
+        long queued = start - changedAt;
         List<ClassDef> classes = store.classes();
         Map<Long, Integer> vocOf = new HashMap<>();
         for (ClassDef c : classes) {
@@ -191,7 +212,8 @@ final class LiveLoop implements StoreListener {
             return;
         }
         long t0 = System.nanoTime();
-        LinearHead h = head.train(training);
+        LinearHead h = head.train(training, ctx::checkCancelled);
+        long t1 = System.nanoTime();
         if (h == null) {
             return;
         }
@@ -207,6 +229,7 @@ final class LiveLoop implements StoreListener {
             // the mask first (what the user waits for), then the confidence and uncertainty maps
             predictAndPublish(h, cur.get(), revision, ctx, false);
         }
+        lastTimings = new Timings(queued, t0 - start, st.sampleNanos(), st.optimiseNanos(), System.nanoTime() - t1, st.samples());
         double agreement = head.sampleAccuracy(h, 1.0);
         publish.accept(new EngineEvent.HeadTrained(revision, backbone.key(), st.samples(), st.classes(), agreement, ms));
         if (cur.isPresent() && perPixelMaps) {
@@ -214,17 +237,21 @@ final class LiveLoop implements StoreListener {
             ImageEntry e = cur.get();
             jobs.submit(Lane.FEATURES, MAPS_KEY, "Confidence maps", c -> predictAndPublish(h, e, revision, c, true));
         }
-        // then the neighbours of the current image, so flipping through shows a mask at once
+        // then the neighbours of the current image, so flipping through shows a mask at once: a job of its own, which
+        // the next stroke cancels at once instead of waiting behind it
         if (cur.isPresent()) {
-            List<ImageEntry> all = store.images();
-            int idx = indexOf(all, cur.get().id());
-            for (int d : new int[] {1, -1}) {
-                int j = idx + d;
-                if (idx >= 0 && j >= 0 && j < all.size()) {
-                    ctx.checkCancelled();
-                    predictAndPublish(h, all.get(j), revision, ctx, false);
+            long curId = cur.get().id();
+            jobs.submit(Lane.INTERACTIVE, NEIGHBOURS_KEY, "Predicting neighbours", c -> {
+                List<ImageEntry> all = store.images();
+                int idx = indexOf(all, curId);
+                for (int d : new int[] {1, -1}) {
+                    int j = idx + d;
+                    if (idx >= 0 && j >= 0 && j < all.size()) {
+                        c.checkCancelled();
+                        predictAndPublish(h, all.get(j), revision, c, false);
+                    }
                 }
-            }
+            });
         }
     }
 
@@ -392,7 +419,7 @@ final class LiveLoop implements StoreListener {
     private Prediction predictAndPublish(LinearHead h, ImageEntry e, long revision, JobContext ctx, boolean withMaps) {
         FeatureMap f = featuresOf(e);
         ctx.checkCancelled();
-        Prediction p = predict(h, e, f, withMaps);
+        Prediction p = predict(h, e, f, withMaps, ctx::checkCancelled);
         publish.accept(new EngineEvent.PredictionsUpdated(e.id(), revision, p.labels(), p.confidence(), p.uncertainty(),
                 p.meanUncertainty()));
         return p;
@@ -400,8 +427,11 @@ final class LiveLoop implements StoreListener {
 
     /** The head's prediction of one image, classes tagged absent on it suppressed. */
     Prediction predict(LinearHead h, ImageEntry e, FeatureMap f, boolean withMaps) {
+        return predict(h, e, f, withMaps, () -> { });
+    }
+
+    private Prediction predict(LinearHead h, ImageEntry e, FeatureMap f, boolean withMaps, Runnable checkpoint) {
         Set<Integer> absent = store.absentClassValues(e.id());
-        return withMaps ? predictor.predict(h, f, e.width(), e.height(), absent)
-                : predictor.predictLabels(h, f, e.width(), e.height(), absent);
+        return predictor.predict(h, f, e.width(), e.height(), absent, withMaps, checkpoint);
     }
 }

@@ -6,12 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.scribbleseg.engine.feature.FeatureCache;
 import org.scribbleseg.engine.feature.FeatureMap;
 import picocli.CommandLine;
@@ -68,11 +66,7 @@ public final class BenchCacheCommand implements Callable<Integer> {
             return 0;
         } finally {
             if (temporary) {
-                try (Stream<Path> walk = Files.walk(root)) {
-                    for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
+                org.scribbleseg.engine.util.FileTrees.delete(root);
             }
         }
     }

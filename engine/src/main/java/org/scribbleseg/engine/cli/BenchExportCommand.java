@@ -110,7 +110,7 @@ public final class BenchExportCommand implements Callable<Integer> {
             return 0;
         } finally {
             if (!keep) {
-                deleteTree(work);
+                org.scribbleseg.engine.util.FileTrees.delete(work);
             }
         }
     }
@@ -193,14 +193,4 @@ public final class BenchExportCommand implements Callable<Integer> {
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (var s = Files.walk(root)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

@@ -69,6 +69,10 @@ public final class BenchLiveCommand implements Callable<Integer> {
             + "Default ${DEFAULT-VALUE}.")
     String path;
 
+    @Option(names = "--workdir", description = "Keep the benchmark project here and reuse its feature cache on the next run "
+            + "(default: a temporary folder, deleted).")
+    java.nio.file.Path workdir;
+
     @Option(names = "--json", description = "Print {p50_ms, p95_ms, samples, ...} as JSON.")
     boolean json;
 
@@ -78,15 +82,19 @@ public final class BenchLiveCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter log = json ? err : out;
         if (path.equals("engine")) {
-            java.nio.file.Path scratch = java.nio.file.Files.createTempDirectory("sseg-bench-live");
+            java.nio.file.Path scratch = workdir != null ? java.nio.file.Files.createDirectories(workdir)
+                    : java.nio.file.Files.createTempDirectory("sseg-bench-live");
             Map<String, Object> res;
             try {
                 res = org.scribbleseg.engine.eval.LiveLatencyBenchmark.run(scratch, images, width, height, classes, stride, iterations, log);
             } finally {
-                BenchStoreCommand.deleteTree(scratch);
+                if (workdir == null) {
+                    org.scribbleseg.engine.util.FileTrees.delete(scratch);
+                }
             }
-            log.printf("stroke -> PredictionsUpdated through the engine: p50 %s ms, p95 %s ms, max %s ms over %s strokes%n",
-                    res.get("p50_ms"), res.get("p95_ms"), res.get("max_ms"), res.get("samples"));
+            log.printf("stroke -> PredictionsUpdated through the engine: p50 %s ms, p95 %s ms, max %s ms over %s strokes;"
+                    + " phases p50 (ms) %s%n", res.get("p50_ms"), res.get("p95_ms"), res.get("max_ms"), res.get("samples"),
+                    res.get("phases_p50_ms"));
             res.put("training_time", trainingTimeTable(log));
             if (json) {
                 out.println(new ObjectMapper().writeValueAsString(res));

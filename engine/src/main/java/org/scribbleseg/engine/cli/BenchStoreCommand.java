@@ -80,7 +80,7 @@ public final class BenchStoreCommand implements Callable<Integer> {
             r.put("open_and_list_ms", (System.nanoTime() - o0) / 1e6);
         } finally {
             if (dir == null) {
-                deleteTree(base);
+                org.scribbleseg.engine.util.FileTrees.delete(base);
             }
         }
         var out = spec.commandLine().getOut();
@@ -95,16 +95,5 @@ public final class BenchStoreCommand implements Callable<Integer> {
     static long pct(long[] sorted, double q) {
         int i = (int) Math.ceil(q * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-    }
-
-    static void deleteTree(Path p) throws java.io.IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (var w = Files.walk(p)) {
-            for (Path x : w.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(x);
-            }
-        }
     }
 }

@@ -45,7 +45,18 @@ public final class LiveLatencyBenchmark {
             truth.add(s.truth());
         }
         Path project = scratch.resolve("bench-live.sseg");
+        // a kept work folder: reuse the feature cache of the last run (same images, same sha256), fresh project
+        Path keptCache = scratch.resolve("cache-kept");
+        if (Files.isDirectory(project.resolve("cache"))) {
+            org.scribbleseg.engine.util.FileTrees.delete(keptCache);
+            Files.move(project.resolve("cache"), keptCache);
+        }
+        org.scribbleseg.engine.util.FileTrees.delete(project);
         try (Engine setup = Engine.create(project)) {
+            if (Files.isDirectory(keptCache)) {
+                org.scribbleseg.engine.util.FileTrees.delete(setup.store().cacheDir());
+                Files.move(keptCache, setup.store().cacheDir());
+            }
             for (int c = 0; c < classes; c++) {
                 setup.store().addClass("class" + c, 0x202020 * (c + 1), c, "", List.of());
             }
@@ -53,6 +64,7 @@ public final class LiveLatencyBenchmark {
         }
         SimulatedAnnotator ann = new SimulatedAnnotator(3, 30);
         double[] ms = new double[iterations];
+        Map<String, double[]> phases = new LinkedHashMap<>();
         try (Engine engine = Engine.open(project, new ClassicBackbone(stride))) {
             ProjectStore store = engine.store();
             engine.setLiveUpdate(false);
@@ -96,6 +108,9 @@ public final class LiveLatencyBenchmark {
                 EngineEvent.PredictionsUpdated p = await(events, current.id(), store.revision());
                 ms[it] = (System.nanoTime() - a) / 1e6;
                 pred = p.labels();
+                for (Map.Entry<String, Double> t : engine.lastLoopTimings().entrySet()) {
+                    phases.computeIfAbsent(t.getKey(), k -> new double[iterations])[it] = t.getValue();
+                }
             }
         }
         double[] sorted = ms.clone();
@@ -109,6 +124,13 @@ public final class LiveLatencyBenchmark {
         r.put("images", images + 1);
         r.put("image_size", width + "x" + height);
         r.put("backbone", "classic-v1@s" + stride);
+        Map<String, Object> p50 = new LinkedHashMap<>();
+        for (Map.Entry<String, double[]> ph : phases.entrySet()) {
+            double[] v = ph.getValue().clone();
+            Arrays.sort(v);
+            p50.put(ph.getKey(), round(pct(v, 0.50)));
+        }
+        r.put("phases_p50_ms", p50);
         return r;
     }
 

@@ -1,7 +1,6 @@
 package org.scribbleseg.engine.export;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -237,7 +236,7 @@ public final class VocExporter {
             }
             if (Files.exists(tmp)) {
                 try {
-                    deleteTree(tmp);
+                    org.scribbleseg.engine.util.FileTrees.delete(tmp);
                 } catch (IOException cleanup) {
                     e.addSuppressed(cleanup);
                 }
@@ -395,7 +394,7 @@ public final class VocExporter {
             move(aside, out);
             throw e;
         }
-        deleteTree(aside);
+        org.scribbleseg.engine.util.FileTrees.delete(aside);
     }
 
     private static void move(Path from, Path to) throws IOException {
@@ -431,19 +430,6 @@ public final class VocExporter {
             ch.force(true);
         } catch (IOException | UnsupportedOperationException e) {
             // not every platform can open a folder for sync (Windows); the rename is still atomic there
-        }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
         }
     }
 

@@ -120,6 +120,16 @@ public final class JobQueue implements AutoCloseable {
         return true;
     }
 
+    /** Cancels the job submitted under {@code key}, if one is waiting or running; true when there was one. */
+    public boolean cancelKey(String key) {
+        JobHandle h = byKey.get(key);
+        if (h == null) {
+            return false;
+        }
+        h.cancel();
+        return true;
+    }
+
     /** Cancels every job not yet finished. */
     public void cancelAll() {
         active.values().forEach(JobHandle::cancel);

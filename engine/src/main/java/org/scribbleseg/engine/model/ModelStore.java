@@ -573,7 +573,7 @@ public final class ModelStore {
             checkAgainstCatalog(target, files);
             writeManifest(staging, manifest);
             if (Files.exists(dir)) {
-                deleteTree(dir);
+                org.scribbleseg.engine.util.FileTrees.delete(dir);
             }
             moveAtomically(staging, dir);
             return dir;
@@ -582,7 +582,7 @@ public final class ModelStore {
         } finally {
             try {
                 if (Files.exists(staging)) {
-                    deleteTree(staging);
+                    org.scribbleseg.engine.util.FileTrees.delete(staging);
                 }
             } catch (IOException e) {
                 LOG.warn("cannot clean {}: {}", staging, e.toString());
@@ -713,7 +713,7 @@ public final class ModelStore {
             return false;
         }
         try {
-            deleteTree(dir);
+            org.scribbleseg.engine.util.FileTrees.delete(dir);
             return true;
         } catch (IOException e) {
             throw new ModelStoreException("cannot remove " + dir + ": " + e.getMessage(), e);
@@ -805,14 +805,6 @@ public final class ModelStore {
             Files.deleteIfExists(p);
         } catch (IOException e) {
             LOG.warn("cannot delete {}: {}", p, e.toString());
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 

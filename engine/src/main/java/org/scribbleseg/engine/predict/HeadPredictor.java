@@ -18,8 +18,8 @@ import org.scribbleseg.engine.train.LinearHead;
  * <p>Speed: the upsampling is separable (per output row, one vertical blend of the K × gridWidth logits, then a
  * horizontal blend per pixel with precomputed column weights); the softmax needs only the top two logits and
  * Σ exp, evaluated with a polynomial exp accurate to ~1e-7 relative (confidence is stored as bytes). The argmax is
- * exact. Rows are processed in fixed bands, in parallel when enabled; the result does not depend on the thread
- * count.
+ * exact. Without the maps, most pixels are a table lookup (see {@link #fastLabels}). Rows are processed in fixed
+ * bands, in parallel when enabled; the result does not depend on the thread count.
  */
 public final class HeadPredictor {
 
@@ -37,9 +37,22 @@ public final class HeadPredictor {
     /** Predicts an image of size imageWidth × imageHeight; {@code absent} holds label values tagged absent. */
     public Prediction predict(LinearHead head, FeatureMap features, int imageWidth, int imageHeight,
             Set<Integer> absent) {
+        return predict(head, features, imageWidth, imageHeight, absent, true, NO_CHECK);
+    }
+
+    private static final Runnable NO_CHECK = () -> { };
+
+    /**
+     * Either path; {@code checkpoint} runs before each band of rows and may throw to abandon the prediction (a
+     * newer stroke made it stale).
+     */
+    public Prediction predict(LinearHead head, FeatureMap features, int imageWidth, int imageHeight,
+            Set<Integer> absent, boolean maps, Runnable checkpoint) {
+        checkpoint.run();
         float[] logits = head.gridLogits(features);
+        checkpoint.run();
         return fromGridLogits(logits, head.classValues(), features.height(), features.width(), imageWidth,
-                imageHeight, absent, true);
+                imageHeight, absent, maps, checkpoint);
     }
 
     /**
@@ -49,14 +62,17 @@ public final class HeadPredictor {
      */
     public Prediction predictLabels(LinearHead head, FeatureMap features, int imageWidth, int imageHeight,
             Set<Integer> absent) {
-        float[] logits = head.gridLogits(features);
-        return fromGridLogits(logits, head.classValues(), features.height(), features.width(), imageWidth,
-                imageHeight, absent, false);
+        return predict(head, features, imageWidth, imageHeight, absent, false, NO_CHECK);
     }
 
     /** The upsample/softmax/argmax half, for any KHW grid of logits; {@code maps}: also per-pixel confidence. */
     public Prediction fromGridLogits(float[] logits, int[] classValues, int gh, int gw, int imageWidth,
             int imageHeight, Set<Integer> absent, boolean maps) {
+        return fromGridLogits(logits, classValues, gh, gw, imageWidth, imageHeight, absent, maps, NO_CHECK);
+    }
+
+    private Prediction fromGridLogits(float[] logits, int[] classValues, int gh, int gw, int imageWidth,
+            int imageHeight, Set<Integer> absent, boolean maps, Runnable checkpoint) {
         int k = classValues.length;
         boolean[] allowed = new boolean[k];
         int nAllowed = 0;
@@ -84,13 +100,16 @@ public final class HeadPredictor {
             cx1[x] = Math.min(i0 + 1, gw - 1) * ka;
             cfx[x] = (float) (g - i0);
         }
-        byte[] labels = new byte[imageWidth * imageHeight];
-        byte[] conf = maps ? new byte[imageWidth * imageHeight] : null;
-        byte[] unc = maps ? new byte[imageWidth * imageHeight] : null;
         byte[] values = new byte[ka];
         for (int a = 0; a < ka; a++) {
             values[a] = (byte) classValues[active[a]];
         }
+        if (!maps) {
+            return fastLabels(logits, active, values, gh, gw, imageWidth, imageHeight, gx0, gx1, cfx, checkpoint);
+        }
+        byte[] labels = new byte[imageWidth * imageHeight];
+        byte[] conf = new byte[imageWidth * imageHeight];
+        byte[] unc = new byte[imageWidth * imageHeight];
         int bands = (imageHeight + BAND - 1) / BAND;
         double[] bandSums = new double[bands];
         int plane = gh * gw;
@@ -98,8 +117,8 @@ public final class HeadPredictor {
         (parallel ? range.parallel() : range).forEach(bi -> {
             float[] row = new float[gw * ka];
             float[] z = new float[ka];
-            int[] colArg = new int[gw];
             double usum = 0;
+            checkpoint.run();
             int yEnd = Math.min(imageHeight, (bi + 1) * BAND);
             for (int y = bi * BAND; y < yEnd; y++) {
                 double g = Math.max(0, Math.min(gh - 1, (y + 0.5) * gh / imageHeight - 0.5));
@@ -116,32 +135,8 @@ public final class HeadPredictor {
                     }
                 }
                 int o = y * imageWidth;
-                if (!maps) {
-                    // argmax of a linear blend of two logit vectors equals their common argmax when they agree
-                    // (the winner is ≥ every other class at both ends, hence in between): per-pixel work only
-                    // where neighbouring grid columns disagree. Exact.
-                    for (int gx = 0; gx < gw; gx++) {
-                        int b = gx * ka;
-                        int arg = 0;
-                        float best = row[b];
-                        for (int a = 1; a < ka; a++) {
-                            if (row[b + a] > best) {
-                                best = row[b + a];
-                                arg = a;
-                            }
-                        }
-                        colArg[gx] = arg;
-                    }
-                }
                 for (int x = 0; x < imageWidth; x++) {
                     int i0 = cx0[x];
-                    if (!maps) {
-                        int a0 = colArg[gx0[x]];
-                        if (a0 == colArg[gx1[x]]) {
-                            labels[o + x] = values[a0];
-                            continue;
-                        }
-                    }
                     int i1 = cx1[x];
                     float fx = cfx[x];
                     float fx0 = 1 - fx;
@@ -160,9 +155,6 @@ public final class HeadPredictor {
                         }
                     }
                     labels[o + x] = values[arg];
-                    if (!maps) {
-                        continue;
-                    }
                     float sum = 1f; // the winner's own term
                     for (int a = 0; a < ka; a++) {
                         float d = z[a] - best;
@@ -184,36 +176,111 @@ public final class HeadPredictor {
         for (double s : bandSums) {
             total += s;
         }
-        float meanU = maps ? (float) (total / ((double) imageWidth * imageHeight))
-                : gridMeanUncertainty(logits, active, gh * gw);
+        float meanU = (float) (total / ((double) imageWidth * imageHeight));
         return new Prediction(new LabelMap(imageWidth, imageHeight, labels), conf, unc, meanU);
     }
 
-    /** Mean of 1 − (p1 − p2) over the grid cells (allowed classes only). */
-    private static float gridMeanUncertainty(float[] logits, int[] active, int plane) {
-        double sum = 0;
-        float[] z = new float[active.length];
-        for (int p = 0; p < plane; p++) {
-            float best = Float.NEGATIVE_INFINITY;
-            float second = Float.NEGATIVE_INFINITY;
-            for (int a = 0; a < active.length; a++) {
-                float v = logits[active[a] * plane + p];
-                z[a] = v;
-                if (v > best) {
-                    second = best;
-                    best = v;
-                } else if (v > second) {
-                    second = v;
+    /**
+     * The argmax label map alone. A pixel's logits are a bilinear blend (non-negative weights) of the logits at the
+     * four grid cells around it, so when those four cells share their argmax (first maximum), so does the pixel:
+     * most pixels are one table lookup, and only pixels in a quad whose corners disagree are blended, with the same
+     * float operations in the same order as {@link #predict} (so the labels are the same). The mean uncertainty is
+     * taken over the grid cells, with the same fast exponential.
+     */
+    private Prediction fastLabels(float[] logits, int[] active, byte[] values, int gh, int gw, int imageWidth,
+            int imageHeight, int[] gx0, int[] gx1, float[] cfx, Runnable checkpoint) {
+        int ka = active.length;
+        int plane = gh * gw;
+        byte[] arg = new byte[plane];
+        int cellBands = (plane + 4095) / 4096;
+        double[] uSums = new double[cellBands];
+        IntStream cells = IntStream.range(0, cellBands);
+        (parallel ? cells.parallel() : cells).forEach(bi -> {
+            double usum = 0;
+            for (int p = bi * 4096, end = Math.min(plane, p + 4096); p < end; p++) {
+                float best = Float.NEGATIVE_INFINITY;
+                float second = Float.NEGATIVE_INFINITY;
+                int a0 = 0;
+                for (int a = 0; a < ka; a++) {
+                    float v = logits[active[a] * plane + p];
+                    if (v > best) {
+                        second = best;
+                        best = v;
+                        a0 = a;
+                    } else if (v > second) {
+                        second = v;
+                    }
+                }
+                arg[p] = (byte) a0;
+                if (ka > 1) {
+                    float sum = 0;
+                    for (int a = 0; a < ka; a++) {
+                        sum += FastExp.exp(logits[active[a] * plane + p] - best);
+                    }
+                    float p1 = 1f / sum;
+                    usum += 1f - (p1 - FastExp.exp(second - best) * p1);
                 }
             }
-            double e = 0;
-            for (float v : z) {
-                e += Math.exp(v - best);
-            }
-            double p1 = 1 / e;
-            double p2 = active.length > 1 ? Math.exp(second - best) * p1 : 0;
-            sum += 1 - (p1 - p2);
+            uSums[bi] = usum;
+        });
+        double uTotal = 0;
+        for (double u : uSums) {
+            uTotal += u;
         }
-        return (float) (sum / plane);
+        byte[] labels = new byte[imageWidth * imageHeight];
+        int bands = (imageHeight + BAND - 1) / BAND;
+        IntStream range = IntStream.range(0, bands);
+        (parallel ? range.parallel() : range).forEach(bi -> {
+            // quad[gx] = the shared argmax of the grid quad (y0, y1) × (gx, gx + 1), or -1 where the corners differ
+            int[] quad = new int[gw];
+            int quadY0 = -1;
+            int quadY1 = -1;
+            checkpoint.run();
+            int yEnd = Math.min(imageHeight, (bi + 1) * BAND);
+            for (int y = bi * BAND; y < yEnd; y++) {
+                double g = Math.max(0, Math.min(gh - 1, (y + 0.5) * gh / imageHeight - 0.5));
+                int y0 = (int) Math.floor(g);
+                int y1 = Math.min(y0 + 1, gh - 1);
+                float fy = (float) (g - y0);
+                float fy0 = 1 - fy;
+                int r0 = y0 * gw;
+                int r1 = y1 * gw;
+                if (y0 != quadY0 || y1 != quadY1) {
+                    for (int gx = 0; gx < gw; gx++) {
+                        int gxr = Math.min(gx + 1, gw - 1);
+                        int a = arg[r0 + gx];
+                        quad[gx] = a == arg[r0 + gxr] && a == arg[r1 + gx] && a == arg[r1 + gxr] ? a : -1;
+                    }
+                    quadY0 = y0;
+                    quadY1 = y1;
+                }
+                int o = y * imageWidth;
+                for (int x = 0; x < imageWidth; x++) {
+                    int q = quad[gx0[x]];
+                    if (q >= 0) {
+                        labels[o + x] = values[q];
+                        continue;
+                    }
+                    int c0 = gx0[x];
+                    int c1 = gx1[x];
+                    float fx = cfx[x];
+                    float fx0 = 1 - fx;
+                    float best = Float.NEGATIVE_INFINITY;
+                    int best0 = 0;
+                    for (int a = 0; a < ka; a++) {
+                        int base = active[a] * plane;
+                        float v0 = fy0 * logits[base + r0 + c0] + fy * logits[base + r1 + c0];
+                        float v1 = fy0 * logits[base + r0 + c1] + fy * logits[base + r1 + c1];
+                        float v = fx0 * v0 + fx * v1;
+                        if (v > best) {
+                            best = v;
+                            best0 = a;
+                        }
+                    }
+                    labels[o + x] = values[best0];
+                }
+            }
+        });
+        return new Prediction(new LabelMap(imageWidth, imageHeight, labels), null, null, (float) (uTotal / plane));
     }
 }

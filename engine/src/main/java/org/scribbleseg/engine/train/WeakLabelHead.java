@@ -83,7 +83,56 @@ public final class WeakLabelHead {
     public record Stats(int samples, int classes, Lbfgs.Result optimiser, long sampleNanos, long optimiseNanos) {
     }
 
-    private record CacheEntry(long revision, FeatureMap features, LabelMap labels, double weight, Samples samples) {
+    /**
+     * One image's sampled pixels (≤ N per class, raster order) and, read lazily, their features: only the samples
+     * the total cap keeps are ever read, so a re-sampled image costs a scan of its labels plus the few kept reads.
+     */
+    private static final class CacheEntry {
+        final long revision;
+        final FeatureMap features;
+        final LabelMap labels;
+        final double weight;
+        final int[] pixels;
+        final int[] values;
+        final float[] feat;
+        final java.util.BitSet have;
+
+        CacheEntry(TrainingImage im, int maxPerClass, long seed) {
+            this.revision = im.revision();
+            this.features = im.features();
+            this.labels = im.labels();
+            this.weight = im.weight();
+            int[][] pv = pick(im, maxPerClass, seed);
+            this.pixels = pv[0];
+            this.values = pv[1];
+            this.feat = new float[pixels.length * features.channels()];
+            this.have = new java.util.BitSet(pixels.length);
+        }
+
+        boolean matches(TrainingImage im) {
+            return revision == im.revision() && features == im.features() && labels == im.labels() && weight == im.weight();
+        }
+
+        /** The samples at {@code keep} (ascending indices into the picked pixels), features read once each. */
+        Samples samples(int[] keep) {
+            int c = features.channels();
+            int w = labels.width();
+            int h = labels.height();
+            float[] f = new float[keep.length * c];
+            int[] l = new int[keep.length];
+            float[] wt = new float[keep.length];
+            java.util.Arrays.fill(wt, (float) weight);
+            for (int o = 0; o < keep.length; o++) {
+                int i = keep[o];
+                if (!have.get(i)) {
+                    features.sample(pixels[i] % w, pixels[i] / w, w, h, feat, i * c);
+                    have.set(i);
+                }
+                System.arraycopy(feat, i * c, f, o * c, c);
+                l[o] = values[i];
+            }
+            return new Samples(c, f, l, wt);
+        }
     }
 
     private final Config config;
@@ -106,8 +155,10 @@ public final class WeakLabelHead {
      */
     public double sampleAccuracy(LinearHead head, double minWeight) {
         long total = 0;
-        for (CacheEntry e : cache.values()) {
-            total += e.weight() >= minWeight ? e.samples().size() : 0;
+        for (Samples p : lastParts) {
+            for (int i = 0; i < p.size(); i++) {
+                total += p.weights()[i] >= minWeight ? 1 : 0;
+            }
         }
         int step = (int) Math.max(1, total / 20_000);
         int k = head.numClasses();
@@ -116,12 +167,12 @@ public final class WeakLabelHead {
         int[] values = head.classValues();
         long n = 0;
         long ok = 0;
-        for (CacheEntry e : cache.values()) {
-            if (e.weight() < minWeight) {
-                continue;
-            }
-            Samples s = e.samples();
-            for (int i = 0; i < s.size(); i += step) {
+        long seen = 0;
+        for (Samples s : lastParts) {
+            for (int i = 0; i < s.size(); i++) {
+                if (s.weights()[i] < minWeight || seen++ % step != 0) {
+                    continue;
+                }
                 int best = 0;
                 double bestScore = Double.NEGATIVE_INFINITY;
                 for (int j = 0; j < k; j++) {
@@ -160,24 +211,35 @@ public final class WeakLabelHead {
      * or null when no image has a labelled pixel.
      */
     public LinearHead train(List<TrainingImage> images) {
+        return train(images, () -> { });
+    }
+
+    /**
+     * As {@link #train(List)}; {@code checkpoint} runs before every loss evaluation and may throw to abandon the
+     * training (the previous head stays the warm start).
+     */
+    public LinearHead train(List<TrainingImage> images, Runnable checkpoint) {
         long t0 = System.nanoTime();
-        List<Samples> parts = new ArrayList<>(images.size());
+        List<CacheEntry> entries = new ArrayList<>(images.size());
         Map<String, CacheEntry> keep = new HashMap<>();
         for (TrainingImage im : images) {
             CacheEntry e = cache.get(im.id());
-            if (e == null || e.revision != im.revision() || e.features != im.features() || e.labels != im.labels()
-                    || e.weight != im.weight()) {
-                e = new CacheEntry(im.revision(), im.features(), im.labels(), im.weight(),
-                        sample(im, config.maxSamplesPerClass(), config.seed()));
+            if (e == null || !e.matches(im)) {
+                e = new CacheEntry(im, config.maxSamplesPerClass(), config.seed());
             }
             keep.put(im.id(), e);
-            parts.add(e.samples);
+            entries.add(e);
         }
         cache.clear();
         cache.putAll(keep);
-        parts = capTotal(parts, config.maxTotalSamples());
+        List<int[]> kept = capIndices(entries.stream().map(e -> e.values).toList(), config.maxTotalSamples());
+        List<Samples> parts = new ArrayList<>(entries.size());
+        for (int i = 0; i < entries.size(); i++) {
+            parts.add(entries.get(i).samples(kept.get(i)));
+        }
+        lastParts = parts;
         long t1 = System.nanoTime();
-        LinearHead head = fit(parts, current, config);
+        LinearHead head = fit(parts, current, config, checkpoint);
         long t2 = System.nanoTime();
         if (head != null) {
             current = head;
@@ -187,6 +249,8 @@ public final class WeakLabelHead {
         return head;
     }
 
+    private List<Samples> lastParts = List.of();
+
     private Lbfgs.Result lastResult;
 
     /**
@@ -195,7 +259,7 @@ public final class WeakLabelHead {
      */
     public LinearHead fitSamples(List<Samples> parts) {
         long t0 = System.nanoTime();
-        LinearHead head = fit(parts, current, config);
+        LinearHead head = fit(parts, current, config, () -> { });
         if (head != null) {
             current = head;
         }
@@ -209,21 +273,52 @@ public final class WeakLabelHead {
      * larger group m samples evenly spaced in its (raster) order. Parts are returned unchanged when they fit.
      */
     static List<Samples> capTotal(List<Samples> parts, int total) {
-        if (total <= 0) {
-            return parts;
+        List<int[]> kept = capIndices(parts.stream().map(Samples::labels).toList(), total);
+        List<Samples> out = new ArrayList<>(parts.size());
+        boolean changed = false;
+        for (int p = 0; p < parts.size(); p++) {
+            Samples s = parts.get(p);
+            int[] idx = kept.get(p);
+            if (idx.length == s.size()) {
+                out.add(s);
+                continue;
+            }
+            changed = true;
+            int ch = s.channels();
+            float[] f = new float[idx.length * ch];
+            int[] l = new int[idx.length];
+            float[] w = new float[idx.length];
+            for (int o = 0; o < idx.length; o++) {
+                System.arraycopy(s.features(), idx[o] * ch, f, o * ch, ch);
+                l[o] = s.labels()[idx[o]];
+                w[o] = s.weights()[idx[o]];
+            }
+            out.add(new Samples(ch, f, l, w));
         }
+        return changed ? out : parts;
+    }
+
+    /**
+     * The indices each part keeps under the total cap (see {@link #capTotal}): all of them when the parts fit,
+     * else per (part, class) m evenly spaced ranks, ascending.
+     */
+    static List<int[]> capIndices(List<int[]> labelsOfParts, int total) {
         List<int[]> counts = new ArrayList<>();
         long sum = 0;
-        for (Samples s : parts) {
+        for (int[] labels : labelsOfParts) {
             int[] cnt = new int[256];
-            for (int v : s.labels()) {
+            for (int v : labels) {
                 cnt[v]++;
             }
             counts.add(cnt);
-            sum += s.size();
+            sum += labels.length;
         }
-        if (sum <= total) {
-            return parts;
+        List<int[]> out = new ArrayList<>(labelsOfParts.size());
+        if (total <= 0 || sum <= total) {
+            for (int[] labels : labelsOfParts) {
+                out.add(java.util.stream.IntStream.range(0, labels.length).toArray());
+            }
+            return out;
         }
         int lo = 1;
         int hi = 1;
@@ -247,35 +342,28 @@ public final class WeakLabelHead {
             }
         }
         int m = lo;
-        List<Samples> out = new ArrayList<>(parts.size());
-        for (int p = 0; p < parts.size(); p++) {
-            Samples s = parts.get(p);
+        for (int p = 0; p < labelsOfParts.size(); p++) {
+            int[] labels = labelsOfParts.get(p);
             int[] cnt = counts.get(p);
             int keep = 0;
             for (int c : cnt) {
                 keep += Math.min(c, m);
             }
-            int ch = s.channels();
-            float[] f = new float[keep * ch];
-            int[] l = new int[keep];
-            float[] w = new float[keep];
+            int[] idx = new int[keep];
             int[] rank = new int[256];
             int[] taken = new int[256];
             int o = 0;
-            for (int i = 0; i < s.size(); i++) {
-                int v = s.labels()[i];
+            for (int i = 0; i < labels.length; i++) {
+                int v = labels[i];
                 int r = rank[v]++;
                 int n = Math.min(cnt[v], m);
                 // take rank r when it is the next of n evenly spaced ranks floor((j + 0.5) cnt / n)
                 if (taken[v] < n && r == (int) ((taken[v] + 0.5) * cnt[v] / n)) {
-                    System.arraycopy(s.features(), i * ch, f, o * ch, ch);
-                    l[o] = v;
-                    w[o] = s.weights()[i];
-                    o++;
+                    idx[o++] = i;
                     taken[v]++;
                 }
             }
-            out.add(new Samples(ch, f, l, w));
+            out.add(idx);
         }
         return out;
     }
@@ -285,6 +373,12 @@ public final class WeakLabelHead {
      * and reads their features (bilinear at pixel centres).
      */
     public static Samples sample(TrainingImage im, int maxPerClass, long seed) {
+        CacheEntry e = new CacheEntry(im, maxPerClass, seed);
+        return e.samples(java.util.stream.IntStream.range(0, e.pixels.length).toArray());
+    }
+
+    /** The picked pixels (index y·width + x) and their label values, in raster order. */
+    private static int[][] pick(TrainingImage im, int maxPerClass, long seed) {
         LabelMap lm = im.labels();
         byte[] lab = lm.data();
         int[] count = new int[256];
@@ -315,15 +409,10 @@ public final class WeakLabelHead {
             targets[v] = t;
             total += n;
         }
-        FeatureMap f = im.features();
-        int c = f.channels();
-        float[] feats = new float[total * c];
+        int[] pixels = new int[total];
         int[] labels = new int[total];
-        float[] weights = new float[total];
         int[] rank = new int[256];
         int[] next = new int[256];
-        int w = lm.width();
-        int h = lm.height();
         int out = 0;
         for (int p = 0; p < lab.length && out < total; p++) {
             int v = lab[p] & 0xff;
@@ -332,19 +421,18 @@ public final class WeakLabelHead {
             }
             int[] t = targets[v];
             if (next[v] < t.length && t[next[v]] == rank[v]) {
-                f.sample(p % w, p / w, w, h, feats, out * c);
+                pixels[out] = p;
                 labels[out] = v;
-                weights[out] = (float) im.weight();
                 out++;
                 next[v]++;
             }
             rank[v]++;
         }
-        return new Samples(c, feats, labels, weights);
+        return new int[][] {pixels, labels};
     }
 
     /** Fits a head on the given samples, warm-started from {@code previous} (may be null). Null if no samples. */
-    LinearHead fit(List<Samples> parts, LinearHead previous, Config cfg) {
+    LinearHead fit(List<Samples> parts, LinearHead previous, Config cfg, Runnable checkpoint) {
         int n = 0;
         int c = -1;
         TreeSet<Integer> values = new TreeSet<>();
@@ -444,7 +532,10 @@ public final class WeakLabelHead {
             lastResult = new Lbfgs.Result(0, 0, 0, 0);
         } else {
             Objective obj = new Objective(x, y, w, n, c, k, cfg.weightDecay());
-            lastResult = new Lbfgs(8).minimize(obj, theta, previous != null ? cfg.maxSteps() : cfg.coldSteps(), 1e-5);
+            lastResult = new Lbfgs(8).minimize((th, g) -> {
+                checkpoint.run();
+                return obj.evaluate(th, g);
+            }, theta, previous != null ? cfg.maxSteps() : cfg.coldSteps(), 1e-5);
         }
         float[] weights = new float[k * c];
         float[] bias = new float[k];

@@ -2,6 +2,7 @@ package org.scribbleseg.engine.predict;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -107,6 +108,50 @@ class HeadPredictorTest {
         // only two classes allowed on the image: p1 >= 0.5 everywhere
         for (byte b : no1.confidence()) {
             assertThat(b & 0xff).isGreaterThanOrEqualTo(127);
+        }
+    }
+
+    /** A smooth grid (a few blobs): most quads share their argmax, so the fast path's lookups are exercised. */
+    static FeatureMap smoothGrid(int c, int h, int w, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] d = new float[c * h * w];
+        for (int i = 0; i < c; i++) {
+            double cx = r.nextDouble() * w;
+            double cy = r.nextDouble() * h;
+            double s = 0.2 * (w + h) * (0.3 + r.nextDouble());
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    d[(i * h + y) * w + x] = (float) Math.exp(-((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (s * s));
+                }
+            }
+        }
+        return new FeatureMap(c, h, w, d);
+    }
+
+    /** The labels-only fast path gives exactly the labels of the full prediction, for any grid/image ratio. */
+    @Test
+    void fastPathLabelsEqualFullPrediction() {
+        int[][] sizes = {{37, 37, 518, 518}, {12, 16, 61, 47}, {1, 1, 9, 7}, {5, 1, 33, 20}, {24, 32, 96, 128}};
+        for (int t = 0; t < sizes.length; t++) {
+            int gh = sizes[t][0];
+            int gw = sizes[t][1];
+            int iw = sizes[t][2];
+            int ih = sizes[t][3];
+            for (int smooth = 0; smooth < 2; smooth++) {
+                FeatureMap f = smooth == 1 ? smoothGrid(6, gh, gw, t) : randomGrid(6, gh, gw, t);
+                LinearHead head = randomHead(6, new int[] {0, 3, 7, 15}, 100 + t);
+                for (Set<Integer> absent : List.of(Set.<Integer>of(), Set.of(3), Set.of(0, 3, 7, 15))) {
+                    for (boolean par : new boolean[] {false, true}) {
+                        HeadPredictor p = new HeadPredictor(par);
+                        Prediction full = p.predict(head, f, iw, ih, absent);
+                        Prediction fast = p.predictLabels(head, f, iw, ih, absent);
+                        assertThat(fast.labels().data()).as("size %s smooth %s absent %s", t, smooth, absent)
+                                .isEqualTo(full.labels().data());
+                        assertThat(fast.confidence()).isNull();
+                        assertThat((double) fast.meanUncertainty()).isBetween(0.0, 1.0);
+                    }
+                }
+            }
         }
     }
 
