@@ -325,6 +325,33 @@ public final class ProjectStore implements AutoCloseable {
         fire(-1);
     }
 
+    /**
+     * Gives a class another VOC index (0..254, not held by another class). Every stored mask (history included) and
+     * every stored prediction is rewritten from the old value to the new one in the same transaction.
+     */
+    public void setClassIndex(long id, int newIndex) {
+        if (newIndex < 0 || newIndex > 254) {
+            throw new ProjectException("VOC index must be 0..254 (255 is void), got " + newIndex);
+        }
+        boolean changed = tx(c -> {
+            ClassDef cls = requireClass(c, id);
+            if (cls.vocIndex() == newIndex) {
+                return false;
+            }
+            Optional<ClassDef> other = classByIndex(c, newIndex);
+            if (other.isPresent()) {
+                throw new ProjectException("VOC index " + newIndex + " is already used by class '" + other.get().name() + "'");
+            }
+            update(c, "UPDATE class SET voc_index = ? WHERE id = ?", newIndex, id);
+            remapMasks(c, cls.vocIndex(), newIndex);
+            bumpRevision(c);
+            return true;
+        });
+        if (changed) {
+            fire(-1);
+        }
+    }
+
     /** Moves a class to {@code newPosition} in the palette order (0-based), shifting the others. */
     public void moveClass(long id, int newPosition) {
         tx(c -> {
@@ -395,9 +422,16 @@ public final class ProjectStore implements AutoCloseable {
         return new ClassUsage(strokes, tags, masks);
     }
 
+    /** Rewrites label value {@code from} to {@code to} in every stored mask (history included) and prediction. */
     private void remapMasks(Connection c, int from, int to) throws SQLException {
+        remapLabels(c, "SELECT id, png FROM mask", "UPDATE mask SET png = ? WHERE id = ?", from, to);
+        remapLabels(c, "SELECT rowid, png FROM prediction", "UPDATE prediction SET png = ? WHERE rowid = ?", from, to);
+    }
+
+    /** One pass over the label PNGs {@code select} reads as (key, png); those holding {@code from} are rewritten. */
+    private static void remapLabels(Connection c, String select, String update, int from, int to) throws SQLException {
         Map<Long, LabelMap> changed = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT id, png FROM mask"); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement(select); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 LabelMap m = MaskCodec.decode(rs.getBytes(2));
                 if (contains(m, from)) {
@@ -412,7 +446,7 @@ public final class ProjectStore implements AutoCloseable {
             }
         }
         for (Map.Entry<Long, LabelMap> e : changed.entrySet()) {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE mask SET png = ? WHERE id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(update)) {
                 ps.setBytes(1, MaskCodec.encode(e.getValue()));
                 ps.setLong(2, e.getKey());
                 ps.executeUpdate();

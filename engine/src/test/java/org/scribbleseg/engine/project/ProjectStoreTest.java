@@ -250,6 +250,58 @@ class ProjectStoreTest {
     }
 
     @Test
+    void changingAClassIndexRemapsMasksHistoryAndPredictions() {
+        try (ProjectStore s = newStore()) {
+            s.addClass("background", 0, 0, "", List.of());
+            ClassDef cat = s.addClass("cat", 0xff0000, 8, "", List.of());
+            ClassDef dog = s.addClass("dog", 0x00ff00, 12, "", List.of());
+            ImageEntry img = addImage(s, "a.jpg", 2, 2);
+            s.setMask(img.id(), new LabelMap(2, 2, new byte[] {8, 8, 12, 0}), "voc-import");
+            s.setMask(img.id(), new LabelMap(2, 2, new byte[] {0, 8, 12, (byte) 255}), "accepted");
+            s.savePrediction(img.id(), "head", new LabelMap(2, 2, new byte[] {8, 12, 0, 8}), null, 0.1);
+            List<Long> heard = new ArrayList<>();
+            s.addListener((image, rev) -> heard.add(image));
+            long rev = s.revision();
+
+            s.setClassIndex(cat.id(), 20);
+
+            assertThat(s.classById(cat.id()).orElseThrow().vocIndex()).isEqualTo(20);
+            assertThat(s.classByIndex(8)).isEmpty();
+            assertThat(s.mask(img.id()).orElseThrow().labels().data()).containsExactly(0, 20, 12, (byte) 255);
+            assertThat(s.prediction(img.id(), "head").orElseThrow().labels().data()).containsExactly(20, 12, 0, 20);
+            assertThat(s.revision()).isEqualTo(rev + 1);
+            assertThat(heard).containsExactly(-1L);
+            // the mask before it in the undo history was remapped too: undoing shows the new value
+            s.undo(img.id());
+            assertThat(s.mask(img.id()).orElseThrow().labels().data()).containsExactly(20, 20, 12, 0);
+        }
+    }
+
+    @Test
+    void aTakenOrOutOfRangeClassIndexIsRefusedAndNothingChanges() {
+        try (ProjectStore s = newStore()) {
+            ClassDef cat = s.addClass("cat", 0xff0000, 8, "", List.of());
+            s.addClass("dog", 0x00ff00, 12, "", List.of());
+            ImageEntry img = addImage(s, "a.jpg", 2, 2);
+            s.setMask(img.id(), new LabelMap(2, 2, new byte[] {8, 8, 12, 0}), "accepted");
+            s.savePrediction(img.id(), "head", new LabelMap(2, 2, new byte[] {8, 12, 0, 8}), null, 0.1);
+            long rev = s.revision();
+
+            assertThatThrownBy(() -> s.setClassIndex(cat.id(), 12)).isInstanceOf(ProjectException.class)
+                    .hasMessageContaining("VOC index 12 is already used by class 'dog'");
+            assertThatThrownBy(() -> s.setClassIndex(cat.id(), 255)).isInstanceOf(ProjectException.class)
+                    .hasMessageContaining("0..254 (255 is void)");
+            assertThatThrownBy(() -> s.setClassIndex(cat.id(), -1)).isInstanceOf(ProjectException.class);
+            assertThatThrownBy(() -> s.setClassIndex(999, 30)).hasMessageContaining("no class with id 999");
+
+            assertThat(s.classById(cat.id()).orElseThrow().vocIndex()).isEqualTo(8);
+            assertThat(s.mask(img.id()).orElseThrow().labels().data()).containsExactly(8, 8, 12, 0);
+            assertThat(s.prediction(img.id(), "head").orElseThrow().labels().data()).containsExactly(8, 12, 0, 8);
+            assertThat(s.revision()).isEqualTo(rev);
+        }
+    }
+
+    @Test
     void classEditsAreValidated() {
         try (ProjectStore s = newStore()) {
             ClassDef a = s.addClass("cat", 0xff0000, 3, "", List.of());
