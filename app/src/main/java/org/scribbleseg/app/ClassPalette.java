@@ -87,12 +87,7 @@ public final class ClassPalette extends VBox {
 
         name.setId("className");
         name.setPromptText("class name");
-        name.setOnAction(e -> commitName());
-        name.focusedProperty().addListener((o, a, f) -> {
-            if (!f) {
-                commitName();
-            }
-        });
+        commitOnEnterOrLeave(name, this::commitName);
         color.setId("classColor");
         color.getStyleClass().add("button");
         color.setOnAction(e -> commitColor());
@@ -100,12 +95,7 @@ public final class ClassPalette extends VBox {
         index.setPrefColumnCount(4);
         index.setTooltip(new Tooltip("The value this class has in masks and VOC exports (0 = background, 1..254; 255 = void)."
                 + " Changing it rewrites the stored masks and predictions."));
-        index.setOnAction(e -> commitIndex());
-        index.focusedProperty().addListener((o, a, f) -> {
-            if (!f) {
-                commitIndex();
-            }
-        });
+        commitOnEnterOrLeave(index, this::commitIndex);
         indexError.setId("classIndexError");
         indexError.getStyleClass().add("field-error");
         indexError.setWrapText(true);
@@ -115,19 +105,10 @@ public final class ClassPalette extends VBox {
         definition.setPromptText("definition: what counts as this class");
         definition.setPrefRowCount(2);
         definition.setWrapText(true);
-        definition.focusedProperty().addListener((o, a, f) -> {
-            if (!f) {
-                commitDescription();
-            }
-        });
+        commitOnLeave(definition, this::commitDescription);
         concepts.setId("classConcepts");
         concepts.setPromptText("concepts: chair, armchair, deckchair");
-        concepts.setOnAction(e -> commitDescription());
-        concepts.focusedProperty().addListener((o, a, f) -> {
-            if (!f) {
-                commitDescription();
-            }
-        });
+        commitOnEnterOrLeave(concepts, this::commitDescription);
         GridPane grid = new GridPane();
         grid.setHgap(6);
         grid.setVgap(5);
@@ -141,6 +122,19 @@ public final class ClassPalette extends VBox {
         editor.getStyleClass().add("class-editor");
         editor.setDisable(true);
         getChildren().addAll(list, buttons, editor);
+    }
+
+    private static void commitOnEnterOrLeave(TextField field, Runnable commit) {
+        field.setOnAction(e -> commit.run());
+        commitOnLeave(field, commit);
+    }
+
+    private static void commitOnLeave(javafx.scene.Node field, Runnable commit) {
+        field.focusedProperty().addListener((o, a, focused) -> {
+            if (!focused) {
+                commit.run();
+            }
+        });
     }
 
     private static Button iconButton(String id, String icon, String tip) {
