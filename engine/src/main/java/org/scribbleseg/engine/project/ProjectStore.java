@@ -856,8 +856,8 @@ public final class ProjectStore implements AutoCloseable {
     // ------------------------------------------------------------------------------------------------ masks
 
     /**
-     * Sets (accepts) an image's dense mask; the previous one stays in history for undo. Marks the image done when
-     * {@code source} is not a pseudo-label. The mask must have the image's size.
+     * Sets (accepts) an image's dense mask; the previous one stays in history for undo. Marks the image done unless
+     * {@code source} is {@link MaskRecord#PARTIAL} (then it is in progress). The mask must have the image's size.
      */
     public void setMask(long imageId, LabelMap mask, String source) {
         tx(c -> {
@@ -1078,12 +1078,14 @@ public final class ProjectStore implements AutoCloseable {
                 imageId, kind, payload.toString(), System.currentTimeMillis());
     }
 
-    /** DONE with an accepted mask; IN_PROGRESS with strokes or tags; else UNLABELLED. */
+    /** DONE with an accepted (not partial) mask; IN_PROGRESS with a partial mask, strokes or tags; else UNLABELLED. */
     private void refreshStatus(Connection c, long imageId) throws SQLException {
         ImageStatus s;
-        if (activeMaskId(c, imageId) != null) {
+        long masks = count(c, "SELECT count(*) FROM mask WHERE image_id = ? AND active = 1 AND source <> ?", imageId, MaskRecord.PARTIAL);
+        if (masks > 0) {
             s = ImageStatus.DONE;
-        } else if (count(c, "SELECT count(*) FROM stroke WHERE image_id = ? AND undone_at IS NULL", imageId) > 0
+        } else if (activeMaskId(c, imageId) != null
+                || count(c, "SELECT count(*) FROM stroke WHERE image_id = ? AND undone_at IS NULL", imageId) > 0
                 || count(c, "SELECT count(*) FROM tag WHERE image_id = ?", imageId) > 0) {
             s = ImageStatus.IN_PROGRESS;
         } else {

@@ -302,6 +302,31 @@ class ProjectStoreTest {
     }
 
     @Test
+    void aPartialMaskLeavesTheImageInProgressAndAnAcceptedOneMarksItDone() {
+        try (ProjectStore s = newStore()) {
+            s.addClass("cat", 0xff0000, 8, "", List.of());
+            ImageEntry img = addImage(s, "a.jpg", 2, 2);
+            LabelMap partial = new LabelMap(2, 2, new byte[] {8, 8, (byte) 255, (byte) 255});
+            s.setMask(img.id(), partial, MaskRecord.PARTIAL);
+            assertThat(s.image(img.id()).orElseThrow().status()).isEqualTo(ImageStatus.IN_PROGRESS);
+            assertThat(s.mask(img.id()).orElseThrow().isPartial()).isTrue();
+            assertThat(s.imagesWithMask()).containsExactly(img.id()); // still training data
+
+            s.setMask(img.id(), new LabelMap(2, 2, new byte[] {8, 8, 0, 0}), MaskRecord.ACCEPTED);
+            assertThat(s.image(img.id()).orElseThrow().status()).isEqualTo(ImageStatus.DONE);
+            s.undo(img.id());
+            assertThat(s.image(img.id()).orElseThrow().status()).isEqualTo(ImageStatus.IN_PROGRESS);
+            assertThat(s.mask(img.id()).orElseThrow().labels()).isEqualTo(partial);
+            s.undo(img.id());
+            assertThat(s.image(img.id()).orElseThrow().status()).isEqualTo(ImageStatus.UNLABELLED);
+            assertThat(s.mask(img.id())).isEmpty();
+            s.redo(img.id());
+            s.redo(img.id());
+            assertThat(s.image(img.id()).orElseThrow().status()).isEqualTo(ImageStatus.DONE);
+        }
+    }
+
+    @Test
     void classEditsAreValidated() {
         try (ProjectStore s = newStore()) {
             ClassDef a = s.addClass("cat", 0xff0000, 3, "", List.of());
