@@ -264,6 +264,9 @@ public final class MainWindow implements FxEngineBridge.Handler {
         Button accept = button("acceptButton", "icon-accept", "Accept the prediction as this image's mask; marks it done (A)", this::accept);
         accept.setText("Accept");
         items.add(accept);
+        Button done = button("doneButton", null, "Mark an image with an accepted mask not done (reopen it), or done again (D)", this::toggleDone);
+        done.setText("Done / not done");
+        items.add(done);
         Button next = button("nextButton", "icon-next", "Next image to label (N)", this::nextImage);
         next.setText("Next");
         items.add(next);
@@ -676,8 +679,8 @@ public final class MainWindow implements FxEngineBridge.Handler {
     }
 
     /**
-     * Accept = mark done: the latest prediction becomes the image's mask; the labelled pixels of a partial mask
-     * (regions accepted or filled one by one) win over the prediction.
+     * Accept = mark done: the latest prediction becomes the image's mask; the labelled pixels of a partial or
+     * reopened mask (regions accepted or filled one by one) win over the prediction.
      */
     void accept() {
         long img = currentImage;
@@ -690,9 +693,9 @@ public final class MainWindow implements FxEngineBridge.Handler {
                 return false;
             }
             LabelMap mask = p.get();
-            Optional<MaskRecord> partial = store.mask(img).filter(MaskRecord::isPartial);
-            if (partial.isPresent()) {
-                mask = Regions.overlay(mask, partial.get().labels());
+            Optional<MaskRecord> open = store.mask(img).filter(MaskRecord::isOpen);
+            if (open.isPresent()) {
+                mask = Regions.overlay(mask, open.get().labels());
             }
             store.setMask(img, mask, MaskRecord.ACCEPTED);
             return true;
@@ -716,7 +719,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
     /**
      * Accept region (R) writes the 4-connected predicted region under the click into the image's mask with its
      * predicted value; Fill region (F) writes it with the selected class. Without a mask the rest stays void and the
-     * mask is partial (the image stays in progress); a mask accepted whole keeps its source (the image stays done).
+     * mask is partial (the image stays in progress); an existing mask keeps its source (a done image stays done).
      */
     void regionClick(Tool tool, float px, float py) {
         long img = currentImage;
@@ -746,7 +749,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
             }
             Optional<MaskRecord> old = store.mask(img);
             LabelMap base = old.map(MaskRecord::labels).orElseGet(() -> LabelMap.unlabelled(pred.width(), pred.height()));
-            String source = old.filter(m -> !m.isPartial()).map(MaskRecord::source).orElse(MaskRecord.PARTIAL);
+            String source = old.map(MaskRecord::source).orElse(MaskRecord.PARTIAL);
             store.setMask(img, Regions.fill(base, region, value), source);
             String what = fill != null ? "Filled a region with '" + fillName + "'" : "Accepted a region";
             return new RegionOutcome(null, null, what + " (" + region.length + " pixels)"
@@ -758,6 +761,16 @@ public final class MainWindow implements FxEngineBridge.Handler {
                 statusBar.setText(r.status());
             }
         }, "Could not write the region into the mask");
+    }
+
+    /** D: marks an image with a complete mask not done (reopened), or done again. */
+    void toggleDone() {
+        long img = currentImage;
+        if (img < 0) {
+            return;
+        }
+        work(() -> store.toggleDone(img), s -> statusBar.setText(s == ImageStatus.DONE ? "Marked done" : "Marked not done: the image is in progress"),
+                "Could not mark the image done");
     }
 
     void confirmClear() {
@@ -920,6 +933,8 @@ public final class MainWindow implements FxEngineBridge.Handler {
             nextImage();
         } else if (k == KeyCode.A) {
             accept();
+        } else if (k == KeyCode.D) {
+            toggleDone();
         } else if (k == KeyCode.DELETE || k == KeyCode.BACK_SPACE) {
             confirmClear();
         } else if (k == KeyCode.ESCAPE) {

@@ -26,6 +26,7 @@ public final class Shortcuts {
             new String[] {"Ctrl+Z", "Undo (per image: strokes, tags, masks, clear)"},
             new String[] {"Ctrl+Shift+Z, Ctrl+Y", "Redo"},
             new String[] {"A", "Accept the prediction as the mask (accepted/filled regions kept; marks the image done)"},
+            new String[] {"D", "Mark an image with an accepted mask not done / done again"},
             new String[] {"N", "Next image to label"},
             new String[] {"Delete", "Clear this image's labels (asks first)"},
             new String[] {"O", "Show / hide the prediction overlay"},

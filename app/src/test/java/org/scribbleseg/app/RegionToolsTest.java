@@ -58,16 +58,20 @@ class RegionToolsTest extends AppTestBase {
         return store().mask(image).map(MaskRecord::labels).orElse(null);
     }
 
+    private void focusCanvas() throws Exception {
+        fx(() -> {
+            app.window().canvas().requestFocus();
+            return null;
+        });
+    }
+
     @Test
     void acceptAndFillRegionsThenUndoThenAcceptTheRest(FxRobot robot) throws Exception {
         waitIdle();
         labelsOnly();
         long image = store().images().get(0).id();
         int cat = VocPalette.rgb(8);
-        fx(() -> {
-            app.window().canvas().requestFocus();
-            return null;
-        });
+        focusCanvas();
 
         // R, click the cat region: it alone goes into a partial mask
         robot.type(KeyCode.R);
@@ -129,10 +133,7 @@ class RegionToolsTest extends AppTestBase {
     void fillRegionOnAnAcceptedMaskKeepsTheImageDone(FxRobot robot) throws Exception {
         waitIdle();
         long image = store().images().get(0).id();
-        fx(() -> {
-            app.window().canvas().requestFocus();
-            return null;
-        });
+        focusCanvas();
         robot.type(KeyCode.A);
         waitMask(image, Optional::isPresent);
         assertThat(store().image(image).orElseThrow().status()).isEqualTo(ImageStatus.DONE);
@@ -148,5 +149,30 @@ class RegionToolsTest extends AppTestBase {
         assertThat(m.get(50, 50)).isEqualTo(0);
         assertThat(store().mask(image).orElseThrow().source()).isEqualTo(MaskRecord.ACCEPTED);
         assertThat(store().image(image).orElseThrow().status()).isEqualTo(ImageStatus.DONE);
+    }
+
+    @Test
+    void markNotDoneAndDoneAgainWithD(FxRobot robot) throws Exception {
+        waitIdle();
+        long image = store().images().get(0).id();
+        focusCanvas();
+        robot.type(KeyCode.D); // no mask yet: explained, nothing written
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> robot.lookup(".toast-title").queryAll().stream()
+                .anyMatch(n -> ((javafx.scene.control.Label) n).getText().equals("Could not mark the image done"))));
+        assertThat(store().mask(image)).isEmpty();
+
+        robot.type(KeyCode.A);
+        LabelMap accepted = waitMask(image, Optional::isPresent);
+        assertThat(store().image(image).orElseThrow().status()).isEqualTo(ImageStatus.DONE);
+        robot.type(KeyCode.D);
+        waitMask(image, o -> o.isPresent() && MaskRecord.REOPENED.equals(o.get().source()));
+        assertThat(store().image(image).orElseThrow().status()).isEqualTo(ImageStatus.IN_PROGRESS);
+        assertThat(store().mask(image).orElseThrow().labels()).isEqualTo(accepted);
+        robot.type(KeyCode.D);
+        waitMask(image, o -> o.isPresent() && MaskRecord.ACCEPTED.equals(o.get().source()));
+        assertThat(store().image(image).orElseThrow().status()).isEqualTo(ImageStatus.DONE);
+        robot.press(KeyCode.CONTROL, KeyCode.Z).release(KeyCode.Z, KeyCode.CONTROL);
+        waitMask(image, o -> o.isPresent() && MaskRecord.REOPENED.equals(o.get().source()));
+        assertThat(store().image(image).orElseThrow().status()).isEqualTo(ImageStatus.IN_PROGRESS);
     }
 }

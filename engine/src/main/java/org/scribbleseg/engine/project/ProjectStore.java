@@ -557,19 +557,10 @@ public final class ProjectStore implements AutoCloseable {
             if (dup.isPresent()) {
                 throw new ProjectException("duplicate image: " + file + " has the same content as " + dup.get().path());
             }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO image(path, sha256, width, height, split, status, added_at) VALUES (?,?,?,?,?,?,?)",
-                    Statement.RETURN_GENERATED_KEYS)) {
-                ps.setString(1, stored);
-                ps.setString(2, sha256);
-                ps.setInt(3, width);
-                ps.setInt(4, height);
-                ps.setString(5, (split == null ? Split.NONE : split).name());
-                ps.setString(6, ImageStatus.UNLABELLED.name());
-                ps.setLong(7, System.currentTimeMillis());
-                ps.executeUpdate();
-                return imageById(c, generatedKey(ps)).orElseThrow();
-            }
+            long id = insert(c, "INSERT INTO image(path, sha256, width, height, split, status, added_at) VALUES (?,?,?,?,?,?,?)",
+                    stored, sha256, width, height, (split == null ? Split.NONE : split).name(), ImageStatus.UNLABELLED.name(),
+                    System.currentTimeMillis());
+            return imageById(c, id).orElseThrow();
         });
         fire(e.id());
         return e;
@@ -857,7 +848,8 @@ public final class ProjectStore implements AutoCloseable {
 
     /**
      * Sets (accepts) an image's dense mask; the previous one stays in history for undo. Marks the image done unless
-     * {@code source} is {@link MaskRecord#PARTIAL} (then it is in progress). The mask must have the image's size.
+     * {@code source} is {@link MaskRecord#PARTIAL} or {@link MaskRecord#REOPENED} (then it is in progress). The mask
+     * must have the image's size.
      */
     public void setMask(long imageId, LabelMap mask, String source) {
         tx(c -> {
@@ -866,29 +858,54 @@ public final class ProjectStore implements AutoCloseable {
                 throw new ProjectException("mask is " + mask.width() + "x" + mask.height() + " but image " + img.path()
                         + " is " + img.width() + "x" + img.height());
             }
-            Long before = activeMaskId(c, imageId);
-            long revision = bumpRevision(c);
-            update(c, "UPDATE mask SET active = 0 WHERE image_id = ?", imageId);
-            long id;
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO mask(image_id, png, source, revision, created_at, active) VALUES (?,?,?,?,?,1)",
-                    Statement.RETURN_GENERATED_KEYS)) {
-                ps.setLong(1, imageId);
-                ps.setBytes(2, MaskCodec.encode(mask));
-                ps.setString(3, source);
-                ps.setLong(4, revision);
-                ps.setLong(5, System.currentTimeMillis());
-                ps.executeUpdate();
-                id = generatedKey(ps);
-            }
-            ObjectNode p = JSON.createObjectNode();
-            putLong(p, "before", before);
-            p.put("after", id);
-            logAction(c, imageId, "MASK", p);
-            refreshStatus(c, imageId);
+            insertMask(c, imageId, MaskCodec.encode(mask), source);
             return null;
         });
         fire(imageId);
+    }
+
+    /**
+     * Marks an image with a complete mask done or not done (D): an accepted mask is reopened (source
+     * {@link MaskRecord#REOPENED}: in progress, not exported as done, still training data); a reopened one is
+     * accepted again. Undoable like any mask change. Refused without a mask, or with a partial one.
+     *
+     * @return the image's status afterwards
+     */
+    public ImageStatus toggleDone(long imageId) {
+        ImageStatus after = tx(c -> {
+            requireImage(c, imageId);
+            String source;
+            byte[] png;
+            try (PreparedStatement ps = prepare(c, "SELECT png, source FROM mask WHERE image_id = ? AND active = 1", imageId);
+                    ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new ProjectException("this image has no mask to mark done: accept the prediction (A) first");
+                }
+                png = rs.getBytes(1);
+                source = rs.getString(2);
+            }
+            if (MaskRecord.PARTIAL.equals(source)) {
+                throw new ProjectException("only some regions of this image are in its mask: accept the prediction (A) to complete it");
+            }
+            insertMask(c, imageId, png, MaskRecord.REOPENED.equals(source) ? MaskRecord.ACCEPTED : MaskRecord.REOPENED);
+            return imageById(c, imageId).orElseThrow().status();
+        });
+        fire(imageId);
+        return after;
+    }
+
+    /** A new active mask version (the previous one stays for undo), logged as one MASK action; status follows. */
+    private void insertMask(Connection c, long imageId, byte[] png, String source) throws SQLException {
+        Long before = activeMaskId(c, imageId);
+        long revision = bumpRevision(c);
+        update(c, "UPDATE mask SET active = 0 WHERE image_id = ?", imageId);
+        long id = insert(c, "INSERT INTO mask(image_id, png, source, revision, created_at, active) VALUES (?,?,?,?,?,1)",
+                imageId, png, source, revision, System.currentTimeMillis());
+        ObjectNode p = JSON.createObjectNode();
+        putLong(p, "before", before);
+        p.put("after", id);
+        logAction(c, imageId, "MASK", p);
+        refreshStatus(c, imageId);
     }
 
     /** The image's accepted mask, if any. */
@@ -1078,10 +1095,11 @@ public final class ProjectStore implements AutoCloseable {
                 imageId, kind, payload.toString(), System.currentTimeMillis());
     }
 
-    /** DONE with an accepted (not partial) mask; IN_PROGRESS with a partial mask, strokes or tags; else UNLABELLED. */
+    /** DONE with a complete mask; IN_PROGRESS with a partial or reopened mask, strokes or tags; else UNLABELLED. */
     private void refreshStatus(Connection c, long imageId) throws SQLException {
         ImageStatus s;
-        long masks = count(c, "SELECT count(*) FROM mask WHERE image_id = ? AND active = 1 AND source <> ?", imageId, MaskRecord.PARTIAL);
+        long masks = count(c, "SELECT count(*) FROM mask WHERE image_id = ? AND active = 1 AND source NOT IN (?, ?)", imageId,
+                MaskRecord.PARTIAL, MaskRecord.REOPENED);
         if (masks > 0) {
             s = ImageStatus.DONE;
         } else if (activeMaskId(c, imageId) != null
@@ -1292,6 +1310,17 @@ public final class ProjectStore implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** Runs an INSERT and returns the new row's key. */
+    private static long insert(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            ps.executeUpdate();
+            return generatedKey(ps);
+        }
     }
 
     private static long generatedKey(PreparedStatement ps) throws SQLException {

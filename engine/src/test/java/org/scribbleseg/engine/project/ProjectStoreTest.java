@@ -327,6 +327,33 @@ class ProjectStoreTest {
     }
 
     @Test
+    void anAcceptedMaskCanBeMarkedNotDoneAndDoneAgain() {
+        try (ProjectStore s = newStore()) {
+            s.addClass("cat", 0xff0000, 8, "", List.of());
+            ImageEntry img = addImage(s, "a.jpg", 2, 2);
+            assertThatThrownBy(() -> s.toggleDone(img.id())).isInstanceOf(ProjectException.class).hasMessageContaining("no mask");
+            s.setMask(img.id(), new LabelMap(2, 2, new byte[] {8, (byte) 255, (byte) 255, (byte) 255}), MaskRecord.PARTIAL);
+            assertThatThrownBy(() -> s.toggleDone(img.id())).isInstanceOf(ProjectException.class).hasMessageContaining("accept the prediction");
+            assertThat(s.mask(img.id()).orElseThrow().source()).isEqualTo(MaskRecord.PARTIAL);
+
+            LabelMap full = new LabelMap(2, 2, new byte[] {8, 8, 0, 0});
+            s.setMask(img.id(), full, MaskRecord.ACCEPTED);
+            assertThat(s.toggleDone(img.id())).isEqualTo(ImageStatus.IN_PROGRESS);
+            assertThat(s.image(img.id()).orElseThrow().status()).isEqualTo(ImageStatus.IN_PROGRESS);
+            assertThat(s.mask(img.id()).orElseThrow().source()).isEqualTo(MaskRecord.REOPENED);
+            assertThat(s.mask(img.id()).orElseThrow().labels()).isEqualTo(full);
+            assertThat(s.toggleDone(img.id())).isEqualTo(ImageStatus.DONE);
+            assertThat(s.mask(img.id()).orElseThrow().source()).isEqualTo(MaskRecord.ACCEPTED);
+            assertThat(s.mask(img.id()).orElseThrow().labels()).isEqualTo(full);
+
+            s.undo(img.id());
+            assertThat(s.image(img.id()).orElseThrow().status()).isEqualTo(ImageStatus.IN_PROGRESS);
+            s.undo(img.id());
+            assertThat(s.image(img.id()).orElseThrow().status()).isEqualTo(ImageStatus.DONE);
+        }
+    }
+
+    @Test
     void classEditsAreValidated() {
         try (ProjectStore s = newStore()) {
             ClassDef a = s.addClass("cat", 0xff0000, 3, "", List.of());
