@@ -44,12 +44,14 @@ public final class ClassPalette extends VBox {
     private final ObjectProperty<ClassDef> selected = new SimpleObjectProperty<>();
     private final TextField name = new TextField();
     private final ColorPicker color = new ColorPicker();
-    private final Label index = new Label();
+    private final TextField index = new TextField();
+    private final Label indexError = new Label();
     private final TextArea definition = new TextArea();
     private final TextField concepts = new TextField();
     private final VBox editor;
     private boolean loading;
     private Long pendingSelect;
+    private long shownId = -1;
 
     public ClassPalette(ProjectStore store, Notifier notifier) {
         this.store = store;
@@ -85,46 +87,54 @@ public final class ClassPalette extends VBox {
 
         name.setId("className");
         name.setPromptText("class name");
-        name.setOnAction(e -> commitName());
-        name.focusedProperty().addListener((o, a, f) -> {
-            if (!f) {
-                commitName();
-            }
-        });
+        commitOnEnterOrLeave(name, this::commitName);
         color.setId("classColor");
         color.getStyleClass().add("button");
         color.setOnAction(e -> commitColor());
         index.setId("classIndex");
-        index.setTooltip(new Tooltip("The value this class has in exported VOC masks (0 = background, 255 = void)"));
+        index.setPrefColumnCount(4);
+        index.setTooltip(new Tooltip("The value this class has in masks and VOC exports (0 = background, 1..254; 255 = void)."
+                + " Changing it rewrites the stored masks and predictions."));
+        commitOnEnterOrLeave(index, this::commitIndex);
+        indexError.setId("classIndexError");
+        indexError.getStyleClass().add("field-error");
+        indexError.setWrapText(true);
+        indexError.setVisible(false);
+        indexError.setManaged(false);
         definition.setId("classDefinition");
         definition.setPromptText("definition: what counts as this class");
         definition.setPrefRowCount(2);
         definition.setWrapText(true);
-        definition.focusedProperty().addListener((o, a, f) -> {
-            if (!f) {
-                commitDescription();
-            }
-        });
+        commitOnLeave(definition, this::commitDescription);
         concepts.setId("classConcepts");
         concepts.setPromptText("concepts: chair, armchair, deckchair");
-        concepts.setOnAction(e -> commitDescription());
-        concepts.focusedProperty().addListener((o, a, f) -> {
-            if (!f) {
-                commitDescription();
-            }
-        });
+        commitOnEnterOrLeave(concepts, this::commitDescription);
         GridPane grid = new GridPane();
         grid.setHgap(6);
         grid.setVgap(5);
         grid.addRow(0, new Label("Name"), name);
         grid.addRow(1, new Label("Colour"), color);
         grid.addRow(2, new Label("VOC index"), index);
+        grid.add(indexError, 1, 3);
         GridPane.setHgrow(name, Priority.ALWAYS);
         color.setMaxWidth(Double.MAX_VALUE);
         editor = new VBox(5, grid, definition, concepts);
         editor.getStyleClass().add("class-editor");
         editor.setDisable(true);
         getChildren().addAll(list, buttons, editor);
+    }
+
+    private static void commitOnEnterOrLeave(TextField field, Runnable commit) {
+        field.setOnAction(e -> commit.run());
+        commitOnLeave(field, commit);
+    }
+
+    private static void commitOnLeave(javafx.scene.Node field, Runnable commit) {
+        field.focusedProperty().addListener((o, a, focused) -> {
+            if (!focused) {
+                commit.run();
+            }
+        });
     }
 
     private static Button iconButton(String id, String icon, String tip) {
@@ -173,11 +183,17 @@ public final class ClassPalette extends VBox {
         if (c == null) {
             return;
         }
+        if (shownId != c.id()) {
+            shownId = c.id();
+            showIndexError(null);
+        }
         if (!name.isFocused()) {
             name.setText(c.name());
         }
         color.setValue(Color.rgb((c.rgb() >> 16) & 0xff, (c.rgb() >> 8) & 0xff, c.rgb() & 0xff));
-        index.setText(Integer.toString(c.vocIndex()));
+        if (!index.isFocused()) {
+            index.setText(Integer.toString(c.vocIndex()));
+        }
         if (!definition.isFocused()) {
             definition.setText(c.definition());
         }
@@ -230,6 +246,48 @@ public final class ClassPalette extends VBox {
             name.setText(c.name());
             notifier.error("Could not rename '" + c.name() + "'", t, "Choose another name.");
         });
+    }
+
+    /** Validates the typed VOC index (shown inline under the field) and writes it; the store remaps the masks. */
+    private void commitIndex() {
+        ClassDef c = selected.get();
+        if (c == null || loading) {
+            return;
+        }
+        String text = index.getText() == null ? "" : index.getText().strip();
+        int v;
+        try {
+            v = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            showIndexError("Type a whole number from 0 to 254.");
+            return;
+        }
+        if (v == c.vocIndex()) {
+            showIndexError(null);
+            return;
+        }
+        if (v < 0 || v > 254) {
+            showIndexError("The VOC index must be 0..254 (255 is void).");
+            return;
+        }
+        Optional<ClassDef> other = items.stream().filter(x -> x.vocIndex() == v && x.id() != c.id()).findFirst();
+        if (other.isPresent()) {
+            showIndexError("VOC index " + v + " is already used by '" + other.get().name() + "'.");
+            return;
+        }
+        showIndexError(null);
+        UiBackground.run(() -> store.setClassIndex(c.id(), v), null, t -> showIndexError(t.getMessage()));
+    }
+
+    private void showIndexError(String message) {
+        indexError.setText(message == null ? "" : message);
+        indexError.setVisible(message != null);
+        indexError.setManaged(message != null);
+        if (message == null) {
+            index.getStyleClass().remove("invalid");
+        } else if (!index.getStyleClass().contains("invalid")) {
+            index.getStyleClass().add("invalid");
+        }
     }
 
     private void commitColor() {

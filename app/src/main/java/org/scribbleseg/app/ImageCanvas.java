@@ -32,7 +32,7 @@ import org.scribbleseg.engine.project.StrokeKind;
  */
 public final class ImageCanvas extends Region {
 
-    /** A finished stroke, in image pixel coordinates. */
+    /** A finished stroke, or the click (one point) of a region tool, in image pixel coordinates. */
     @FunctionalInterface
     public interface StrokeHandler {
         void stroke(Tool tool, boolean shift, float radius, float[] points, long durationMs);
@@ -307,7 +307,7 @@ public final class ImageCanvas extends Region {
             panX = e.getX();
             panY = e.getY();
             requestRedraw();
-        } else if (liveTool != null && liveTool != Tool.POINT) {
+        } else if (liveTool != null && !liveTool.isClick()) {
             addLivePoint(e.getX(), e.getY(), false);
         } else {
             requestRedraw();
@@ -325,10 +325,10 @@ public final class ImageCanvas extends Region {
         if (liveTool == null) {
             return;
         }
-        if (liveTool != Tool.POINT) {
+        if (!liveTool.isClick()) {
             addLivePoint(e.getX(), e.getY(), false);
         }
-        float[] pts = java.util.Arrays.copyOf(live, liveTool == Tool.POINT ? 2 : liveLen);
+        float[] pts = java.util.Arrays.copyOf(live, liveTool.isClick() ? 2 : liveLen);
         Tool t = liveTool;
         boolean shift = liveShift;
         long duration = System.currentTimeMillis() - liveStart;
@@ -377,7 +377,7 @@ public final class ImageCanvas extends Region {
         if (spaceDown) {
             setCursor(Cursor.OPEN_HAND);
         } else {
-            setCursor(tool.get() == Tool.POINT ? Cursor.CROSSHAIR : Cursor.NONE);
+            setCursor(tool.get().isClick() ? Cursor.CROSSHAIR : Cursor.NONE);
         }
     }
 
@@ -461,11 +461,12 @@ public final class ImageCanvas extends Region {
             case BRUSH, POINT -> liveShift && liveTool == Tool.POINT ? backgroundColor.get() : classColor.get();
             case ERASER -> Color.WHITE;
             case IGNORE -> Color.gray(0.55);
+            case ACCEPT_REGION, FILL_REGION -> Color.TRANSPARENT;
         };
     }
 
     private void drawLive(GraphicsContext g) {
-        if (liveTool == null || liveLen < 2) {
+        if (liveTool == null || liveTool.isRegion() || liveLen < 2) {
             return;
         }
         double r = brushRadius.get() * scale;
@@ -495,7 +496,7 @@ public final class ImageCanvas extends Region {
     }
 
     private void drawBrushOutline(GraphicsContext g) {
-        if (Double.isNaN(mouseX) || image == null || spaceDown || panning) {
+        if (Double.isNaN(mouseX) || image == null || spaceDown || panning || tool.get().isRegion()) {
             return;
         }
         double r = Math.max(1, brushRadius.get() * scale);

@@ -38,6 +38,7 @@ import javafx.scene.paint.Color;
 import org.controlsfx.control.StatusBar;
 import org.scribbleseg.engine.Engine;
 import org.scribbleseg.engine.image.LabelMap;
+import org.scribbleseg.engine.image.Regions;
 import org.scribbleseg.engine.job.EngineEvent;
 import org.scribbleseg.engine.project.ClassDef;
 import org.scribbleseg.engine.project.ImageEntry;
@@ -230,8 +231,8 @@ public final class MainWindow implements FxEngineBridge.Handler {
         List<Node> items = new ArrayList<>();
         for (Tool t : Tool.values()) {
             ToggleButton b = new ToggleButton();
-            b.setId("tool" + t.name().charAt(0) + t.name().substring(1).toLowerCase());
-            b.setGraphic(Icons.icon("icon-" + t.name().toLowerCase()));
+            b.setId("tool" + t.camelName());
+            b.setGraphic(Icons.icon(t.iconClass()));
             b.setTooltip(new Tooltip(t.label() + " (" + t.key() + ")"));
             b.setToggleGroup(tools);
             b.setUserData(t);
@@ -263,6 +264,9 @@ public final class MainWindow implements FxEngineBridge.Handler {
         Button accept = button("acceptButton", "icon-accept", "Accept the prediction as this image's mask; marks it done (A)", this::accept);
         accept.setText("Accept");
         items.add(accept);
+        Button done = button("doneButton", null, "Mark an image with an accepted mask not done (reopen it), or done again (D)", this::toggleDone);
+        done.setText("Done / not done");
+        items.add(done);
         Button next = button("nextButton", "icon-next", "Next image to label (N)", this::nextImage);
         next.setText("Next");
         items.add(next);
@@ -290,7 +294,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
         Region gap = new Region();
         HBox.setHgrow(gap, Priority.ALWAYS);
         items.add(gap);
-        items.add(button("fitButton", "icon-fit", "Fit (F)", canvas::fit));
+        items.add(button("fitButton", "icon-fit", "Fit (0)", canvas::fit));
         Button one = button("actualSizeButton", null, "100 % (Ctrl+1)", canvas::actualSize);
         one.setText("1:1");
         items.add(one);
@@ -607,6 +611,10 @@ public final class MainWindow implements FxEngineBridge.Handler {
     }
 
     private void stroke(Tool tool, boolean shift, float radius, float[] points, long durationMs) {
+        if (tool.isRegion()) {
+            regionClick(tool, points[0], points[1]);
+            return;
+        }
         long img = currentImage;
         if (img < 0 || canvas.image() == null) {
             return;
@@ -664,19 +672,32 @@ public final class MainWindow implements FxEngineBridge.Handler {
                 "Could not redo");
     }
 
-    /** Accept = mark done: the latest prediction becomes the image's mask. */
+    /** The image's newest prediction: the live one, else the stored one. Off the FX thread. */
+    private Optional<LabelMap> currentPrediction(long img) {
+        return engine.latestPrediction(img).map(EngineEvent.PredictionsUpdated::labels)
+                .or(() -> store.latestPrediction(img).map(ProjectStore.PredictionRecord::labels));
+    }
+
+    /**
+     * Accept = mark done: the latest prediction becomes the image's mask; the labelled pixels of a partial or
+     * reopened mask (regions accepted or filled one by one) win over the prediction.
+     */
     void accept() {
         long img = currentImage;
         if (img < 0) {
             return;
         }
         work(() -> {
-            Optional<LabelMap> p = engine.latestPrediction(img).map(EngineEvent.PredictionsUpdated::labels)
-                    .or(() -> store.latestPrediction(img).map(ProjectStore.PredictionRecord::labels));
+            Optional<LabelMap> p = currentPrediction(img);
             if (p.isEmpty()) {
                 return false;
             }
-            store.setMask(img, p.get(), "accepted");
+            LabelMap mask = p.get();
+            Optional<MaskRecord> open = store.mask(img).filter(MaskRecord::isOpen);
+            if (open.isPresent()) {
+                mask = Regions.overlay(mask, open.get().labels());
+            }
+            store.setMask(img, mask, MaskRecord.ACCEPTED);
             return true;
         }, ok -> {
             if (ok) {
@@ -686,6 +707,70 @@ public final class MainWindow implements FxEngineBridge.Handler {
                         "Draw a few scribbles and wait for the overlay, then accept (A).");
             }
         }, "Could not accept the prediction");
+    }
+
+    /** What a region click did: an error title and hint, or a status line. */
+    private record RegionOutcome(String error, String detail, String status) {
+        static RegionOutcome failed(String error, String detail) {
+            return new RegionOutcome(error, detail, null);
+        }
+    }
+
+    /**
+     * Accept region (R) writes the 4-connected predicted region under the click into the image's mask with its
+     * predicted value; Fill region (F) writes it with the selected class. Without a mask the rest stays void and the
+     * mask is partial (the image stays in progress); an existing mask keeps its source (a done image stays done).
+     */
+    void regionClick(Tool tool, float px, float py) {
+        long img = currentImage;
+        if (img < 0 || canvas.image() == null) {
+            return;
+        }
+        int x = (int) Math.floor(px);
+        int y = (int) Math.floor(py);
+        ClassDef cls = palette.selectedProperty().get();
+        if (tool == Tool.FILL_REGION && cls == null) {
+            notifier.error("No class selected", "Fill region gives the predicted region under the click the selected class, and no class is selected.",
+                    "Select a class in the palette or with the keys 1–9.");
+            return;
+        }
+        Integer fill = tool == Tool.FILL_REGION ? cls.vocIndex() : null;
+        String fillName = cls == null ? "" : cls.name();
+        work(() -> {
+            Optional<LabelMap> p = currentPrediction(img);
+            if (p.isEmpty()) {
+                return RegionOutcome.failed("No prediction yet", "The region tools pick a region of the prediction, and this image has none yet.");
+            }
+            LabelMap pred = p.get();
+            int[] region = Regions.component(pred, x, y);
+            int value = fill != null ? fill : region.length == 0 ? LabelMap.VOID : pred.get(x, y);
+            if (region.length == 0 || value == LabelMap.VOID) {
+                return RegionOutcome.failed("Nothing predicted here", "Click inside a region of the prediction overlay.");
+            }
+            Optional<MaskRecord> old = store.mask(img);
+            LabelMap base = old.map(MaskRecord::labels).orElseGet(() -> LabelMap.unlabelled(pred.width(), pred.height()));
+            String source = old.map(MaskRecord::source).orElse(MaskRecord.PARTIAL);
+            store.setMask(img, Regions.fill(base, region, value), source);
+            String what = fill != null ? "Filled a region with '" + fillName + "'" : "Accepted a region";
+            return new RegionOutcome(null, null, what + " (" + region.length + " pixels)"
+                    + (MaskRecord.PARTIAL.equals(source) ? "; accept (A) when the rest is right" : ""));
+        }, r -> {
+            if (r.error() != null) {
+                notifier.error(r.error(), r.detail(), null);
+            } else {
+                statusBar.setText(r.status());
+            }
+        }, "Could not write the region into the mask");
+    }
+
+    /** D: marks an image with a complete mask not done (reopened), or done again. */
+    void toggleDone() {
+        long img = currentImage;
+        if (img < 0) {
+            return;
+        }
+        work(() -> store.toggleDone(img), s -> statusBar.setText(s == ImageStatus.DONE ? "Marked done" : "Marked not done: the image is in progress"),
+                "Could not mark the image done");
     }
 
     void confirmClear() {
@@ -820,7 +905,9 @@ public final class MainWindow implements FxEngineBridge.Handler {
             handled = false;
         } else if (k == KeyCode.SPACE) {
             canvas.setSpaceDown(true);
-        } else if (k.isDigitKey() && k != KeyCode.DIGIT0 && k != KeyCode.NUMPAD0) {
+        } else if (k == KeyCode.DIGIT0 || k == KeyCode.NUMPAD0) {
+            canvas.fit();
+        } else if (k.isDigitKey()) {
             String name = k.getName();
             palette.selectByNumber(name.charAt(name.length() - 1) - '0');
         } else if (k == KeyCode.B) {
@@ -831,6 +918,10 @@ public final class MainWindow implements FxEngineBridge.Handler {
             canvas.toolProperty().set(Tool.ERASER);
         } else if (k == KeyCode.I) {
             canvas.toolProperty().set(Tool.IGNORE);
+        } else if (k == KeyCode.R) {
+            canvas.toolProperty().set(Tool.ACCEPT_REGION);
+        } else if (k == KeyCode.F) {
+            canvas.toolProperty().set(Tool.FILL_REGION);
         } else if (k == KeyCode.O) {
             canvas.showPredictionProperty().set(!canvas.showPredictionProperty().get());
         } else if (k == KeyCode.U) {
@@ -842,8 +933,8 @@ public final class MainWindow implements FxEngineBridge.Handler {
             nextImage();
         } else if (k == KeyCode.A) {
             accept();
-        } else if (k == KeyCode.F) {
-            canvas.fit();
+        } else if (k == KeyCode.D) {
+            toggleDone();
         } else if (k == KeyCode.DELETE || k == KeyCode.BACK_SPACE) {
             confirmClear();
         } else if (k == KeyCode.ESCAPE) {

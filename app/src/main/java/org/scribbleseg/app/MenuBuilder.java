@@ -88,7 +88,7 @@ final class MenuBuilder {
         dark.setSelected(s.isDarkTheme());
         dark.setOnAction(e -> s.setDarkTheme(dark.isSelected()));
         Menu m = new Menu("View");
-        m.getItems().addAll(item("Fit to window", "F", c::fit), item("Actual size (100 %)", "Ctrl+1", c::actualSize),
+        m.getItems().addAll(item("Fit to window", "0", c::fit), item("Actual size (100 %)", "Ctrl+1", c::actualSize),
                 new SeparatorMenuItem(), pred, unc, new SeparatorMenuItem(), dark);
         return m;
     }

@@ -30,11 +30,10 @@ final class VocBridge {
     static ExportSource source(Engine engine, Optional<LinearHead> head) {
         ProjectStore store = engine.store();
         Set<Long> withStrokes = new HashSet<>(store.allStrokes().keySet());
-        Set<Long> withMask = new HashSet<>(store.imagesWithMask());
         List<ExportSource.Item> items = new ArrayList<>();
         for (ImageEntry e : store.images()) {
-            items.add(new ExportSource.Item(e.id(), store.resolve(e), e.stem(), e.split(), withMask.contains(e.id()),
-                    withStrokes.contains(e.id())));
+            // DONE = an accepted mask; a partial mask (regions accepted one by one) is not exported as done
+            items.add(ExportSource.Item.of(e, store.resolve(e), withStrokes.contains(e.id())));
         }
         List<ClassDef> classes = store.classes();
         Map<Long, Integer> vocOf = new HashMap<>();

@@ -325,6 +325,33 @@ public final class ProjectStore implements AutoCloseable {
         fire(-1);
     }
 
+    /**
+     * Gives a class another VOC index (0..254, not held by another class). Every stored mask (history included) and
+     * every stored prediction is rewritten from the old value to the new one in the same transaction.
+     */
+    public void setClassIndex(long id, int newIndex) {
+        if (newIndex < 0 || newIndex > 254) {
+            throw new ProjectException("VOC index must be 0..254 (255 is void), got " + newIndex);
+        }
+        boolean changed = tx(c -> {
+            ClassDef cls = requireClass(c, id);
+            if (cls.vocIndex() == newIndex) {
+                return false;
+            }
+            Optional<ClassDef> other = classByIndex(c, newIndex);
+            if (other.isPresent()) {
+                throw new ProjectException("VOC index " + newIndex + " is already used by class '" + other.get().name() + "'");
+            }
+            update(c, "UPDATE class SET voc_index = ? WHERE id = ?", newIndex, id);
+            remapMasks(c, cls.vocIndex(), newIndex);
+            bumpRevision(c);
+            return true;
+        });
+        if (changed) {
+            fire(-1);
+        }
+    }
+
     /** Moves a class to {@code newPosition} in the palette order (0-based), shifting the others. */
     public void moveClass(long id, int newPosition) {
         tx(c -> {
@@ -395,9 +422,16 @@ public final class ProjectStore implements AutoCloseable {
         return new ClassUsage(strokes, tags, masks);
     }
 
+    /** Rewrites label value {@code from} to {@code to} in every stored mask (history included) and prediction. */
     private void remapMasks(Connection c, int from, int to) throws SQLException {
+        remapLabels(c, "SELECT id, png FROM mask", "UPDATE mask SET png = ? WHERE id = ?", from, to);
+        remapLabels(c, "SELECT rowid, png FROM prediction", "UPDATE prediction SET png = ? WHERE rowid = ?", from, to);
+    }
+
+    /** One pass over the label PNGs {@code select} reads as (key, png); those holding {@code from} are rewritten. */
+    private static void remapLabels(Connection c, String select, String update, int from, int to) throws SQLException {
         Map<Long, LabelMap> changed = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT id, png FROM mask"); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement(select); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 LabelMap m = MaskCodec.decode(rs.getBytes(2));
                 if (contains(m, from)) {
@@ -412,7 +446,7 @@ public final class ProjectStore implements AutoCloseable {
             }
         }
         for (Map.Entry<Long, LabelMap> e : changed.entrySet()) {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE mask SET png = ? WHERE id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(update)) {
                 ps.setBytes(1, MaskCodec.encode(e.getValue()));
                 ps.setLong(2, e.getKey());
                 ps.executeUpdate();
@@ -523,19 +557,10 @@ public final class ProjectStore implements AutoCloseable {
             if (dup.isPresent()) {
                 throw new ProjectException("duplicate image: " + file + " has the same content as " + dup.get().path());
             }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO image(path, sha256, width, height, split, status, added_at) VALUES (?,?,?,?,?,?,?)",
-                    Statement.RETURN_GENERATED_KEYS)) {
-                ps.setString(1, stored);
-                ps.setString(2, sha256);
-                ps.setInt(3, width);
-                ps.setInt(4, height);
-                ps.setString(5, (split == null ? Split.NONE : split).name());
-                ps.setString(6, ImageStatus.UNLABELLED.name());
-                ps.setLong(7, System.currentTimeMillis());
-                ps.executeUpdate();
-                return imageById(c, generatedKey(ps)).orElseThrow();
-            }
+            long id = insert(c, "INSERT INTO image(path, sha256, width, height, split, status, added_at) VALUES (?,?,?,?,?,?,?)",
+                    stored, sha256, width, height, (split == null ? Split.NONE : split).name(), ImageStatus.UNLABELLED.name(),
+                    System.currentTimeMillis());
+            return imageById(c, id).orElseThrow();
         });
         fire(e.id());
         return e;
@@ -822,8 +847,9 @@ public final class ProjectStore implements AutoCloseable {
     // ------------------------------------------------------------------------------------------------ masks
 
     /**
-     * Sets (accepts) an image's dense mask; the previous one stays in history for undo. Marks the image done when
-     * {@code source} is not a pseudo-label. The mask must have the image's size.
+     * Sets (accepts) an image's dense mask; the previous one stays in history for undo. Marks the image done unless
+     * {@code source} is {@link MaskRecord#PARTIAL} or {@link MaskRecord#REOPENED} (then it is in progress). The mask
+     * must have the image's size.
      */
     public void setMask(long imageId, LabelMap mask, String source) {
         tx(c -> {
@@ -832,29 +858,54 @@ public final class ProjectStore implements AutoCloseable {
                 throw new ProjectException("mask is " + mask.width() + "x" + mask.height() + " but image " + img.path()
                         + " is " + img.width() + "x" + img.height());
             }
-            Long before = activeMaskId(c, imageId);
-            long revision = bumpRevision(c);
-            update(c, "UPDATE mask SET active = 0 WHERE image_id = ?", imageId);
-            long id;
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO mask(image_id, png, source, revision, created_at, active) VALUES (?,?,?,?,?,1)",
-                    Statement.RETURN_GENERATED_KEYS)) {
-                ps.setLong(1, imageId);
-                ps.setBytes(2, MaskCodec.encode(mask));
-                ps.setString(3, source);
-                ps.setLong(4, revision);
-                ps.setLong(5, System.currentTimeMillis());
-                ps.executeUpdate();
-                id = generatedKey(ps);
-            }
-            ObjectNode p = JSON.createObjectNode();
-            putLong(p, "before", before);
-            p.put("after", id);
-            logAction(c, imageId, "MASK", p);
-            refreshStatus(c, imageId);
+            insertMask(c, imageId, MaskCodec.encode(mask), source);
             return null;
         });
         fire(imageId);
+    }
+
+    /**
+     * Marks an image with a complete mask done or not done (D): an accepted mask is reopened (source
+     * {@link MaskRecord#REOPENED}: in progress, not exported as done, still training data); a reopened one is
+     * accepted again. Undoable like any mask change. Refused without a mask, or with a partial one.
+     *
+     * @return the image's status afterwards
+     */
+    public ImageStatus toggleDone(long imageId) {
+        ImageStatus after = tx(c -> {
+            requireImage(c, imageId);
+            String source;
+            byte[] png;
+            try (PreparedStatement ps = prepare(c, "SELECT png, source FROM mask WHERE image_id = ? AND active = 1", imageId);
+                    ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new ProjectException("this image has no mask to mark done: accept the prediction (A) first");
+                }
+                png = rs.getBytes(1);
+                source = rs.getString(2);
+            }
+            if (MaskRecord.PARTIAL.equals(source)) {
+                throw new ProjectException("only some regions of this image are in its mask: accept the prediction (A) to complete it");
+            }
+            insertMask(c, imageId, png, MaskRecord.REOPENED.equals(source) ? MaskRecord.ACCEPTED : MaskRecord.REOPENED);
+            return imageById(c, imageId).orElseThrow().status();
+        });
+        fire(imageId);
+        return after;
+    }
+
+    /** A new active mask version (the previous one stays for undo), logged as one MASK action; status follows. */
+    private void insertMask(Connection c, long imageId, byte[] png, String source) throws SQLException {
+        Long before = activeMaskId(c, imageId);
+        long revision = bumpRevision(c);
+        update(c, "UPDATE mask SET active = 0 WHERE image_id = ?", imageId);
+        long id = insert(c, "INSERT INTO mask(image_id, png, source, revision, created_at, active) VALUES (?,?,?,?,?,1)",
+                imageId, png, source, revision, System.currentTimeMillis());
+        ObjectNode p = JSON.createObjectNode();
+        putLong(p, "before", before);
+        p.put("after", id);
+        logAction(c, imageId, "MASK", p);
+        refreshStatus(c, imageId);
     }
 
     /** The image's accepted mask, if any. */
@@ -1044,12 +1095,15 @@ public final class ProjectStore implements AutoCloseable {
                 imageId, kind, payload.toString(), System.currentTimeMillis());
     }
 
-    /** DONE with an accepted mask; IN_PROGRESS with strokes or tags; else UNLABELLED. */
+    /** DONE with a complete mask; IN_PROGRESS with a partial or reopened mask, strokes or tags; else UNLABELLED. */
     private void refreshStatus(Connection c, long imageId) throws SQLException {
         ImageStatus s;
-        if (activeMaskId(c, imageId) != null) {
+        long masks = count(c, "SELECT count(*) FROM mask WHERE image_id = ? AND active = 1 AND source NOT IN (?, ?)", imageId,
+                MaskRecord.PARTIAL, MaskRecord.REOPENED);
+        if (masks > 0) {
             s = ImageStatus.DONE;
-        } else if (count(c, "SELECT count(*) FROM stroke WHERE image_id = ? AND undone_at IS NULL", imageId) > 0
+        } else if (activeMaskId(c, imageId) != null
+                || count(c, "SELECT count(*) FROM stroke WHERE image_id = ? AND undone_at IS NULL", imageId) > 0
                 || count(c, "SELECT count(*) FROM tag WHERE image_id = ?", imageId) > 0) {
             s = ImageStatus.IN_PROGRESS;
         } else {
@@ -1256,6 +1310,17 @@ public final class ProjectStore implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** Runs an INSERT and returns the new row's key. */
+    private static long insert(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            ps.executeUpdate();
+            return generatedKey(ps);
+        }
     }
 
     private static long generatedKey(PreparedStatement ps) throws SQLException {

@@ -250,6 +250,110 @@ class ProjectStoreTest {
     }
 
     @Test
+    void changingAClassIndexRemapsMasksHistoryAndPredictions() {
+        try (ProjectStore s = newStore()) {
+            s.addClass("background", 0, 0, "", List.of());
+            ClassDef cat = s.addClass("cat", 0xff0000, 8, "", List.of());
+            ClassDef dog = s.addClass("dog", 0x00ff00, 12, "", List.of());
+            ImageEntry img = addImage(s, "a.jpg", 2, 2);
+            s.setMask(img.id(), new LabelMap(2, 2, new byte[] {8, 8, 12, 0}), "voc-import");
+            s.setMask(img.id(), new LabelMap(2, 2, new byte[] {0, 8, 12, (byte) 255}), "accepted");
+            s.savePrediction(img.id(), "head", new LabelMap(2, 2, new byte[] {8, 12, 0, 8}), null, 0.1);
+            List<Long> heard = new ArrayList<>();
+            s.addListener((image, rev) -> heard.add(image));
+            long rev = s.revision();
+
+            s.setClassIndex(cat.id(), 20);
+
+            assertThat(s.classById(cat.id()).orElseThrow().vocIndex()).isEqualTo(20);
+            assertThat(s.classByIndex(8)).isEmpty();
+            assertThat(s.mask(img.id()).orElseThrow().labels().data()).containsExactly(0, 20, 12, (byte) 255);
+            assertThat(s.prediction(img.id(), "head").orElseThrow().labels().data()).containsExactly(20, 12, 0, 20);
+            assertThat(s.revision()).isEqualTo(rev + 1);
+            assertThat(heard).containsExactly(-1L);
+            // the mask before it in the undo history was remapped too: undoing shows the new value
+            s.undo(img.id());
+            assertThat(s.mask(img.id()).orElseThrow().labels().data()).containsExactly(20, 20, 12, 0);
+        }
+    }
+
+    @Test
+    void aTakenOrOutOfRangeClassIndexIsRefusedAndNothingChanges() {
+        try (ProjectStore s = newStore()) {
+            ClassDef cat = s.addClass("cat", 0xff0000, 8, "", List.of());
+            s.addClass("dog", 0x00ff00, 12, "", List.of());
+            ImageEntry img = addImage(s, "a.jpg", 2, 2);
+            s.setMask(img.id(), new LabelMap(2, 2, new byte[] {8, 8, 12, 0}), "accepted");
+            s.savePrediction(img.id(), "head", new LabelMap(2, 2, new byte[] {8, 12, 0, 8}), null, 0.1);
+            long rev = s.revision();
+
+            assertThatThrownBy(() -> s.setClassIndex(cat.id(), 12)).isInstanceOf(ProjectException.class)
+                    .hasMessageContaining("VOC index 12 is already used by class 'dog'");
+            assertThatThrownBy(() -> s.setClassIndex(cat.id(), 255)).isInstanceOf(ProjectException.class)
+                    .hasMessageContaining("0..254 (255 is void)");
+            assertThatThrownBy(() -> s.setClassIndex(cat.id(), -1)).isInstanceOf(ProjectException.class);
+            assertThatThrownBy(() -> s.setClassIndex(999, 30)).hasMessageContaining("no class with id 999");
+
+            assertThat(s.classById(cat.id()).orElseThrow().vocIndex()).isEqualTo(8);
+            assertThat(s.mask(img.id()).orElseThrow().labels().data()).containsExactly(8, 8, 12, 0);
+            assertThat(s.prediction(img.id(), "head").orElseThrow().labels().data()).containsExactly(8, 12, 0, 8);
+            assertThat(s.revision()).isEqualTo(rev);
+        }
+    }
+
+    @Test
+    void aPartialMaskLeavesTheImageInProgressAndAnAcceptedOneMarksItDone() {
+        try (ProjectStore s = newStore()) {
+            s.addClass("cat", 0xff0000, 8, "", List.of());
+            ImageEntry img = addImage(s, "a.jpg", 2, 2);
+            LabelMap partial = new LabelMap(2, 2, new byte[] {8, 8, (byte) 255, (byte) 255});
+            s.setMask(img.id(), partial, MaskRecord.PARTIAL);
+            assertThat(s.image(img.id()).orElseThrow().status()).isEqualTo(ImageStatus.IN_PROGRESS);
+            assertThat(s.mask(img.id()).orElseThrow().isPartial()).isTrue();
+            assertThat(s.imagesWithMask()).containsExactly(img.id()); // still training data
+
+            s.setMask(img.id(), new LabelMap(2, 2, new byte[] {8, 8, 0, 0}), MaskRecord.ACCEPTED);
+            assertThat(s.image(img.id()).orElseThrow().status()).isEqualTo(ImageStatus.DONE);
+            s.undo(img.id());
+            assertThat(s.image(img.id()).orElseThrow().status()).isEqualTo(ImageStatus.IN_PROGRESS);
+            assertThat(s.mask(img.id()).orElseThrow().labels()).isEqualTo(partial);
+            s.undo(img.id());
+            assertThat(s.image(img.id()).orElseThrow().status()).isEqualTo(ImageStatus.UNLABELLED);
+            assertThat(s.mask(img.id())).isEmpty();
+            s.redo(img.id());
+            s.redo(img.id());
+            assertThat(s.image(img.id()).orElseThrow().status()).isEqualTo(ImageStatus.DONE);
+        }
+    }
+
+    @Test
+    void anAcceptedMaskCanBeMarkedNotDoneAndDoneAgain() {
+        try (ProjectStore s = newStore()) {
+            s.addClass("cat", 0xff0000, 8, "", List.of());
+            ImageEntry img = addImage(s, "a.jpg", 2, 2);
+            assertThatThrownBy(() -> s.toggleDone(img.id())).isInstanceOf(ProjectException.class).hasMessageContaining("no mask");
+            s.setMask(img.id(), new LabelMap(2, 2, new byte[] {8, (byte) 255, (byte) 255, (byte) 255}), MaskRecord.PARTIAL);
+            assertThatThrownBy(() -> s.toggleDone(img.id())).isInstanceOf(ProjectException.class).hasMessageContaining("accept the prediction");
+            assertThat(s.mask(img.id()).orElseThrow().source()).isEqualTo(MaskRecord.PARTIAL);
+
+            LabelMap full = new LabelMap(2, 2, new byte[] {8, 8, 0, 0});
+            s.setMask(img.id(), full, MaskRecord.ACCEPTED);
+            assertThat(s.toggleDone(img.id())).isEqualTo(ImageStatus.IN_PROGRESS);
+            assertThat(s.image(img.id()).orElseThrow().status()).isEqualTo(ImageStatus.IN_PROGRESS);
+            assertThat(s.mask(img.id()).orElseThrow().source()).isEqualTo(MaskRecord.REOPENED);
+            assertThat(s.mask(img.id()).orElseThrow().labels()).isEqualTo(full);
+            assertThat(s.toggleDone(img.id())).isEqualTo(ImageStatus.DONE);
+            assertThat(s.mask(img.id()).orElseThrow().source()).isEqualTo(MaskRecord.ACCEPTED);
+            assertThat(s.mask(img.id()).orElseThrow().labels()).isEqualTo(full);
+
+            s.undo(img.id());
+            assertThat(s.image(img.id()).orElseThrow().status()).isEqualTo(ImageStatus.IN_PROGRESS);
+            s.undo(img.id());
+            assertThat(s.image(img.id()).orElseThrow().status()).isEqualTo(ImageStatus.DONE);
+        }
+    }
+
+    @Test
     void classEditsAreValidated() {
         try (ProjectStore s = newStore()) {
             ClassDef a = s.addClass("cat", 0xff0000, 3, "", List.of());
