@@ -24,6 +24,25 @@ import org.scribbleseg.engine.train.LinearHead;
 public final class HeadPredictor {
 
     private static final int BAND = 32;
+
+    /**
+     * Bilinear source positions along one axis (align_corners = false, border clamped): output i blends grid cells
+     * i0[i] and i1[i] with weight f[i] on i1.
+     */
+    private record Axis(int[] i0, int[] i1, float[] f) {
+        static Axis of(int out, int grid) {
+            int[] a = new int[out];
+            int[] b = new int[out];
+            float[] f = new float[out];
+            for (int i = 0; i < out; i++) {
+                double g = Math.max(0, Math.min(grid - 1, (i + 0.5) * grid / out - 0.5));
+                a[i] = (int) Math.floor(g);
+                b[i] = Math.min(a[i] + 1, grid - 1);
+                f[i] = (float) (g - a[i]);
+            }
+            return new Axis(a, b, f);
+        }
+    }
     private final boolean parallel;
 
     public HeadPredictor() {
@@ -85,27 +104,14 @@ public final class HeadPredictor {
         }
         int[] active = IntStream.range(0, k).filter(j -> allowed[j]).toArray();
         int ka = active.length;
-        // column weights
-        int[] cx0 = new int[imageWidth];
-        int[] gx0 = new int[imageWidth];
-        int[] gx1 = new int[imageWidth];
-        int[] cx1 = new int[imageWidth];
-        float[] cfx = new float[imageWidth];
-        for (int x = 0; x < imageWidth; x++) {
-            double g = Math.max(0, Math.min(gw - 1, (x + 0.5) * gw / imageWidth - 0.5));
-            int i0 = (int) Math.floor(g);
-            gx0[x] = i0;
-            gx1[x] = Math.min(i0 + 1, gw - 1);
-            cx0[x] = i0 * ka;
-            cx1[x] = Math.min(i0 + 1, gw - 1) * ka;
-            cfx[x] = (float) (g - i0);
-        }
+        Axis cols = Axis.of(imageWidth, gw);
+        Axis rows = Axis.of(imageHeight, gh);
         byte[] values = new byte[ka];
         for (int a = 0; a < ka; a++) {
             values[a] = (byte) classValues[active[a]];
         }
         if (!maps) {
-            return fastLabels(logits, active, values, gh, gw, imageWidth, imageHeight, gx0, gx1, cfx, checkpoint);
+            return fastLabels(logits, active, values, gh, gw, imageWidth, imageHeight, cols, rows, checkpoint);
         }
         byte[] labels = new byte[imageWidth * imageHeight];
         byte[] conf = new byte[imageWidth * imageHeight];
@@ -121,10 +127,9 @@ public final class HeadPredictor {
             checkpoint.run();
             int yEnd = Math.min(imageHeight, (bi + 1) * BAND);
             for (int y = bi * BAND; y < yEnd; y++) {
-                double g = Math.max(0, Math.min(gh - 1, (y + 0.5) * gh / imageHeight - 0.5));
-                int y0 = (int) Math.floor(g);
-                int y1 = Math.min(y0 + 1, gh - 1);
-                float fy = (float) (g - y0);
+                int y0 = rows.i0[y];
+                int y1 = rows.i1[y];
+                float fy = rows.f[y];
                 float fy0 = 1 - fy;
                 for (int a = 0; a < ka; a++) {
                     int base = active[a] * plane;
@@ -136,9 +141,9 @@ public final class HeadPredictor {
                 }
                 int o = y * imageWidth;
                 for (int x = 0; x < imageWidth; x++) {
-                    int i0 = cx0[x];
-                    int i1 = cx1[x];
-                    float fx = cfx[x];
+                    int i0 = cols.i0[x] * ka;
+                    int i1 = cols.i1[x] * ka;
+                    float fx = cols.f[x];
                     float fx0 = 1 - fx;
                     float best = Float.NEGATIVE_INFINITY;
                     float second = Float.NEGATIVE_INFINITY;
@@ -188,7 +193,7 @@ public final class HeadPredictor {
      * taken over the grid cells, with the same fast exponential.
      */
     private Prediction fastLabels(float[] logits, int[] active, byte[] values, int gh, int gw, int imageWidth,
-            int imageHeight, int[] gx0, int[] gx1, float[] cfx, Runnable checkpoint) {
+            int imageHeight, Axis cols, Axis rows, Runnable checkpoint) {
         int ka = active.length;
         int plane = gh * gw;
         byte[] arg = new byte[plane];
@@ -238,10 +243,9 @@ public final class HeadPredictor {
             checkpoint.run();
             int yEnd = Math.min(imageHeight, (bi + 1) * BAND);
             for (int y = bi * BAND; y < yEnd; y++) {
-                double g = Math.max(0, Math.min(gh - 1, (y + 0.5) * gh / imageHeight - 0.5));
-                int y0 = (int) Math.floor(g);
-                int y1 = Math.min(y0 + 1, gh - 1);
-                float fy = (float) (g - y0);
+                int y0 = rows.i0[y];
+                int y1 = rows.i1[y];
+                float fy = rows.f[y];
                 float fy0 = 1 - fy;
                 int r0 = y0 * gw;
                 int r1 = y1 * gw;
@@ -256,14 +260,14 @@ public final class HeadPredictor {
                 }
                 int o = y * imageWidth;
                 for (int x = 0; x < imageWidth; x++) {
-                    int q = quad[gx0[x]];
+                    int q = quad[cols.i0[x]];
                     if (q >= 0) {
                         labels[o + x] = values[q];
                         continue;
                     }
-                    int c0 = gx0[x];
-                    int c1 = gx1[x];
-                    float fx = cfx[x];
+                    int c0 = cols.i0[x];
+                    int c1 = cols.i1[x];
+                    float fx = cols.f[x];
                     float fx0 = 1 - fx;
                     float best = Float.NEGATIVE_INFINITY;
                     int best0 = 0;
