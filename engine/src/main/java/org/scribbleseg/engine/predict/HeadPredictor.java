@@ -77,7 +77,8 @@ public final class HeadPredictor {
     /**
      * The fast path of the interactive loop: the exact argmax label map only. {@link Prediction#confidence()} and
      * {@link Prediction#uncertainty()} are null and {@link Prediction#meanUncertainty()} is the mean over the
-     * feature-grid cells (not pixels); call {@link #predict} when the confidence overlay is shown.
+     * feature-grid cells of even row and column (not pixels); call {@link #predict} when the confidence overlay is
+     * shown.
      */
     public Prediction predictLabels(LinearHead head, FeatureMap features, int imageWidth, int imageHeight,
             Set<Integer> absent) {
@@ -190,7 +191,7 @@ public final class HeadPredictor {
      * four grid cells around it, so when those four cells share their argmax (first maximum), so does the pixel:
      * most pixels are one table lookup, and only pixels in a quad whose corners disagree are blended, with the same
      * float operations in the same order as {@link #predict} (so the labels are the same). The mean uncertainty is
-     * taken over the grid cells, with the same fast exponential.
+     * taken over the grid cells of even row and column, with the same fast exponential.
      */
     private Prediction fastLabels(float[] logits, int[] active, byte[] values, int gh, int gw, int imageWidth,
             int imageHeight, Axis cols, Axis rows, Runnable checkpoint) {
@@ -199,9 +200,11 @@ public final class HeadPredictor {
         byte[] arg = new byte[plane];
         int cellBands = (plane + 4095) / 4096;
         double[] uSums = new double[cellBands];
+        long[] uCounts = new long[cellBands];
         IntStream cells = IntStream.range(0, cellBands);
         (parallel ? cells.parallel() : cells).forEach(bi -> {
             double usum = 0;
+            long ucount = 0;
             for (int p = bi * 4096, end = Math.min(plane, p + 4096); p < end; p++) {
                 float best = Float.NEGATIVE_INFINITY;
                 float second = Float.NEGATIVE_INFINITY;
@@ -217,7 +220,10 @@ public final class HeadPredictor {
                     }
                 }
                 arg[p] = (byte) a0;
-                if (ka > 1) {
+                // the mean uncertainty from the cells of even row and column (a quarter of them; the exponentials
+                // are most of this loop's cost)
+                if (ka > 1 && ((p / gw) & 1) == 0 && ((p % gw) & 1) == 0) {
+                    ucount++;
                     float sum = 0;
                     for (int a = 0; a < ka; a++) {
                         sum += FastExp.exp(logits[active[a] * plane + p] - best);
@@ -227,12 +233,24 @@ public final class HeadPredictor {
                 }
             }
             uSums[bi] = usum;
+            uCounts[bi] = ucount;
         });
         double uTotal = 0;
-        for (double u : uSums) {
-            uTotal += u;
+        long uCount = 0;
+        for (int bi = 0; bi < cellBands; bi++) {
+            uTotal += uSums[bi];
+            uCount += uCounts[bi];
         }
         byte[] labels = new byte[imageWidth * imageHeight];
+        // pixels x in [xFrom[gx], xFrom[gx + 1]) blend grid columns gx and gx + 1 (cols.i0 is non-decreasing)
+        int[] xFrom = new int[gw + 1];
+        java.util.Arrays.fill(xFrom, imageWidth);
+        for (int x = imageWidth - 1; x >= 0; x--) {
+            xFrom[cols.i0[x]] = x;
+        }
+        for (int gx = gw - 1; gx >= 0; gx--) {
+            xFrom[gx] = Math.min(xFrom[gx], xFrom[gx + 1]);
+        }
         int bands = (imageHeight + BAND - 1) / BAND;
         IntStream range = IntStream.range(0, bands);
         (parallel ? range.parallel() : range).forEach(bi -> {
@@ -246,7 +264,6 @@ public final class HeadPredictor {
                 int y0 = rows.i0[y];
                 int y1 = rows.i1[y];
                 float fy = rows.f[y];
-                float fy0 = 1 - fy;
                 int r0 = y0 * gw;
                 int r1 = y1 * gw;
                 if (y0 != quadY0 || y1 != quadY1) {
@@ -259,32 +276,50 @@ public final class HeadPredictor {
                     quadY1 = y1;
                 }
                 int o = y * imageWidth;
-                for (int x = 0; x < imageWidth; x++) {
-                    int q = quad[cols.i0[x]];
-                    if (q >= 0) {
-                        labels[o + x] = values[q];
-                        continue;
-                    }
-                    int c0 = cols.i0[x];
-                    int c1 = cols.i1[x];
-                    float fx = cols.f[x];
-                    float fx0 = 1 - fx;
-                    float best = Float.NEGATIVE_INFINITY;
-                    int best0 = 0;
-                    for (int a = 0; a < ka; a++) {
-                        int base = active[a] * plane;
-                        float v0 = fy0 * logits[base + r0 + c0] + fy * logits[base + r1 + c0];
-                        float v1 = fy0 * logits[base + r0 + c1] + fy * logits[base + r1 + c1];
-                        float v = fx0 * v0 + fx * v1;
-                        if (v > best) {
-                            best = v;
-                            best0 = a;
+                boolean sameQuads = y > bi * BAND && rows.i0[y - 1] == y0 && rows.i1[y - 1] == y1;
+                if (sameQuads) {
+                    // the row above lies in the same grid quads: its lookups hold here too, only the blended
+                    // pixels (corners disagree; they depend on fy) are recomputed
+                    System.arraycopy(labels, o - imageWidth, labels, o, imageWidth);
+                    for (int gx = 0; gx < gw; gx++) {
+                        if (quad[gx] < 0) {
+                            for (int x = xFrom[gx]; x < xFrom[gx + 1]; x++) {
+                                labels[o + x] = blend(logits, active, values, plane, r0, r1, fy, cols, x);
+                            }
                         }
                     }
-                    labels[o + x] = values[best0];
+                    continue;
+                }
+                for (int x = 0; x < imageWidth; x++) {
+                    int q = quad[cols.i0[x]];
+                    labels[o + x] = q >= 0 ? values[q] : blend(logits, active, values, plane, r0, r1, fy, cols, x);
                 }
             }
         });
-        return new Prediction(new LabelMap(imageWidth, imageHeight, labels), null, null, (float) (uTotal / plane));
+        return new Prediction(new LabelMap(imageWidth, imageHeight, labels), null, null,
+                uCount == 0 ? 0f : (float) (uTotal / uCount));
+    }
+
+    /** The argmax at pixel column x of a row between grid rows r0, r1 (offsets) with weight fy: the exact blend. */
+    private static byte blend(float[] logits, int[] active, byte[] values, int plane, int r0, int r1, float fy, Axis cols,
+            int x) {
+        int c0 = cols.i0[x];
+        int c1 = cols.i1[x];
+        float fx = cols.f[x];
+        float fx0 = 1 - fx;
+        float fy0 = 1 - fy;
+        float best = Float.NEGATIVE_INFINITY;
+        int arg = 0;
+        for (int a = 0; a < active.length; a++) {
+            int base = active[a] * plane;
+            float v0 = fy0 * logits[base + r0 + c0] + fy * logits[base + r1 + c0];
+            float v1 = fy0 * logits[base + r0 + c1] + fy * logits[base + r1 + c1];
+            float v = fx0 * v0 + fx * v1;
+            if (v > best) {
+                best = v;
+                arg = a;
+            }
+        }
+        return values[arg];
     }
 }
