@@ -28,9 +28,11 @@ import org.scribbleseg.engine.job.Lane;
 import org.scribbleseg.engine.image.RgbImage;
 import org.scribbleseg.engine.job.EngineEvent;
 import org.scribbleseg.engine.job.EngineListener;
+import org.scribbleseg.engine.project.AcceptRecord;
 import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.ProjectException;
 import org.scribbleseg.engine.project.ProjectStore;
+import org.scribbleseg.engine.project.StoreListener;
 
 /**
  * The facade the app, the CLI and the tests use: one open project, its store, image loading, background jobs and
@@ -49,6 +51,19 @@ public final class Engine implements AutoCloseable {
     private final LiveLoop live;
     private volatile long currentImage = -1;
     private volatile boolean firstTrainingScheduled;
+    /** Images whose first look was saved or can never be (touched): asked of the store once per session. */
+    private final java.util.Set<Long> firstLookDecided = ConcurrentHashMap.newKeySet();
+    private final StoreListener accepts = new StoreListener() {
+        @Override
+        public void annotationsChanged(long imageId, long revision) {
+            // the live loop hears these
+        }
+
+        @Override
+        public void maskAccepted(AcceptRecord record) {
+            publish(new EngineEvent.MaskAccepted(record));
+        }
+    };
 
     private Engine(ProjectStore store, Backbone backbone) {
         this.store = store;
@@ -56,6 +71,7 @@ public final class Engine implements AutoCloseable {
         this.featureCache = FeatureCache.forProject(store.root());
         this.live = new LiveLoop(store, backbone, featureCache, jobs, this::publish, this::loadImage, () -> currentImage);
         store.addListener(live);
+        store.addListener(accepts);
     }
 
     /** Opens a project with the backbone its settings name (the classic filter bank by default). */
@@ -270,9 +286,21 @@ public final class Engine implements AutoCloseable {
         listeners.remove(l);
     }
 
+    /**
+     * The accept history: per accepted image, how well the live head predicted it before the user touched it
+     * (its first look) against the accepted mask, and the strokes and time the image took. In first-accept order.
+     */
+    public List<AcceptRecord> acceptHistory() {
+        return store.acceptHistory();
+    }
+
     void publish(EngineEvent e) {
         if (e instanceof EngineEvent.PredictionsUpdated p) {
             predictions.put(p.imageId(), p);
+            if (firstLookDecided.add(p.imageId())) {
+                // the head's prediction of an image nobody labelled yet: what accuracy before correction measures
+                store.saveFirstLook(p.imageId(), p.labels(), p.revision());
+            }
         }
         for (EngineListener l : listeners) {
             l.onEvent(e);
@@ -282,6 +310,7 @@ public final class Engine implements AutoCloseable {
     @Override
     public void close() {
         store.removeListener(live);
+        store.removeListener(accepts);
         jobs.close();
         live.close();
         store.close();
