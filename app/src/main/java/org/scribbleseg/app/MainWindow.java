@@ -184,6 +184,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
             modelPanel.setDevice(s[2]);
             modelPanel.liveUpdate().setSelected(Boolean.parseBoolean(s[1]));
         }, "Could not read the project settings");
+        work(engine::acceptHistory, modelPanel.acceptHistory()::setHistory, "Could not read the accept history");
     }
 
     public Parent root() {
@@ -676,7 +677,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
             if (p.isEmpty()) {
                 return false;
             }
-            store.setMask(img, p.get(), "accepted");
+            store.setMask(img, p.get(), ProjectStore.ACCEPTED);
             return true;
         }, ok -> {
             if (ok) {
