@@ -23,8 +23,9 @@ public final class AcceptHistoryChart extends VBox {
     static final int SUMMARY_WINDOW = 5;
 
     private final List<AcceptRecord> records = new ArrayList<>();
-    private final NumberAxis x = new NumberAxis(1, 2, 1);
-    private final NumberAxis y = new NumberAxis(0, 100, 25);
+    // one unit of room past the last point and above 100 %, so no symbol is cut at the plot's edge
+    private final NumberAxis x = new NumberAxis(0, 2, 1);
+    private final NumberAxis y = new NumberAxis(0, 120, 20);
     private final LineChart<Number, Number> chart = new LineChart<>(x, y);
     private final XYChart.Series<Number, Number> series = new XYChart.Series<>();
     private final Label empty = new Label("No accepted images measured yet. Accept (A) an image the head predicted "
@@ -50,10 +51,10 @@ public final class AcceptHistoryChart extends VBox {
         chart.getData().add(series);
         x.setAutoRanging(false);
         x.setMinorTickVisible(false);
-        x.setTickLabelFormatter(integers());
+        x.setTickLabelFormatter(integers(v -> v >= 1 && v <= records.size()));
         y.setAutoRanging(false);
         y.setMinorTickVisible(false);
-        y.setTickLabelFormatter(integers());
+        y.setTickLabelFormatter(integers(v -> v <= 100));
         y.setPrefWidth(28);
         empty.setId("acceptEmpty");
         empty.setWrapText(true);
@@ -66,11 +67,13 @@ public final class AcceptHistoryChart extends VBox {
         refresh();
     }
 
-    private static StringConverter<Number> integers() {
+    /** Tick labels as whole numbers; the ticks outside {@code shown} (the padding) unlabelled. */
+    private static StringConverter<Number> integers(java.util.function.LongPredicate shown) {
         return new StringConverter<>() {
             @Override
             public String toString(Number n) {
-                return Long.toString(Math.round(n.doubleValue()));
+                long v = Math.round(n.doubleValue());
+                return shown.test(v) ? Long.toString(v) : "";
             }
 
             @Override
@@ -133,10 +136,12 @@ public final class AcceptHistoryChart extends VBox {
             }
         }
         int n = records.size();
-        x.setUpperBound(Math.max(2, n));
+        x.setUpperBound(n + 1);
         x.setTickUnit(Math.max(1, Math.ceil(n / 6.0)));
-        chart.setOpacity(n == 0 ? 0.35 : 1);
+        chart.setVisible(n > 0);
+        chart.setManaged(n > 0);
         empty.setVisible(n == 0);
+        empty.setManaged(n == 0);
         summary.setText(summarize(records));
         summary.setVisible(n > 0);
         summary.setManaged(n > 0);

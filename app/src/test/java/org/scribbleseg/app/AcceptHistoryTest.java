@@ -89,5 +89,20 @@ class AcceptHistoryTest extends AppTestBase {
         Label summary = robot.lookup("#acceptSummary").query();
         assertThat(fx(summary::getText)).isEqualTo(String.format("last accepted: %.0f %% before correction, 1 stroke / 4 s per image", expected));
         assertThat(fx(summary::isVisible)).isTrue();
+        String shown = fx(summary::getText);
+
+        // the history belongs to the project: reopened, the panel shows the same point and summary
+        fx(() -> {
+            app.closeProject();
+            app.openProject(projectDir);
+            return null;
+        });
+        waitIdle();
+        @SuppressWarnings("unchecked")
+        LineChart<Number, Number> reopened = (LineChart<Number, Number>) robot.lookup("#acceptChart").query();
+        assertThat(reopened).isNotSameAs(chart);
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> fx(() -> reopened.getData().get(0).getData().size() == 1));
+        assertThat(fx(() -> reopened.getData().get(0).getData().get(0).getYValue().doubleValue())).isCloseTo(expected, within(1e-6));
+        assertThat(fx(() -> ((Label) robot.lookup("#acceptSummary").query()).getText())).isEqualTo(shown);
     }
 }
