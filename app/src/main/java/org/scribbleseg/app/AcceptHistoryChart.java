@@ -84,15 +84,15 @@ public final class AcceptHistoryChart extends VBox {
     }
 
     /**
-     * The whole history (read off the FX thread at project open); records heard as events while it was read are
-     * kept.
+     * The whole history, read off the FX thread at project open and after store changes (an accept undone leaves
+     * it). Reads run in order on the store thread, so the last one read after the newest accept.
      */
     public void setHistory(List<AcceptRecord> history) {
-        List<AcceptRecord> heard = new ArrayList<>(records);
-        records.clear();
-        records.addAll(history);
-        heard.forEach(this::put);
-        refresh();
+        if (!history.equals(records)) {
+            records.clear();
+            records.addAll(history);
+            refresh();
+        }
     }
 
     public void onEvents(List<EngineEvent> events) {

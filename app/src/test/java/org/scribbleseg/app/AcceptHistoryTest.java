@@ -91,6 +91,20 @@ class AcceptHistoryTest extends AppTestBase {
         assertThat(fx(summary::isVisible)).isTrue();
         String shown = fx(summary::getText);
 
+        // undoing the accept takes the image off the chart; redoing puts it back
+        fx(() -> {
+            app.window().undo();
+            return null;
+        });
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> fx(empty::isVisible));
+        assertThat(fx(() -> chart.getData().get(0).getData())).isEmpty();
+        fx(() -> {
+            app.window().redo();
+            return null;
+        });
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> fx(() -> chart.getData().get(0).getData().size() == 1));
+        assertThat(fx(summary::getText)).isEqualTo(shown);
+
         // the history belongs to the project: reopened, the panel shows the same point and summary
         fx(() -> {
             app.closeProject();

@@ -229,6 +229,15 @@ class LiveLoopTest {
             assertThat(again.accuracy()).isCloseTo(new Metrics(3).add(allBackground, firstLook).pixelAccuracy(), within(1e-9));
             s.setMask(target.id(), fx.truth().get(1), ProjectStore.ACCEPTED);
             recorded = engine.acceptHistory().get(0);
+            // with every accept undone the image is no accepted image; redone, it is again
+            for (int i = 0; i < 3; i++) {
+                assertThat(engine.acceptHistory()).hasSize(1);
+                s.undo(target.id());
+            }
+            assertThat(s.mask(target.id())).isEmpty();
+            assertThat(engine.acceptHistory()).isEmpty();
+            s.redo(target.id());
+            assertThat(engine.acceptHistory()).containsExactly(recorded);
         }
         // the history is part of the project
         try (Engine engine = Engine.open(dir)) {

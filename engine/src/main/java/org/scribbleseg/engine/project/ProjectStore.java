@@ -1159,9 +1159,13 @@ public final class ProjectStore implements AutoCloseable {
         return acceptQuery(c, "SELECT * FROM accept_record WHERE image_id = ?", imageId).get(0);
     }
 
-    /** Every accept record, in the order the images were first accepted. */
+    /**
+     * The accept records of the images whose mask is accepted now, in the order the images were first accepted. An
+     * accept undone (or cleared, or replaced by a partial mask) hides its record; redone, it shows again.
+     */
     public synchronized List<AcceptRecord> acceptHistory() {
-        return query(c -> acceptQuery(c, "SELECT * FROM accept_record ORDER BY id"));
+        return query(c -> acceptQuery(c, "SELECT * FROM accept_record a WHERE EXISTS (SELECT 1 FROM mask m WHERE m.image_id = a.image_id "
+                + "AND m.active = 1 AND m.source = ?) ORDER BY id", ACCEPTED));
     }
 
     private static List<AcceptRecord> acceptQuery(Connection c, String sql, Object... args) throws SQLException {
