@@ -83,6 +83,11 @@ class AcceptHistoryTest extends AppTestBase {
         assertThat(point.getXValue().intValue()).isEqualTo(1);
         assertThat(point.getYValue().doubleValue()).isCloseTo(expected, within(1e-6));
         assertThat(fx(empty::isVisible)).isFalse();
+        // hovering the point tells what the image took (Tooltip.install keeps the tooltip in the node's properties)
+        Object tip = fx(() -> point.getNode().getProperties().get("javafx.scene.control.Tooltip"));
+        assertThat(tip).isInstanceOf(javafx.scene.control.Tooltip.class);
+        assertThat(((javafx.scene.control.Tooltip) tip).getText()).startsWith(String.format("Accepted image 1: %.0f %%", expected))
+                .contains("1 stroke, 4 s drawing");
         AcceptRecord r = fx(() -> app.window().engine().acceptHistory().get(0));
         assertThat(r.strokes()).isEqualTo(1);
         assertThat(r.seconds()).isEqualTo(4.0);
