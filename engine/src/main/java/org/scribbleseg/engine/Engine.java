@@ -51,8 +51,10 @@ public final class Engine implements AutoCloseable {
     private final LiveLoop live;
     private volatile long currentImage = -1;
     private volatile boolean firstTrainingScheduled;
-    /** Images whose first look was saved or can never be (touched): asked of the store once per session. */
-    private final java.util.Set<Long> firstLookDecided = ConcurrentHashMap.newKeySet();
+    /** Images the user touched: their first look is final, the store is not asked again this session. */
+    private final java.util.Set<Long> touched = ConcurrentHashMap.newKeySet();
+    /** Head revision of the first look saved per untouched image this session. */
+    private final Map<Long, Long> firstLookRevision = new ConcurrentHashMap<>();
     private final StoreListener accepts = new StoreListener() {
         @Override
         public void annotationsChanged(long imageId, long revision) {
@@ -297,9 +299,15 @@ public final class Engine implements AutoCloseable {
     void publish(EngineEvent e) {
         if (e instanceof EngineEvent.PredictionsUpdated p) {
             predictions.put(p.imageId(), p);
-            if (firstLookDecided.add(p.imageId())) {
+            Long saved = firstLookRevision.get(p.imageId());
+            // once per head: the second event of a prediction (with its maps) or a stale head's comes too late
+            if (!touched.contains(p.imageId()) && (saved == null || p.revision() > saved)) {
                 // the head's prediction of an image nobody labelled yet: what accuracy before correction measures
-                store.saveFirstLook(p.imageId(), p.labels(), p.revision());
+                if (store.saveFirstLook(p.imageId(), p.labels(), p.revision())) {
+                    firstLookRevision.put(p.imageId(), p.revision());
+                } else {
+                    touched.add(p.imageId());
+                }
             }
         }
         for (EngineListener l : listeners) {

@@ -257,9 +257,14 @@ class LiveLoopTest {
             engine.setCurrentImage(labelled.id());
             scribbleFromTruth(s, labelled, fx.truth().get(0), fx.classes());
             awaitPrediction(events, labelled.id(), s.revision());
-            awaitPrediction(events, untouched.id(), s.revision()); // the neighbour is predicted too
+            EngineEvent.PredictionsUpdated early = awaitPrediction(events, untouched.id(), s.revision()); // the neighbour
             assertThat(s.prediction(labelled.id(), ProjectStore.FIRST_LOOK_RUN)).isEmpty();
-            assertThat(s.prediction(untouched.id(), ProjectStore.FIRST_LOOK_RUN)).isPresent();
+            assertThat(s.prediction(untouched.id(), ProjectStore.FIRST_LOOK_RUN).orElseThrow().labels()).isEqualTo(early.labels());
+            // a better head looks again at the still untouched image: its first look is the newer one
+            s.commitStroke(labelled.id(), fx.classes().get(0).id(), StrokeKind.POINT, 3, new float[] {2, 2});
+            EngineEvent.PredictionsUpdated later = awaitPrediction(events, untouched.id(), s.revision());
+            assertThat(later.revision()).isGreaterThan(early.revision());
+            assertThat(s.prediction(untouched.id(), ProjectStore.FIRST_LOOK_RUN).orElseThrow().labels()).isEqualTo(later.labels());
 
             // accepting the image that was labelled from the start records nothing: no fake 100 %
             s.setMask(labelled.id(), fx.truth().get(0), ProjectStore.ACCEPTED);
@@ -268,6 +273,7 @@ class LiveLoopTest {
             assertThat(engine.acceptHistory()).isEmpty();
             s.setMask(untouched.id(), fx.truth().get(1), ProjectStore.ACCEPTED);
             assertThat(engine.acceptHistory()).extracting(AcceptRecord::imageId).containsExactly(untouched.id());
+            assertThat(engine.acceptHistory().get(0).headRevision()).isEqualTo(later.revision());
         }
     }
 

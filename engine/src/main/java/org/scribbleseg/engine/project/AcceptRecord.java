@@ -2,8 +2,8 @@ package org.scribbleseg.engine.project;
 
 /**
  * How good the live head was on an image before the user corrected it, and what the correction cost: the head's
- * first look at the image (predicted before the user touched it) against the mask the user accepted, over the
- * mask's non-void pixels.
+ * first look at the image (its latest prediction made before the user's first touch) against the mask the user
+ * accepted, over the mask's non-void pixels.
  *
  * @param id order of the first accept of the image (a re-accept keeps the id and updates the rest)
  * @param imageId the image

@@ -1112,16 +1112,16 @@ public final class ProjectStore implements AutoCloseable {
     // ------------------------------------------------------------------------------------------------ accuracy before correction
 
     /**
-     * Keeps the live head's prediction of an image as its first look, under run {@link #FIRST_LOOK_RUN}, when the
-     * image has none yet and the user never touched it: no stroke (undone ones included), no mask (ever) and no
-     * tag. A first look is never overwritten. Returns whether it was saved.
+     * Keeps the live head's prediction of an image as its first look (what the head made of it before the user's
+     * first touch), under run {@link #FIRST_LOOK_RUN}, while the user never touched the image: no stroke (undone
+     * ones included), no mask (ever) and no tag. A newer head's prediction of the untouched image replaces it; once
+     * the image is touched it never changes. Returns false, saving nothing, when the image was touched.
      */
     public boolean saveFirstLook(long imageId, LabelMap labels, long headRevision) {
         return tx(c -> {
             requireImage(c, imageId);
-            if (count(c, "SELECT count(*) FROM prediction WHERE image_id = ? AND run_id = ?", imageId, FIRST_LOOK_RUN) > 0
-                    || count(c, "SELECT (SELECT count(*) FROM stroke WHERE image_id = ?) + (SELECT count(*) FROM mask WHERE image_id = ?) "
-                            + "+ (SELECT count(*) FROM tag WHERE image_id = ?)", imageId, imageId, imageId) > 0) {
+            if (count(c, "SELECT (SELECT count(*) FROM stroke WHERE image_id = ?) + (SELECT count(*) FROM mask WHERE image_id = ?) "
+                    + "+ (SELECT count(*) FROM tag WHERE image_id = ?)", imageId, imageId, imageId) > 0) {
                 return false;
             }
             writePrediction(c, imageId, FIRST_LOOK_RUN, labels, null, Double.NaN, headRevision);
