@@ -299,19 +299,25 @@ public final class Engine implements AutoCloseable {
     void publish(EngineEvent e) {
         if (e instanceof EngineEvent.PredictionsUpdated p) {
             predictions.put(p.imageId(), p);
-            Long saved = firstLookRevision.get(p.imageId());
-            // once per head: the second event of a prediction (with its maps) or a stale head's comes too late
-            if (!touched.contains(p.imageId()) && (saved == null || p.revision() > saved)) {
-                // the head's prediction of an image nobody labelled yet: what accuracy before correction measures
-                if (store.saveFirstLook(p.imageId(), p.labels(), p.revision())) {
-                    firstLookRevision.put(p.imageId(), p.revision());
-                } else {
-                    touched.add(p.imageId());
-                }
-            }
         }
         for (EngineListener l : listeners) {
             l.onEvent(e);
+        }
+        if (e instanceof EngineEvent.PredictionsUpdated p) {
+            keepFirstLook(p); // after the listeners: the user sees the mask without waiting for this write (~10 ms)
+        }
+    }
+
+    /** Stores a prediction of an image nobody labelled yet as its first look: what accuracy before correction measures. */
+    private void keepFirstLook(EngineEvent.PredictionsUpdated p) {
+        Long saved = firstLookRevision.get(p.imageId());
+        // once per head: the second event of a prediction (with its maps) or a stale head's comes too late
+        if (!touched.contains(p.imageId()) && (saved == null || p.revision() > saved)) {
+            if (store.saveFirstLook(p.imageId(), p.labels(), p.revision())) {
+                firstLookRevision.put(p.imageId(), p.revision());
+            } else {
+                touched.add(p.imageId());
+            }
         }
     }
 
