@@ -299,16 +299,15 @@ public final class Engine implements AutoCloseable {
     void publish(EngineEvent e) {
         if (e instanceof EngineEvent.PredictionsUpdated p) {
             predictions.put(p.imageId(), p);
+            // before the listeners: once the user sees the mask it is stored, so an accept right away measures it
+            keepFirstLook(p);
         }
         for (EngineListener l : listeners) {
             l.onEvent(e);
         }
-        if (e instanceof EngineEvent.PredictionsUpdated p) {
-            keepFirstLook(p); // after the listeners: the user sees the mask without waiting for this write (~10 ms)
-        }
     }
 
-    /** Stores a prediction of an image nobody labelled yet as its first look: what accuracy before correction measures. */
+    /** Stores a prediction of an image nobody labelled yet as its first look (what accuracy before correction measures). */
     private void keepFirstLook(EngineEvent.PredictionsUpdated p) {
         Long saved = firstLookRevision.get(p.imageId());
         // once per head: the second event of a prediction (with its maps) or a stale head's comes too late

@@ -187,7 +187,8 @@ class LiveLoopTest {
             // the user opens an image nobody labelled: the head's prediction of it is its first look
             engine.setCurrentImage(target.id());
             EngineEvent.PredictionsUpdated first = awaitPrediction(events, target.id(), s.revision());
-            LabelMap firstLook = awaitFirstLook(s, target.id(), first.labels());
+            LabelMap firstLook = s.prediction(target.id(), ProjectStore.FIRST_LOOK_RUN).orElseThrow().labels();
+            assertThat(firstLook).isEqualTo(first.labels());
 
             // then corrects it: strokes with their drawing time (one undone: its time was spent all the same)
             int drawn = 0;
@@ -258,12 +259,12 @@ class LiveLoopTest {
             awaitPrediction(events, labelled.id(), s.revision());
             EngineEvent.PredictionsUpdated early = awaitPrediction(events, untouched.id(), s.revision()); // the neighbour
             assertThat(s.prediction(labelled.id(), ProjectStore.FIRST_LOOK_RUN)).isEmpty();
-            awaitFirstLook(s, untouched.id(), early.labels());
+            assertThat(s.prediction(untouched.id(), ProjectStore.FIRST_LOOK_RUN).orElseThrow().labels()).isEqualTo(early.labels());
             // a better head looks again at the still untouched image: its first look is the newer one
             s.commitStroke(labelled.id(), fx.classes().get(0).id(), StrokeKind.POINT, 3, new float[] {2, 2});
             EngineEvent.PredictionsUpdated later = awaitPrediction(events, untouched.id(), s.revision());
             assertThat(later.revision()).isGreaterThan(early.revision());
-            awaitFirstLook(s, untouched.id(), later.labels());
+            assertThat(s.prediction(untouched.id(), ProjectStore.FIRST_LOOK_RUN).orElseThrow().labels()).isEqualTo(later.labels());
 
             // accepting the image that was labelled from the start records nothing: no fake 100 %
             s.setMask(labelled.id(), fx.truth().get(0), ProjectStore.ACCEPTED);
@@ -274,20 +275,6 @@ class LiveLoopTest {
             assertThat(engine.acceptHistory()).extracting(AcceptRecord::imageId).containsExactly(untouched.id());
             assertThat(engine.acceptHistory().get(0).headRevision()).isEqualTo(later.revision());
         }
-    }
-
-    /** Waits (bounded) until the image's stored first look is {@code expected} (written just after the event). */
-    private static LabelMap awaitFirstLook(ProjectStore s, long imageId, LabelMap expected) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        java.util.Optional<LabelMap> stored = java.util.Optional.empty();
-        while (System.nanoTime() < deadline) {
-            stored = s.prediction(imageId, ProjectStore.FIRST_LOOK_RUN).map(ProjectStore.PredictionRecord::labels);
-            if (stored.isPresent() && stored.get().equals(expected)) {
-                return stored.get();
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("first look of image " + imageId + " is " + stored + ", not the predicted mask");
     }
 
     private static int count(LabelMap m, int v) {
