@@ -173,7 +173,9 @@ public final class AcceptHistoryChart extends VBox {
                 seconds(secs / n));
     }
 
-    private static String seconds(double s) {
-        return s < 60 ? Math.round(s) + " s" : String.format("%d min %d s", (long) s / 60, Math.round(s) % 60);
+    /** "41 s", "2 min", "2 min 5 s". */
+    static String seconds(double s) {
+        long r = Math.round(s);
+        return r < 60 ? r + " s" : r / 60 + " min" + (r % 60 == 0 ? "" : " " + r % 60 + " s");
     }
 }
