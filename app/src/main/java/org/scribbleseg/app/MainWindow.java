@@ -185,6 +185,11 @@ public final class MainWindow implements FxEngineBridge.Handler {
             modelPanel.setDevice(s[2]);
             modelPanel.liveUpdate().setSelected(Boolean.parseBoolean(s[1]));
         }, "Could not read the project settings");
+        reloadAcceptHistory();
+    }
+
+    private void reloadAcceptHistory() {
+        work(engine::acceptHistory, modelPanel.acceptHistory()::setHistory, "Could not read the accept history");
     }
 
     public Parent root() {
@@ -389,6 +394,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
             reloadAnnotations();
         }
         reloadImages(false);
+        reloadAcceptHistory(); // an accept undone, redone or cleared changes it without an event
     }
 
     @Override

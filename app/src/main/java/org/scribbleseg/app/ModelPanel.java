@@ -9,13 +9,17 @@ import javafx.scene.layout.GridPane;
 import javafx.scene.layout.VBox;
 import org.scribbleseg.engine.job.EngineEvent;
 
-/** The live model: live update on/off, backbone, what the head training last did and what runs now. */
+/**
+ * The live model: live update on/off, backbone, what the head training last did, what runs now, and how good the
+ * head was on the images the user accepted.
+ */
 public final class ModelPanel extends VBox {
     private final CheckBox live = new CheckBox("Live update after every stroke");
     private final Label backbone = new Label("classic");
     private final Label head = new Label("not trained yet");
     private final Label job = new Label("idle");
     private final Label device = new Label("CPU");
+    private final AcceptHistoryChart accepts = new AcceptHistoryChart();
 
     public ModelPanel() {
         getStyleClass().add("model-panel");
@@ -39,7 +43,7 @@ public final class ModelPanel extends VBox {
         g.addRow(1, muted("Device"), device);
         g.addRow(2, muted("Head"), head);
         g.addRow(3, muted("Jobs"), job);
-        getChildren().addAll(live, g);
+        getChildren().addAll(live, g, accepts);
     }
 
     private static Label muted(String s) {
@@ -62,7 +66,13 @@ public final class ModelPanel extends VBox {
         device.setText(text);
     }
 
+    /** Accuracy before correction and effort per accepted image. */
+    public AcceptHistoryChart acceptHistory() {
+        return accepts;
+    }
+
     public void onEvents(List<EngineEvent> events) {
+        accepts.onEvents(events);
         for (EngineEvent e : events) {
             if (e instanceof EngineEvent.HeadTrained h) {
                 backbone.setText(h.backbone());

@@ -28,9 +28,11 @@ import org.scribbleseg.engine.job.Lane;
 import org.scribbleseg.engine.image.RgbImage;
 import org.scribbleseg.engine.job.EngineEvent;
 import org.scribbleseg.engine.job.EngineListener;
+import org.scribbleseg.engine.project.AcceptRecord;
 import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.ProjectException;
 import org.scribbleseg.engine.project.ProjectStore;
+import org.scribbleseg.engine.project.StoreListener;
 
 /**
  * The facade the app, the CLI and the tests use: one open project, its store, image loading, background jobs and
@@ -49,6 +51,21 @@ public final class Engine implements AutoCloseable {
     private final LiveLoop live;
     private volatile long currentImage = -1;
     private volatile boolean firstTrainingScheduled;
+    /** Images the user touched: their first look is final, the store is not asked again this session. */
+    private final java.util.Set<Long> touched = ConcurrentHashMap.newKeySet();
+    /** Head revision of the first look saved per untouched image this session. */
+    private final Map<Long, Long> firstLookRevision = new ConcurrentHashMap<>();
+    private final StoreListener accepts = new StoreListener() {
+        @Override
+        public void annotationsChanged(long imageId, long revision) {
+            // the live loop hears these
+        }
+
+        @Override
+        public void maskAccepted(AcceptRecord record) {
+            publish(new EngineEvent.MaskAccepted(record));
+        }
+    };
 
     private Engine(ProjectStore store, Backbone backbone) {
         this.store = store;
@@ -56,6 +73,7 @@ public final class Engine implements AutoCloseable {
         this.featureCache = FeatureCache.forProject(store.root());
         this.live = new LiveLoop(store, backbone, featureCache, jobs, this::publish, this::loadImage, () -> currentImage);
         store.addListener(live);
+        store.addListener(accepts);
     }
 
     /** Opens a project with the backbone its settings name (the classic filter bank by default). */
@@ -289,18 +307,49 @@ public final class Engine implements AutoCloseable {
         listeners.remove(l);
     }
 
+    /**
+     * The accept history: per accepted image, how well the live head predicted it before the user touched it
+     * (its first look) against the accepted mask, and the strokes and time the image took. In first-accept order.
+     */
+    public List<AcceptRecord> acceptHistory() {
+        return store.acceptHistory();
+    }
+
     void publish(EngineEvent e) {
         if (e instanceof EngineEvent.PredictionsUpdated p) {
             predictions.put(p.imageId(), p);
+            // before the listeners: once the user sees the mask it is stored, so an accept right away measures it
+            keepFirstLook(p);
         }
         for (EngineListener l : listeners) {
             l.onEvent(e);
         }
     }
 
+    /**
+     * Stores the prediction of the image the user is looking at, while nobody has labelled it, as its first look
+     * (what accuracy before correction measures). Only the current image: the neighbours' predictions are not seen,
+     * and writing them would cost a durable write per neighbour per stroke.
+     */
+    private void keepFirstLook(EngineEvent.PredictionsUpdated p) {
+        if (p.imageId() != currentImage) {
+            return;
+        }
+        Long saved = firstLookRevision.get(p.imageId());
+        // once per head: the second event of a prediction (with its maps) or a stale head's comes too late
+        if (!touched.contains(p.imageId()) && (saved == null || p.revision() > saved)) {
+            if (store.saveFirstLook(p.imageId(), p.labels(), p.revision())) {
+                firstLookRevision.put(p.imageId(), p.revision());
+            } else {
+                touched.add(p.imageId());
+            }
+        }
+    }
+
     @Override
     public void close() {
         store.removeListener(live);
+        store.removeListener(accepts);
         jobs.close();
         live.close();
         store.close();

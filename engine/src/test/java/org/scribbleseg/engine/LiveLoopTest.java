@@ -1,6 +1,7 @@
 package org.scribbleseg.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,11 +12,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.scribbleseg.engine.eval.Metrics;
 import org.scribbleseg.engine.eval.SimulatedAnnotator;
 import org.scribbleseg.engine.eval.SyntheticScenes;
 import org.scribbleseg.engine.image.ImageWriter;
 import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.job.EngineEvent;
+import org.scribbleseg.engine.project.AcceptRecord;
 import org.scribbleseg.engine.project.ClassDef;
 import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.ProjectStore;
@@ -165,6 +168,116 @@ class LiveLoopTest {
             EngineEvent.PredictionsUpdated p = awaitPrediction(events, fx.images().get(0).id(), 0);
             assertThat(accuracy(p.labels(), fx.truth().get(0))).isGreaterThan(0.8);
             assertThat(engine.store().strokes(fx.images().get(0).id())).isEmpty();
+        }
+    }
+
+    @Test
+    void acceptingAMaskRecordsHowGoodTheHeadsFirstLookWasAndTheEffort() throws Exception {
+        Fixture fx = project(3);
+        Path dir = fx.engine().store().root();
+        ImageEntry target = fx.images().get(1);
+        AcceptRecord recorded;
+        try (Engine engine = fx.engine()) {
+            ProjectStore s = engine.store();
+            BlockingQueue<EngineEvent> events = new LinkedBlockingQueue<>();
+            List<EngineEvent> all = new CopyOnWriteArrayList<>();
+            engine.addListener(events::add);
+            engine.addListener(all::add);
+            scribbleFromTruth(s, fx.images().get(0), fx.truth().get(0), fx.classes());
+            // the user opens an image nobody labelled: the head's prediction of it is its first look
+            engine.setCurrentImage(target.id());
+            EngineEvent.PredictionsUpdated first = awaitPrediction(events, target.id(), s.revision());
+            LabelMap firstLook = s.prediction(target.id(), ProjectStore.FIRST_LOOK_RUN).orElseThrow().labels();
+            assertThat(firstLook).isEqualTo(first.labels());
+
+            // then corrects it: strokes with their drawing time (one undone: its time was spent all the same)
+            int drawn = 0;
+            for (SimulatedAnnotator.SimStroke st : new SimulatedAnnotator(7, 30).scribbles(fx.truth().get(1))) {
+                s.commitStroke(target.id(), fx.classes().get(st.classValue()).id(), st.isPoint() ? StrokeKind.POINT : StrokeKind.SCRIBBLE,
+                        st.radius(), st.points(), 1500);
+                drawn++;
+            }
+            s.commitStroke(target.id(), fx.classes().get(0).id(), StrokeKind.POINT, 3, new float[] {5, 5}, 700);
+            s.undo(target.id());
+            EngineEvent.PredictionsUpdated corrected = awaitPrediction(events, target.id(), s.revision());
+            // later predictions of the now labelled image never replace its first look
+            assertThat(s.prediction(target.id(), ProjectStore.FIRST_LOOK_RUN).orElseThrow().labels()).isEqualTo(firstLook);
+
+            // accepted: the final mask, here the exact truth
+            s.setMask(target.id(), fx.truth().get(1), org.scribbleseg.engine.project.MaskRecord.ACCEPTED);
+            LabelMap accepted = s.mask(target.id()).orElseThrow().labels();
+            Metrics direct = new Metrics(3).add(accepted, firstLook);
+            List<AcceptRecord> history = engine.acceptHistory();
+            assertThat(history).hasSize(1);
+            recorded = history.get(0);
+            assertThat(recorded.imageId()).isEqualTo(target.id());
+            assertThat(recorded.accuracy()).isCloseTo(direct.pixelAccuracy(), within(1e-9));
+            assertThat(recorded.meanIoU()).isCloseTo(direct.meanIoU(), within(1e-9));
+            assertThat(recorded.accuracy()).as("a head trained on one image is not perfect on another").isBetween(0.5, 0.999);
+            assertThat(recorded.strokes()).isEqualTo(drawn);
+            assertThat(recorded.seconds()).isCloseTo(drawn * 1.5 + 0.7, within(1e-9));
+            assertThat(recorded.headRevision()).isEqualTo(first.revision());
+            assertThat(corrected.revision()).isGreaterThan(recorded.headRevision());
+            assertThat(all).contains(new EngineEvent.MaskAccepted(recorded));
+
+            // re-accepting the image replaces its record (one point per image), measured against the new mask
+            LabelMap allBackground = new LabelMap(target.width(), target.height(), new byte[target.width() * target.height()]);
+            s.setMask(target.id(), allBackground, org.scribbleseg.engine.project.MaskRecord.ACCEPTED);
+            AcceptRecord again = engine.acceptHistory().get(0);
+            assertThat(engine.acceptHistory()).hasSize(1);
+            assertThat(again.id()).isEqualTo(recorded.id());
+            assertThat(again.accuracy()).isCloseTo(new Metrics(3).add(allBackground, firstLook).pixelAccuracy(), within(1e-9));
+            s.setMask(target.id(), fx.truth().get(1), org.scribbleseg.engine.project.MaskRecord.ACCEPTED);
+            recorded = engine.acceptHistory().get(0);
+            // with every accept undone the image is no accepted image; redone, it is again
+            for (int i = 0; i < 3; i++) {
+                assertThat(engine.acceptHistory()).hasSize(1);
+                s.undo(target.id());
+            }
+            assertThat(s.mask(target.id())).isEmpty();
+            assertThat(engine.acceptHistory()).isEmpty();
+            s.redo(target.id());
+            assertThat(engine.acceptHistory()).containsExactly(recorded);
+        }
+        // the history is part of the project
+        try (Engine engine = Engine.open(dir)) {
+            assertThat(engine.acceptHistory()).containsExactly(recorded);
+        }
+    }
+
+    @Test
+    void anImageLabelledBeforeTheHeadSawItHasNoAccuracyBeforeCorrection() throws Exception {
+        Fixture fx = project(2);
+        try (Engine engine = fx.engine()) {
+            ProjectStore s = engine.store();
+            BlockingQueue<EngineEvent> events = new LinkedBlockingQueue<>();
+            engine.addListener(events::add);
+            ImageEntry labelled = fx.images().get(0);
+            ImageEntry untouched = fx.images().get(1);
+            engine.setCurrentImage(labelled.id());
+            scribbleFromTruth(s, labelled, fx.truth().get(0), fx.classes());
+            awaitPrediction(events, labelled.id(), s.revision());
+            awaitPrediction(events, untouched.id(), s.revision()); // the neighbour, predicted but not shown
+            assertThat(s.prediction(labelled.id(), ProjectStore.FIRST_LOOK_RUN)).isEmpty();
+            assertThat(s.prediction(untouched.id(), ProjectStore.FIRST_LOOK_RUN)).as("not looked at yet").isEmpty();
+            // the user goes to the untouched image: what the head shows there is its first look
+            engine.setCurrentImage(untouched.id());
+            EngineEvent.PredictionsUpdated early = awaitPrediction(events, untouched.id(), s.revision());
+            assertThat(s.prediction(untouched.id(), ProjectStore.FIRST_LOOK_RUN).orElseThrow().labels()).isEqualTo(early.labels());
+            // a better head looks again at the still untouched image: its first look is the newer one
+            s.commitStroke(labelled.id(), fx.classes().get(0).id(), StrokeKind.POINT, 3, new float[] {2, 2});
+            EngineEvent.PredictionsUpdated later = awaitPrediction(events, untouched.id(), s.revision());
+            assertThat(later.revision()).isGreaterThan(early.revision());
+            assertThat(s.prediction(untouched.id(), ProjectStore.FIRST_LOOK_RUN).orElseThrow().labels()).isEqualTo(later.labels());
+
+            // accepting the image that was labelled from the start records nothing: no fake 100 %
+            s.setMask(labelled.id(), fx.truth().get(0), org.scribbleseg.engine.project.MaskRecord.ACCEPTED);
+            // a partial mask (region tools) is no accept either
+            s.setMask(untouched.id(), fx.truth().get(1), "partial");
+            assertThat(engine.acceptHistory()).isEmpty();
+            s.setMask(untouched.id(), fx.truth().get(1), org.scribbleseg.engine.project.MaskRecord.ACCEPTED);
+            assertThat(engine.acceptHistory()).extracting(AcceptRecord::imageId).containsExactly(untouched.id());
+            assertThat(engine.acceptHistory().get(0).headRevision()).isEqualTo(later.revision());
         }
     }
 

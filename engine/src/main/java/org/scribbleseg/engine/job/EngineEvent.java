@@ -1,6 +1,7 @@
 package org.scribbleseg.engine.job;
 
 import org.scribbleseg.engine.image.LabelMap;
+import org.scribbleseg.engine.project.AcceptRecord;
 
 /** Events the engine publishes to listeners (UI, CLI, tests). Never carries JavaFX types. */
 public sealed interface EngineEvent {
@@ -17,6 +18,13 @@ public sealed interface EngineEvent {
      */
     record PredictionsUpdated(long imageId, long revision, LabelMap labels, byte[] confidence, byte[] uncertainty,
             double meanUncertainty) implements EngineEvent {
+    }
+
+    /**
+     * A mask was accepted for an image the live head had a first look at: {@code record} was added to the accept
+     * history, or replaced the image's earlier record (same {@link AcceptRecord#id()}) on a re-accept.
+     */
+    record MaskAccepted(AcceptRecord record) implements EngineEvent {
     }
 
     /** Features of an image are in the cache. */

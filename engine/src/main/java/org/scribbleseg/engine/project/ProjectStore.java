@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.scribbleseg.engine.eval.Metrics;
 import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.image.MaskCodec;
 import org.sqlite.SQLiteConfig;
@@ -42,6 +43,8 @@ import org.sqlite.SQLiteException;
 public final class ProjectStore implements AutoCloseable {
     public static final String DB_FILE = "project.db";
     public static final String EXTENSION = ".sseg";
+    /** Run id of the live head's first look at an image the user had not touched (see {@link #saveFirstLook}). */
+    public static final String FIRST_LOOK_RUN = "first-look";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -852,16 +855,21 @@ public final class ProjectStore implements AutoCloseable {
      * must have the image's size.
      */
     public void setMask(long imageId, LabelMap mask, String source) {
-        tx(c -> {
+        AcceptRecord accepted = tx(c -> {
             ImageEntry img = requireImage(c, imageId);
             if (mask.width() != img.width() || mask.height() != img.height()) {
                 throw new ProjectException("mask is " + mask.width() + "x" + mask.height() + " but image " + img.path()
                         + " is " + img.width() + "x" + img.height());
             }
             insertMask(c, imageId, MaskCodec.encode(mask), source);
-            return null;
+            return MaskRecord.ACCEPTED.equals(source) ? recordAccept(c, imageId, mask) : null;
         });
         fire(imageId);
+        if (accepted != null) {
+            for (StoreListener l : listeners) {
+                l.maskAccepted(accepted);
+            }
+        }
     }
 
     /**
@@ -1131,19 +1139,96 @@ public final class ProjectStore implements AutoCloseable {
     public void savePrediction(long imageId, String runId, LabelMap labels, byte[] confidence, double meanUncertainty) {
         tx(c -> {
             requireImage(c, imageId);
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO prediction(image_id, run_id, png, confidence, mean_uncertainty, created_at) "
-                    + "VALUES (?,?,?,?,?,?) ON CONFLICT(image_id, run_id) DO UPDATE SET png = excluded.png, confidence = excluded.confidence, "
-                    + "mean_uncertainty = excluded.mean_uncertainty, created_at = excluded.created_at")) {
-                ps.setLong(1, imageId);
-                ps.setString(2, runId);
-                ps.setBytes(3, MaskCodec.encode(labels));
-                ps.setBytes(4, confidence == null ? null : MaskCodec.encode(new LabelMap(labels.width(), labels.height(), confidence)));
-                ps.setDouble(5, meanUncertainty);
-                ps.setLong(6, System.currentTimeMillis());
-                ps.executeUpdate();
-            }
+            writePrediction(c, imageId, runId, labels, confidence, meanUncertainty, null);
             return null;
         });
+    }
+
+    private static void writePrediction(Connection c, long imageId, String runId, LabelMap labels, byte[] confidence,
+            double meanUncertainty, Long headRevision) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO prediction(image_id, run_id, png, confidence, mean_uncertainty, created_at, "
+                + "head_revision) VALUES (?,?,?,?,?,?,?) ON CONFLICT(image_id, run_id) DO UPDATE SET png = excluded.png, "
+                + "confidence = excluded.confidence, mean_uncertainty = excluded.mean_uncertainty, created_at = excluded.created_at, "
+                + "head_revision = excluded.head_revision")) {
+            ps.setLong(1, imageId);
+            ps.setString(2, runId);
+            ps.setBytes(3, MaskCodec.encode(labels));
+            ps.setBytes(4, confidence == null ? null : MaskCodec.encode(new LabelMap(labels.width(), labels.height(), confidence)));
+            ps.setDouble(5, meanUncertainty);
+            ps.setLong(6, System.currentTimeMillis());
+            ps.setObject(7, headRevision);
+            ps.executeUpdate();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ accuracy before correction
+
+    /**
+     * Keeps the live head's prediction of an image as its first look (what the head made of it before the user's
+     * first touch), under run {@link #FIRST_LOOK_RUN}, while the user never touched the image: no stroke (undone
+     * ones included), no mask (ever) and no tag. A newer head's prediction of the untouched image replaces it; once
+     * the image is touched it never changes. Returns false, saving nothing, when the image was touched.
+     */
+    public boolean saveFirstLook(long imageId, LabelMap labels, long headRevision) {
+        return tx(c -> {
+            requireImage(c, imageId);
+            if (count(c, "SELECT (SELECT count(*) FROM stroke WHERE image_id = ?) + (SELECT count(*) FROM mask WHERE image_id = ?) "
+                    + "+ (SELECT count(*) FROM tag WHERE image_id = ?)", imageId, imageId, imageId) > 0) {
+                return false;
+            }
+            writePrediction(c, imageId, FIRST_LOOK_RUN, labels, null, Double.NaN, headRevision);
+            return true;
+        });
+    }
+
+    /**
+     * The accept record of {@code mask}, just accepted for the image, against the image's first look; null when the
+     * image has no first look or the mask has no non-void pixel. A re-accept replaces the image's record (keeping
+     * its place in the history): the chart shows one point per image, measured against its final mask.
+     */
+    private static AcceptRecord recordAccept(Connection c, long imageId, LabelMap mask) throws SQLException {
+        LabelMap firstLook;
+        long headRevision;
+        try (PreparedStatement ps = prepare(c, "SELECT png, head_revision FROM prediction WHERE image_id = ? AND run_id = ?",
+                imageId, FIRST_LOOK_RUN); ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return null;
+            }
+            firstLook = MaskCodec.decode(rs.getBytes(1));
+            headRevision = rs.getLong(2);
+        }
+        Metrics m = new Metrics(LabelMap.VOID).add(mask, firstLook);
+        if (Double.isNaN(m.pixelAccuracy())) {
+            return null;
+        }
+        long strokes = count(c, "SELECT count(*) FROM stroke WHERE image_id = ? AND undone_at IS NULL", imageId);
+        long ms = count(c, "SELECT coalesce(sum(duration_ms), 0) FROM stroke WHERE image_id = ?", imageId);
+        update(c, "INSERT INTO accept_record(image_id, accepted_at, accuracy, miou, strokes, duration_ms, head_revision) "
+                + "VALUES (?,?,?,?,?,?,?) ON CONFLICT(image_id) DO UPDATE SET accepted_at = excluded.accepted_at, "
+                + "accuracy = excluded.accuracy, miou = excluded.miou, strokes = excluded.strokes, duration_ms = excluded.duration_ms, "
+                + "head_revision = excluded.head_revision", imageId, System.currentTimeMillis(), m.pixelAccuracy(), m.meanIoU(),
+                strokes, ms, headRevision);
+        return acceptQuery(c, "SELECT * FROM accept_record WHERE image_id = ?", imageId).get(0);
+    }
+
+    /**
+     * The accept records of the images whose mask is accepted now, in the order the images were first accepted. An
+     * accept undone (or cleared, or replaced by a partial mask) hides its record; redone, it shows again.
+     */
+    public synchronized List<AcceptRecord> acceptHistory() {
+        return query(c -> acceptQuery(c, "SELECT * FROM accept_record a WHERE EXISTS (SELECT 1 FROM mask m WHERE m.image_id = a.image_id "
+                + "AND m.active = 1 AND m.source = ?) ORDER BY id", MaskRecord.ACCEPTED));
+    }
+
+    private static List<AcceptRecord> acceptQuery(Connection c, String sql, Object... args) throws SQLException {
+        List<AcceptRecord> out = new ArrayList<>();
+        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new AcceptRecord(rs.getLong("id"), rs.getLong("image_id"), rs.getLong("accepted_at"), rs.getDouble("accuracy"),
+                        rs.getDouble("miou"), rs.getInt("strokes"), rs.getLong("duration_ms"), rs.getLong("head_revision")));
+            }
+        }
+        return out;
     }
 
     /** The stored prediction of an image by one run (e.g. "zeroshot-clip"). */

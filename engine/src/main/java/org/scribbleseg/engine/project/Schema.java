@@ -84,6 +84,21 @@ final class Schema {
             """
             ALTER TABLE stroke ADD COLUMN duration_ms INTEGER NOT NULL DEFAULT 0;
             CREATE INDEX image_status ON image(status);
+            """,
+            // v3: accuracy before correction. The head revision of a stored prediction (set for the live head's
+            // first look at an untouched image), and one row per image whose mask was accepted: how well that first
+            // look matched the accepted mask and the effort the image took.
+            """
+            ALTER TABLE prediction ADD COLUMN head_revision INTEGER;
+            CREATE TABLE accept_record(
+              id INTEGER PRIMARY KEY,
+              image_id INTEGER NOT NULL UNIQUE REFERENCES image(id) ON DELETE CASCADE,
+              accepted_at INTEGER NOT NULL,
+              accuracy REAL NOT NULL,
+              miou REAL NOT NULL,
+              strokes INTEGER NOT NULL,
+              duration_ms INTEGER NOT NULL,
+              head_revision INTEGER NOT NULL);
             """);
 
     static int latestVersion() {

@@ -8,4 +8,11 @@ public interface StoreListener {
      * @param revision the project's annotation revision after the change
      */
     void annotationsChanged(long imageId, long revision);
+
+    /**
+     * A mask was accepted for an image that had a first look: its record was added (or, on a re-accept, replaced).
+     * Called after {@link #annotationsChanged} for the same change.
+     */
+    default void maskAccepted(AcceptRecord record) {
+    }
 }

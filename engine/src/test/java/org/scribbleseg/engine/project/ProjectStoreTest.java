@@ -66,6 +66,11 @@ class ProjectStoreTest {
             assertThat(s.strokes(img.id())).hasSize(2);
             assertThat(s.undo(img.id())).isPresent();
             assertThat(s.strokes(img.id())).hasSize(1);
+            // v3: the accept history starts empty; the image was labelled before any head saw it, so no first look
+            assertThat(s.acceptHistory()).isEmpty();
+            assertThat(s.saveFirstLook(img.id(), new LabelMap(img.width(), img.height(), new byte[img.width() * img.height()]), 1)).isFalse();
+            s.setMask(img.id(), new LabelMap(img.width(), img.height(), new byte[img.width() * img.height()]), org.scribbleseg.engine.project.MaskRecord.ACCEPTED);
+            assertThat(s.acceptHistory()).isEmpty();
         }
     }
 
