@@ -49,6 +49,12 @@ final class LiveLoop implements StoreListener {
     private static final String NEIGHBOURS_KEY = "predict-neighbours";
     /** The run id under which zero-shot CLIP pre-labels are stored. */
     static final String ZERO_SHOT_RUN = org.scribbleseg.engine.train.ZeroShotLabeler.RUN_ID;
+    /**
+     * L-BFGS iterations before the first prediction of a revision: the head is warm-started from the previous
+     * revision's, so a few iterations take in the new stroke; the remaining {@link WeakLabelHead.Config#maxSteps()}
+     * follow, and the current image is predicted again (unless a newer stroke cancelled the job by then).
+     */
+    static final int FIRST_STEPS = 4;
     /** In-memory feature maps kept for the loop, in floats (about 1.5 GB). */
     private static final long MEMORY_BUDGET_FLOATS = 400_000_000L;
 
@@ -212,7 +218,8 @@ final class LiveLoop implements StoreListener {
             return;
         }
         long t0 = System.nanoTime();
-        LinearHead h = head.train(training, ctx::checkCancelled);
+        boolean warm = head.current() != null;
+        LinearHead h = head.train(training, FIRST_STEPS, ctx::checkCancelled);
         long t1 = System.nanoTime();
         if (h == null) {
             return;
@@ -221,7 +228,6 @@ final class LiveLoop implements StoreListener {
         trained = h;
         trainedRevision = revision;
         WeakLabelHead.Stats st = head.lastStats();
-        long ms = (System.nanoTime() - t0) / 1_000_000;
 
         long current = currentImage.getAsLong();
         Optional<ImageEntry> cur = current >= 0 ? store.image(current) : Optional.empty();
@@ -230,12 +236,24 @@ final class LiveLoop implements StoreListener {
             predictAndPublish(h, cur.get(), revision, ctx, false);
         }
         lastTimings = new Timings(queued, t0 - start, st.sampleNanos(), st.optimiseNanos(), System.nanoTime() - t1, st.samples());
+        int rest = head.config().maxSteps() - FIRST_STEPS;
+        if (warm && rest > 0) {
+            // the rest of the iterations on the same samples, then the current image again with the refined head
+            h = head.train(training, rest, ctx::checkCancelled);
+            ctx.checkCancelled();
+            trained = h;
+            if (cur.isPresent()) {
+                predictAndPublish(h, cur.get(), revision, ctx, false);
+            }
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
         double agreement = head.sampleAccuracy(h, 1.0);
+        final LinearHead refined = h;
         publish.accept(new EngineEvent.HeadTrained(revision, backbone.key(), st.samples(), st.classes(), agreement, ms));
         if (cur.isPresent() && perPixelMaps) {
             // the per-pixel maps on another lane, so the next stroke's training never waits for them
             ImageEntry e = cur.get();
-            jobs.submit(Lane.FEATURES, MAPS_KEY, "Confidence maps", c -> predictAndPublish(h, e, revision, c, true));
+            jobs.submit(Lane.FEATURES, MAPS_KEY, "Confidence maps", c -> predictAndPublish(refined, e, revision, c, true));
         }
         // then the neighbours of the current image, so flipping through shows a mask at once: a job of its own, which
         // the next stroke cancels at once instead of waiting behind it
@@ -248,7 +266,7 @@ final class LiveLoop implements StoreListener {
                     int j = idx + d;
                     if (idx >= 0 && j >= 0 && j < all.size()) {
                         c.checkCancelled();
-                        predictAndPublish(h, all.get(j), revision, c, false);
+                        predictAndPublish(refined, all.get(j), revision, c, false);
                     }
                 }
             });

@@ -219,6 +219,15 @@ public final class WeakLabelHead {
      * training (the previous head stays the warm start).
      */
     public LinearHead train(List<TrainingImage> images, Runnable checkpoint) {
+        return train(images, config.maxSteps(), checkpoint);
+    }
+
+    /**
+     * As {@link #train(List, Runnable)} with at most {@code warmSteps} L-BFGS iterations when warm-started (the cold
+     * first training still takes {@link Config#coldSteps()}). Calling it again with the same images continues from
+     * the head it returned, without re-sampling.
+     */
+    public LinearHead train(List<TrainingImage> images, int warmSteps, Runnable checkpoint) {
         long t0 = System.nanoTime();
         List<CacheEntry> entries = new ArrayList<>(images.size());
         Map<String, CacheEntry> keep = new HashMap<>();
@@ -239,7 +248,7 @@ public final class WeakLabelHead {
         }
         lastParts = parts;
         long t1 = System.nanoTime();
-        LinearHead head = fit(parts, current, config, checkpoint);
+        LinearHead head = fit(parts, current, config.withSteps(warmSteps, config.coldSteps()), checkpoint);
         long t2 = System.nanoTime();
         if (head != null) {
             current = head;
