@@ -892,6 +892,8 @@ public final class MainWindow implements FxEngineBridge.Handler {
     public void close() {
         bridge.close();
         thumbnails.close();
+        canvas.release();
+        loadToken++; // an image still loading is not shown
         UiBackground.store().submit(engine::close);
     }
 

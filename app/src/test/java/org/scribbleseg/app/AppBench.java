@@ -275,8 +275,19 @@ final class AppBench {
         WaitForAsyncUtils.waitForFxEvents();
         gc();
         json.put("heap_mb_after_closing_large_project", heapMb());
+        // TestFX records every event the stage saw (their target: the old canvas) for the whole run; an app does not
+        var log = org.testfx.api.FxToolkitContext.class.getDeclaredField("firedEvents");
+        log.setAccessible(true);
+        ((org.testfx.service.support.FiredEvents) log.get(org.testfx.api.FxToolkit.toolkitContext())).clearEvents();
+        gc();
+        json.put("heap_mb_after_closing_without_testfx_event_log", heapMb());
         if (Boolean.getBoolean("appbench.histo")) {
             histogram("after closing the large-image project");
+        }
+        String dump = System.getProperty("appbench.dump");
+        if (dump != null && !dump.isBlank()) { // -Dappbench.dump=/tmp/x.hprof: live objects, for paths to GC roots
+            Files.deleteIfExists(Path.of(dump));
+            ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class).dumpHeap(dump, true);
         }
     }
 

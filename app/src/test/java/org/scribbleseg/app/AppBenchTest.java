@@ -2,12 +2,9 @@ package org.scribbleseg.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
-import org.scribbleseg.engine.export.VocPalette;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.Start;
 
@@ -35,12 +32,7 @@ class AppBenchTest extends AppTestBase {
         bench.json.put("create_many_project_ms", Math.round((System.nanoTime() - t0) / 1e6));
         bench.openMany(many, sizes.projectImages());
 
-        Path images = Files.createDirectories(tmp.resolve("images-large"));
-        TestImages.twoTone(images, "big.png", sizes.imageW(), sizes.imageH());
-        ProjectCreator.Result r = ProjectCreator.create(images, "large", null);
-        r.engine().store().addClass("road", VocPalette.rgb(1), 1, "", List.of());
-        Path large = r.engine().store().root();
-        r.engine().close();
+        Path large = largeImageProject(sizes.imageW(), sizes.imageH());
         fx(() -> {
             app.closeProject();
             app.openProject(large);

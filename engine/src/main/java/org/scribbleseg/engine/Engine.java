@@ -284,6 +284,8 @@ public final class Engine implements AutoCloseable {
         store.removeListener(live);
         jobs.close();
         live.close();
+        predictions.clear(); // a closed engine still referenced from somewhere holds no prediction maps
+        listeners.clear();
         store.close();
     }
 }
