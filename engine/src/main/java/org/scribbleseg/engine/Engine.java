@@ -154,6 +154,14 @@ public final class Engine implements AutoCloseable {
         return loadImage(e);
     }
 
+    /**
+     * The image's thumbnail (longer side {@code maxSide}) from the project's disposable cache
+     * ({@code cache/thumbnails/<sha256>-<size>.png}), made and stored there when missing or damaged.
+     */
+    public RgbImage thumbnail(ImageEntry e, int maxSide) {
+        return org.scribbleseg.engine.image.Thumbnails.cached(store.cacheDir(), e.sha256(), maxSide, () -> loadImage(e));
+    }
+
     public RgbImage loadImage(ImageEntry e) {
         Path file = store.resolve(e);
         try {
