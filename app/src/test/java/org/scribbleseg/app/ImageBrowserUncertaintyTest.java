@@ -54,12 +54,21 @@ class ImageBrowserUncertaintyTest extends AppTestBase {
         long background = classes.stream().filter(c -> c.vocIndex() == 0).findFirst().orElseThrow().id();
         store.commitStroke(a, dog, StrokeKind.SCRIBBLE, 6, new float[] {40, 60, 80, 120, 120, 180});
         store.commitStroke(a, background, StrokeKind.SCRIBBLE, 6, new float[] {200, 60, 240, 120, 280, 180});
-        WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> fx(() -> app.window().engine().latestPrediction(a).isPresent()));
-        double live = fx(() -> app.window().engine().latestPrediction(a).orElseThrow().meanUncertainty());
-        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> app.window().browser().uncertainty(a)) == live);
+        // the live loop may predict several images, several times: wait until the browser shows the engine's newest
+        // value for each image it predicted (a at least), then the order must follow those values
+        WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> fx(() -> {
+            MainWindow w = app.window();
+            return w.engine().latestPrediction(a).isPresent() && w.browser().images().stream().allMatch(e -> w.engine()
+                    .latestPrediction(e.id()).map(p -> p.meanUncertainty() == w.browser().uncertainty(e.id())).orElse(true));
+        }));
+        double live = fx(() -> app.window().browser().uncertainty(a));
         assertThat(live).isNotEqualTo(0.2);
-        List<String> expected = live > 0.7 ? List.of("a", "c", "b") : List.of("c", "a", "b");
-        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> stems().equals(expected));
+        List<String> expected = fx(() -> {
+            ImageBrowser b = app.window().browser();
+            return b.images().stream().sorted(java.util.Comparator.comparingDouble((ImageEntry e) ->
+                    Double.isNaN(b.uncertainty(e.id())) ? 2 : -b.uncertainty(e.id()))).map(ImageEntry::stem).toList();
+        });
+        assertThat(stems()).isEqualTo(expected);
         assertThat(robot.lookup("#imageList .label").queryAllAs(Label.class).stream().map(Label::getText))
                 .anyMatch(t -> t.endsWith(String.format(java.util.Locale.ROOT, "uncertainty %.2f", live)));
     }
