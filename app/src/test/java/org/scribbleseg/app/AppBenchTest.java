@@ -42,7 +42,7 @@ class AppBenchTest extends AppTestBase {
         assertThat(fx(() -> app.window().canvas().imageWidth())).isEqualTo(sizes.imageW());
         bench.strokes(); // first, so the labels layer holds real strokes during the frame measurements
         bench.frames();
-        bench.closeAndMeasure();
+        bench.closeAndMeasure(many, sizes.projectImages());
 
         System.out.println("APPBENCH " + bench.json);
         assertThat(bench.json.get("frame_ms_p50").asDouble()).isPositive();
