@@ -22,7 +22,10 @@ import javafx.scene.layout.VBox;
 import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.ImageStatus;
 
-/** The image list: virtualised, thumbnails made in the background, status per image, filter by status, sort. */
+/**
+ * The image list: virtualised, thumbnails made in the background, status and (once a prediction exists) mean
+ * uncertainty per image, filter by status, sort (most uncertain first among them).
+ */
 public final class ImageBrowser extends VBox {
 
     enum Filter {
@@ -41,7 +44,7 @@ public final class ImageBrowser extends VBox {
     }
 
     enum Sort {
-        ADDED("Order added"), NAME("Name"), STATUS("Status (to do first)");
+        ADDED("Order added"), NAME("Name"), STATUS("Status (to do first)"), UNCERTAIN("Most uncertain first");
 
         final String label;
 
@@ -62,6 +65,8 @@ public final class ImageBrowser extends VBox {
     private final ComboBox<Sort> sort = new ComboBox<>(FXCollections.observableArrayList(Sort.values()));
     private final Label counts = new Label();
     private List<ImageEntry> all = List.of();
+    /** Mean uncertainty of each image's latest prediction, where one is known. */
+    private final Map<Long, Double> uncertainty = new java.util.HashMap<>();
     private long selectedId = -1;
     private boolean updating;
     private LongConsumer onSelect = id -> { };
@@ -110,6 +115,29 @@ public final class ImageBrowser extends VBox {
         return all;
     }
 
+    /** Mean uncertainties (by image id) of new predictions; re-sorts when sorted by uncertainty. */
+    public void setUncertainties(Map<Long, Double> byImage) {
+        if (byImage.isEmpty()) {
+            return;
+        }
+        uncertainty.putAll(byImage);
+        if (sort.getValue() == Sort.UNCERTAIN) {
+            refresh();
+        } else {
+            list.refresh();
+        }
+    }
+
+    /** The image's latest mean uncertainty, or NaN when no prediction is known. */
+    public double uncertainty(long imageId) {
+        return uncertainty.getOrDefault(imageId, Double.NaN);
+    }
+
+    /** The images in the order the list shows them (after filter and sort). */
+    public List<ImageEntry> shown() {
+        return List.copyOf(shown);
+    }
+
     /** Selects an image without calling back. */
     public void select(long id) {
         selectedId = id;
@@ -140,6 +168,11 @@ public final class ImageBrowser extends VBox {
             case ADDED -> Comparator.comparingLong(ImageEntry::id);
             case NAME -> Comparator.comparing((ImageEntry e) -> e.stem().toLowerCase()).thenComparingLong(ImageEntry::id);
             case STATUS -> Comparator.comparingInt((ImageEntry e) -> statusRank(e.status())).thenComparingLong(ImageEntry::id);
+            // known uncertainties, highest first; images without a prediction after them, in the order added
+            case UNCERTAIN -> Comparator.comparingDouble((ImageEntry e) -> {
+                double u = uncertainty(e.id());
+                return Double.isNaN(u) ? Double.POSITIVE_INFINITY : -u;
+            }).thenComparingLong(ImageEntry::id);
         };
         out.sort(c);
         updating = true;
@@ -210,7 +243,9 @@ public final class ImageBrowser extends VBox {
                 return;
             }
             name.setText(e.stem());
-            detail.setText(statusText(e.status()) + " · " + e.width() + "×" + e.height());
+            double u = uncertainty(e.id());
+            detail.setText(statusText(e.status()) + " · " + (Double.isNaN(u) ? e.width() + "×" + e.height()
+                    : String.format(java.util.Locale.ROOT, "uncertainty %.2f", u)));
             dot.getStyleClass().removeIf(s -> s.startsWith("status-") && !s.equals("status-dot"));
             dot.getStyleClass().add("status-" + e.status().name().toLowerCase().replace('_', '-'));
             shownId = e.id();

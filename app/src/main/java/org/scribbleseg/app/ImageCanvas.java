@@ -133,6 +133,15 @@ public final class ImageCanvas extends Region {
         requestRedraw();
     }
 
+    /**
+     * Drops every layer and the stroke handler: a closed window's canvas may stay referenced (a scene's last mouse
+     * event target, a test harness's event log) but then holds no image-sized buffers.
+     */
+    public void release() {
+        setImage(List.of());
+        onStroke = null;
+    }
+
     public Image image() {
         return image;
     }

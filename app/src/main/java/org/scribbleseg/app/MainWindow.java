@@ -400,6 +400,10 @@ public final class MainWindow implements FxEngineBridge.Handler {
     @Override
     public void engineEvents(List<EngineEvent> events) {
         modelPanel.onEvents(events);
+        Map<Long, Double> uncertainties = new HashMap<>();
+        events.stream().filter(e -> e instanceof EngineEvent.PredictionsUpdated).map(e -> (EngineEvent.PredictionsUpdated) e)
+                .filter(p -> !Double.isNaN(p.meanUncertainty())).forEach(p -> uncertainties.put(p.imageId(), p.meanUncertainty()));
+        browser.setUncertainties(uncertainties);
         for (EngineEvent e : events) {
             if (e instanceof EngineEvent.PredictionsUpdated p && p.imageId() == currentImage) {
                 showPrediction(p.imageId(), p.labels(), p.uncertainty());
@@ -453,6 +457,9 @@ public final class MainWindow implements FxEngineBridge.Handler {
             }
             list.stream().filter(e -> e.id() == currentImage).findFirst().ifPresent(this::showImageInfo);
         }, "Could not read the image list");
+        if (selectFirst) { // predictions stored by earlier sessions; live ones arrive as PredictionsUpdated
+            work(store::latestMeanUncertainties, browser::setUncertainties, "Could not read the stored predictions");
+        }
     }
 
     private void showImageInfo(ImageEntry e) {
@@ -989,6 +996,8 @@ public final class MainWindow implements FxEngineBridge.Handler {
     public void close() {
         bridge.close();
         thumbnails.close();
+        canvas.release();
+        loadToken++; // an image still loading is not shown
         UiBackground.store().submit(engine::close);
     }
 

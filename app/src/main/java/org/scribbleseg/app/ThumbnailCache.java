@@ -15,12 +15,12 @@ import javafx.scene.image.PixelFormat;
 import javafx.scene.image.WritableImage;
 import org.scribbleseg.engine.Engine;
 import org.scribbleseg.engine.image.RgbImage;
-import org.scribbleseg.engine.image.Thumbnails;
 import org.scribbleseg.engine.project.ImageEntry;
 
 /**
- * Thumbnails of the project's images, made on a background thread (decode, box-filter down to {@link #SIZE}) and
- * kept in a bounded in-memory cache. Requests for an image already being made are merged.
+ * Thumbnails of the project's images, fetched on a background thread from the engine (the project's disk cache,
+ * else decoded and downscaled to {@link #SIZE} there) and kept in a bounded in-memory cache. Requests for an image
+ * already being made are merged.
  */
 public final class ThumbnailCache {
     public static final int SIZE = 72;
@@ -52,7 +52,7 @@ public final class ThumbnailCache {
             worker.submit(() -> {
                 Image t;
                 try {
-                    t = thumbnail(engine.loadImage(e), SIZE);
+                    t = toFx(engine.thumbnail(e, SIZE));
                 } catch (RuntimeException ex) {
                     t = null;
                 }
@@ -70,11 +70,6 @@ public final class ThumbnailCache {
             });
         }
         return null;
-    }
-
-    /** Thumbnail whose longer side is {@code size} (the engine's downscaler). */
-    static Image thumbnail(RgbImage src, int size) {
-        return toFx(Thumbnails.make(src, size));
     }
 
     /**
@@ -124,5 +119,6 @@ public final class ThumbnailCache {
 
     public void close() {
         worker.shutdownNow();
+        cache.clear();
     }
 }

@@ -265,8 +265,12 @@ final class AppBench {
         json.put("max_heap_mb", Runtime.getRuntime().maxMemory() / (1 << 20));
     }
 
-    /** Closes the project and reports the heap left (forced GC): what the closed project still holds. */
-    void closeAndMeasure() throws Exception {
+    /**
+     * Closes the project and reports the heap left (forced GC): what the closed project still holds, on the start
+     * screen and after opening {@code another} project (JavaFX drops the textures of collected images only when it
+     * next looks one up, i.e. draws an image).
+     */
+    void closeAndMeasure(Path another, int anotherImages) throws Exception {
         fx(() -> {
             app.closeProject();
             return null;
@@ -275,8 +279,36 @@ final class AppBench {
         WaitForAsyncUtils.waitForFxEvents();
         gc();
         json.put("heap_mb_after_closing_large_project", heapMb());
+        // TestFX records every event the stage saw (their target: the old canvas) for the whole run; an app does not
+        var log = org.testfx.api.FxToolkitContext.class.getDeclaredField("firedEvents");
+        log.setAccessible(true);
+        ((org.testfx.service.support.FiredEvents) log.get(org.testfx.api.FxToolkit.toolkitContext())).clearEvents();
+        gc();
+        json.put("heap_mb_after_closing_without_testfx_event_log", heapMb());
+        fx(() -> {
+            app.openProject(another);
+            return null;
+        });
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> fx(() -> app.window() != null
+                && app.window().browser().images().size() == anotherImages && app.window().isIdle()
+                && app.window().canvas().image() != null));
+        Thread.sleep(sizes.settleMs());
+        gc();
+        WaitForAsyncUtils.waitForFxEvents();
+        fx(() -> {
+            app.window().canvas().fit(); // one more draw of an image: stale texture entries are dropped
+            return null;
+        });
+        WaitForAsyncUtils.waitForFxEvents();
+        gc();
+        json.put("heap_mb_after_opening_another_project", heapMb());
         if (Boolean.getBoolean("appbench.histo")) {
             histogram("after closing the large-image project");
+        }
+        String dump = System.getProperty("appbench.dump");
+        if (dump != null && !dump.isBlank()) { // -Dappbench.dump=/tmp/x.hprof: live objects, for paths to GC roots
+            Files.deleteIfExists(Path.of(dump));
+            ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class).dumpHeap(dump, true);
         }
     }
 

@@ -2,12 +2,9 @@ package org.scribbleseg.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
-import org.scribbleseg.engine.export.VocPalette;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.Start;
 
@@ -35,12 +32,7 @@ class AppBenchTest extends AppTestBase {
         bench.json.put("create_many_project_ms", Math.round((System.nanoTime() - t0) / 1e6));
         bench.openMany(many, sizes.projectImages());
 
-        Path images = Files.createDirectories(tmp.resolve("images-large"));
-        TestImages.twoTone(images, "big.png", sizes.imageW(), sizes.imageH());
-        ProjectCreator.Result r = ProjectCreator.create(images, "large", null);
-        r.engine().store().addClass("road", VocPalette.rgb(1), 1, "", List.of());
-        Path large = r.engine().store().root();
-        r.engine().close();
+        Path large = largeImageProject(sizes.imageW(), sizes.imageH());
         fx(() -> {
             app.closeProject();
             app.openProject(large);
@@ -50,7 +42,7 @@ class AppBenchTest extends AppTestBase {
         assertThat(fx(() -> app.window().canvas().imageWidth())).isEqualTo(sizes.imageW());
         bench.strokes(); // first, so the labels layer holds real strokes during the frame measurements
         bench.frames();
-        bench.closeAndMeasure();
+        bench.closeAndMeasure(many, sizes.projectImages());
 
         System.out.println("APPBENCH " + bench.json);
         assertThat(bench.json.get("frame_ms_p50").asDouble()).isPositive();

@@ -60,6 +60,19 @@ abstract class AppTestBase {
         app.startWith(stage, projectDir);
     }
 
+    /** A closed project holding one two-tone {@code w}×{@code h} image and the class "road" (VOC 1). */
+    Path largeImageProject(int w, int h) throws Exception {
+        Path images = Files.createDirectories(tmp.resolve("images-large"));
+        TestImages.twoTone(images, "big.png", w, h);
+        ProjectCreator.Result r = ProjectCreator.create(images, "large", null);
+        try {
+            r.engine().store().addClass("road", org.scribbleseg.engine.export.VocPalette.rgb(1), 1, "", java.util.List.of());
+            return r.engine().store().root();
+        } finally {
+            r.engine().close();
+        }
+    }
+
     /** Closes the project (its engine's jobs stop) so no test's background work slows the next one. */
     @AfterEach
     void closeProject() throws Exception {

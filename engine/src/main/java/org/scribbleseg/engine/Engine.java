@@ -191,6 +191,14 @@ public final class Engine implements AutoCloseable {
         return loadImage(e);
     }
 
+    /**
+     * The image's thumbnail (longer side {@code maxSide}) from the project's disposable cache
+     * ({@code cache/thumbnails/<sha256>-<size>.png}), made and stored there when missing or damaged.
+     */
+    public RgbImage thumbnail(ImageEntry e, int maxSide) {
+        return org.scribbleseg.engine.image.Thumbnails.cached(store.cacheDir(), e.sha256(), maxSide, () -> loadImage(e));
+    }
+
     public RgbImage loadImage(ImageEntry e) {
         Path file = store.resolve(e);
         try {
@@ -352,6 +360,8 @@ public final class Engine implements AutoCloseable {
         store.removeListener(accepts);
         jobs.close();
         live.close();
+        predictions.clear(); // a closed engine still referenced from somewhere holds no prediction maps
+        listeners.clear();
         store.close();
     }
 }

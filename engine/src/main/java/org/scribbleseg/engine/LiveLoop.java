@@ -118,6 +118,14 @@ final class LiveLoop implements StoreListener {
         synchronized (backbone) {
             backbone.close();
         }
+        synchronized (features) {
+            features.clear(); // features of every image seen (hundreds of MB): not kept by a closed project
+        }
+        labels.clear();
+        zeroShot.clear();
+        pseudo = Map.of();
+        trained = null;
+        head.release();
     }
 
     String backboneKey() {

@@ -1276,6 +1276,27 @@ public final class ProjectStore implements AutoCloseable {
         });
     }
 
+    /**
+     * The mean uncertainty of each image's newest stored prediction (of any run), by image id; images without a
+     * stored prediction, or whose newest has none (NaN), are absent. One query, no label maps decoded.
+     */
+    public synchronized Map<Long, Double> latestMeanUncertainties() {
+        return query(c -> {
+            Map<Long, Double> out = new java.util.HashMap<>();
+            try (PreparedStatement ps = prepare(c, "SELECT p.image_id, p.mean_uncertainty FROM prediction p WHERE p.rowid = "
+                    + "(SELECT q.rowid FROM prediction q WHERE q.image_id = p.image_id ORDER BY q.created_at DESC, q.rowid DESC LIMIT 1)");
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    double u = rs.getDouble(2);
+                    if (!rs.wasNull() && !Double.isNaN(u)) {
+                        out.put(rs.getLong(1), u);
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
     // ------------------------------------------------------------------------------------------------ plumbing
 
     /** Runs {@code PRAGMA integrity_check}; "ok" when the database is sound. */

@@ -206,6 +206,12 @@ public final class WeakLabelHead {
         current = null;
     }
 
+    /** Forgets the warm start and the sample cache (which holds each image's features): the project closed. */
+    public void release() {
+        current = null;
+        cache.clear();
+    }
+
     /**
      * Trains on all labelled pixels of {@code images} (warm-started from the previous head), returns the new head,
      * or null when no image has a labelled pixel.

@@ -409,4 +409,19 @@ class ProjectStoreTest {
             assertThat(p.meanUncertainty()).isEqualTo(0.25);
         }
     }
+
+    @Test
+    void latestMeanUncertaintiesTakeEachImagesNewestPrediction() throws Exception {
+        try (ProjectStore s = newStore()) {
+            ImageEntry a = addImage(s, "a.jpg", 3, 1);
+            ImageEntry b = addImage(s, "b.jpg", 3, 1);
+            addImage(s, "c.jpg", 3, 1);
+            LabelMap l = new LabelMap(3, 1, new byte[] {0, 1, 2});
+            s.savePrediction(a.id(), "zeroshot", l, null, 0.75);
+            Thread.sleep(5); // created_at is in milliseconds
+            s.savePrediction(a.id(), "r1", l, null, 0.25);
+            s.savePrediction(b.id(), "r1", l, null, 0.5);
+            assertThat(s.latestMeanUncertainties()).isEqualTo(Map.of(a.id(), 0.25, b.id(), 0.5));
+        }
+    }
 }
