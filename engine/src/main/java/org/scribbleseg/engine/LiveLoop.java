@@ -244,9 +244,11 @@ final class LiveLoop implements StoreListener {
             predictAndPublish(h, cur.get(), revision, ctx, false);
         }
         lastTimings = new Timings(queued, t0 - start, st.sampleNanos(), st.optimiseNanos(), System.nanoTime() - t1, st.samples());
-        int rest = head.config().maxSteps() - FIRST_STEPS;
-        if (warm && rest > 0) {
-            // the rest of the iterations on the same samples, then the current image again with the refined head
+        // the rest of the budget, unless the optimiser converged or already took it all (a new class gets it at once)
+        int done = st.optimiser() == null ? 0 : st.optimiser().iterations();
+        int rest = head.config().maxSteps() - done;
+        if (warm && done == FIRST_STEPS && rest > 0) {
+            // on the same samples, then the current image again with the refined head
             h = head.train(training, rest, ctx::checkCancelled);
             ctx.checkCancelled();
             trained = h;

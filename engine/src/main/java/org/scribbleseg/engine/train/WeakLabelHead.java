@@ -467,7 +467,14 @@ public final class WeakLabelHead {
             lastResult = null;
             return null;
         }
+        int steps = cfg.maxSteps();
         if (previous != null && previous.channels() == c) {
+            for (int v : values) {
+                if (previous.indexOf(v) < 0) {
+                    // a class the previous head never saw starts from zero: give it the full warm budget
+                    steps = Math.max(steps, config.maxSteps());
+                }
+            }
             for (int v : previous.classValues()) {
                 values.add(v);
             }
@@ -550,7 +557,7 @@ public final class WeakLabelHead {
             lastResult = new Lbfgs(8).minimize((th, g) -> {
                 checkpoint.run();
                 return obj.evaluate(th, g);
-            }, theta, previous != null ? cfg.maxSteps() : cfg.coldSteps(), 1e-5);
+            }, theta, previous != null ? steps : cfg.coldSteps(), 1e-5);
         }
         float[] weights = new float[k * c];
         float[] bias = new float[k];
