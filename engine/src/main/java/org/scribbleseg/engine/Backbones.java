@@ -1,17 +1,23 @@
 package org.scribbleseg.engine;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Optional;
 import org.scribbleseg.engine.feature.Backbone;
 import org.scribbleseg.engine.feature.Dinov2Backbone;
 import org.scribbleseg.engine.model.ModelStore;
 import org.scribbleseg.engine.model.ModelStoreException;
 import org.scribbleseg.engine.model.ClassicBackbone;
+import org.scribbleseg.engine.nn.Dinov2Config;
+import org.scribbleseg.engine.nn.Dinov2Weights;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Builds the live backbone a project setting or a CLI option names. */
 public final class Backbones {
     public static final String CLASSIC = "classic";
+    /** Suffix of a DINOv2 preset name that asks for seeded random weights: "dinov2-small-random". */
+    public static final String RANDOM_SUFFIX = "-random";
     private static final Logger LOG = LoggerFactory.getLogger(Backbones.class);
 
     private Backbones() {
@@ -30,15 +36,8 @@ public final class Backbones {
             return new ClassicBackbone(Integer.parseInt(n.substring("classic@s".length())));
         }
         if (n.startsWith("dinov2")) {
-            String model = n.contains("@") ? n.substring(0, n.indexOf('@')) : n;
-            int res = n.contains("@") ? Integer.parseInt(n.substring(n.indexOf('@') + 1)) : Dinov2Backbone.DEFAULT_RESOLUTION;
             try {
-                Optional<ModelStore.InstalledModel> m = ModelStore.createDefault().installed(model);
-                if (m.isPresent() && m.get().complete()) {
-                    return Dinov2Backbone.load(model, m.get().dir(), res);
-                }
-                LOG.warn("backbone '{}' has no weights installed (scribbleseg models download {}); using the classic filter bank",
-                        name, model);
+                return installedDinov2(n, Dinov2Backbone.DEFAULT_RESOLUTION);
             } catch (ModelStoreException | RuntimeException e) {
                 LOG.warn("backbone '{}' could not be loaded ({}); using the classic filter bank", name, e.getMessage());
             }
@@ -46,5 +45,57 @@ public final class Backbones {
         }
         LOG.warn("backbone '{}' is not available here; using the classic filter bank", name);
         return new ClassicBackbone();
+    }
+
+    /** A ViT backbone setting split into model name and input resolution: "dinov2-small@224". */
+    public record Setting(String model, int resolution) {
+        public static Setting parse(String setting, int defaultResolution) {
+            String n = setting.strip().toLowerCase();
+            int at = n.indexOf('@');
+            return at < 0 ? new Setting(n, defaultResolution)
+                    : new Setting(n.substring(0, at), Integer.parseInt(n.substring(at + 1)));
+        }
+    }
+
+    /**
+     * The installed DINOv2 model a setting ("dinov2-small" or "dinov2-small@224") names, at {@code defaultResolution}
+     * when the setting has none; unlike {@link #forSetting} this never falls back to the classic backbone.
+     */
+    public static Dinov2Backbone installedDinov2(String setting, int defaultResolution) throws ModelStoreException {
+        Setting s = Setting.parse(setting, defaultResolution);
+        Optional<ModelStore.InstalledModel> m = ModelStore.createDefault().installed(s.model());
+        if (m.isEmpty() || !m.get().complete()) {
+            throw new ModelStoreException("no weights installed for '" + s.model() + "' (scribbleseg models download "
+                    + s.model() + ")");
+        }
+        return Dinov2Backbone.load(s.model(), m.get().dir(), s.resolution());
+    }
+
+    /** Whether a setting asks for random weights ("dinov2-small-random", "dinov2-base-random@224"). */
+    public static boolean isRandom(String setting) {
+        return Setting.parse(setting, 0).model().endsWith(RANDOM_SUFFIX);
+    }
+
+    /**
+     * "dinov2-&lt;size&gt;-random[@res]": DINOv2 of the real facebook/dinov2 shape ({@link Dinov2Config#preset}) with
+     * seeded random weights. For smoke tests only: the features carry no meaning.
+     */
+    public static Dinov2Backbone randomDinov2(String setting, int defaultResolution, long seed, Path dir)
+            throws IOException {
+        Setting s = Setting.parse(setting, defaultResolution);
+        if (!s.model().endsWith(RANDOM_SUFFIX)) {
+            throw new IllegalArgumentException("'" + setting + "' does not name random weights (dinov2-small" + RANDOM_SUFFIX + ")");
+        }
+        String size = s.model().substring(0, s.model().length() - RANDOM_SUFFIX.length());
+        return randomDinov2(s.model(), Dinov2Config.preset(size), s.resolution(), seed, dir);
+    }
+
+    /**
+     * Random weights of {@code config} written under {@code dir} as an HF model folder (config.json +
+     * model.safetensors) and loaded through the same code as downloaded weights.
+     */
+    public static Dinov2Backbone randomDinov2(String name, Dinov2Config config, int resolution, long seed, Path dir)
+            throws IOException {
+        return Dinov2Backbone.load(name, Dinov2Weights.writeRandomModel(config, seed, dir), resolution);
     }
 }

@@ -6,12 +6,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.scribbleseg.engine.Backbones;
 import org.scribbleseg.engine.eval.EffortBenchmark;
 import org.scribbleseg.engine.eval.LabeledImage;
 import org.scribbleseg.engine.eval.SyntheticScenes;
 import org.scribbleseg.engine.eval.VocDataset;
+import org.scribbleseg.engine.feature.Backbone;
 import org.scribbleseg.engine.model.ClassicBackbone;
+import org.scribbleseg.engine.model.ModelStoreException;
 import org.scribbleseg.engine.train.WeakLabelHead;
+import org.scribbleseg.engine.util.FileTrees;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,7 +41,13 @@ public final class BenchEffortCommand implements Callable<Integer> {
     @Option(names = "--strategy", defaultValue = "scribble", description = "scribble | point | tags. Default ${DEFAULT-VALUE}.")
     String strategy;
 
-    @Option(names = "--backbone", defaultValue = "classic", description = "Backbone: classic (the only one in this build). Default ${DEFAULT-VALUE}.")
+    /** Input resolution of a DINOv2 backbone named without {@code @<res>}: modest, so CPU runs take minutes. */
+    static final int DEFAULT_VIT_RESOLUTION = 224;
+
+    @Option(names = "--backbone", defaultValue = "classic", description = {
+        "classic | <installed DINOv2 model>[@<res>] (e.g. dinov2-small@224) | dinov2-<size>-random[@<res>]:"
+            + " the real ViT shape with seeded random weights, a smoke test only (proves nothing about quality).",
+        "DINOv2 resolution default: " + DEFAULT_VIT_RESOLUTION + ". Default ${DEFAULT-VALUE}."})
     String backbone;
 
     @Option(names = "--stride", defaultValue = "4", description = "Classic backbone stride. Default ${DEFAULT-VALUE}.")
@@ -73,16 +83,17 @@ public final class BenchEffortCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed for scenes and annotator. Default ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--json", description = "Print the curve as JSON: [{step, strokes, miou, loop_ms}].")
+    @Option(names = "--json", description = "Print JSON: {backbone, weights (random|installed|none), channels, strategy, steps: [{step, strokes, miou, loop_ms}]}.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (!"classic".equals(backbone)) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "backbone '" + backbone + "' is not available to bench effort in this build (use classic)");
+        String bbName = backbone.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!Backbones.CLASSIC.equals(bbName) && !bbName.startsWith("dinov2")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "backbone '" + backbone
+                    + "' is not available to bench effort (classic, an installed dinov2 model, or dinov2-small-random)");
         }
         EffortBenchmark.Strategy strat;
         try {
@@ -121,8 +132,40 @@ public final class BenchEffortCommand implements Callable<Integer> {
                 .withClassBalanced(classBalanced);
         EffortBenchmark.Config cfg = new EffortBenchmark.Config(strat, steps, k, background, minArea, seed, head);
         List<EffortBenchmark.Step> curve;
-        try (ClassicBackbone bb = new ClassicBackbone(stride)) {
+        String weights;
+        String key;
+        int channels;
+        Path tmp = null;
+        Backbone bb = null;
+        try {
+            if (Backbones.CLASSIC.equals(bbName)) {
+                bb = new ClassicBackbone(stride);
+                weights = "none (filter bank)";
+            } else if (Backbones.isRandom(bbName)) {
+                tmp = Files.createTempDirectory("scribbleseg-random-dinov2");
+                bb = Backbones.randomDinov2(bbName, DEFAULT_VIT_RESOLUTION, seed, tmp);
+                weights = "random";
+                err.println("WARNING: " + bb.key() + " has seeded random weights (seed " + seed
+                        + "): a smoke test of the pipeline, it proves nothing about quality");
+            } else {
+                try {
+                    bb = Backbones.installedDinov2(bbName, DEFAULT_VIT_RESOLUTION);
+                } catch (ModelStoreException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage()
+                            + "; or use dinov2-small" + Backbones.RANDOM_SUFFIX + " for a smoke test with random weights");
+                }
+                weights = "installed";
+            }
+            key = bb.key();
+            channels = bb.channels();
             curve = new EffortBenchmark(bb).run(train, held, cfg, json ? err::println : out::println);
+        } finally {
+            if (bb != null) {
+                bb.close();
+            }
+            if (tmp != null) {
+                FileTrees.delete(tmp);
+            }
         }
         if (json) {
             ObjectMapper om = new ObjectMapper();
@@ -134,7 +177,15 @@ public final class BenchEffortCommand implements Callable<Integer> {
                 m.put("loop_ms", Math.round(s.loopMs() * 10) / 10.0);
                 return m;
             }).toList();
-            out.println(om.writeValueAsString(rows));
+            java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
+            doc.put("backbone", key);
+            doc.put("weights", weights);
+            doc.put("channels", channels);
+            doc.put("strategy", strat.name().toLowerCase(java.util.Locale.ROOT));
+            doc.put("steps", rows);
+            out.println(om.writeValueAsString(doc));
+        } else {
+            out.printf("backbone %s, %d channels, weights %s%n", key, channels, weights);
         }
         out.flush();
         return 0;

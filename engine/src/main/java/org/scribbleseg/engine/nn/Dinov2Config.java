@@ -43,6 +43,26 @@ public record Dinov2Config(int hiddenSize, int layers, int heads, int mlpHidden,
                 (float) n.path("layer_norm_eps").asDouble(1e-6), swiglu, offset);
     }
 
+    /**
+     * An HF {@code config.json} that {@link #fromJson} reads back as this config (for model folders written here,
+     * e.g. random weights of a real shape).
+     */
+    public com.fasterxml.jackson.databind.node.ObjectNode toJson() {
+        var n = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        n.putArray("architectures").add("Dinov2Model");
+        n.put("model_type", "dinov2").put("hidden_size", hiddenSize).put("num_hidden_layers", layers)
+                .put("num_attention_heads", heads)
+                // fromJson: mlpHidden = hidden * ratio, then for SwiGLU the HF 2/3 rounding
+                .put("mlp_ratio", (swiglu ? mlpHidden * 1.5 : mlpHidden) / hiddenSize)
+                .put("hidden_act", "gelu").put("use_swiglu_ffn", swiglu).put("patch_size", patchSize)
+                .put("image_size", nativeGrid * patchSize).put("layer_norm_eps", (double) layerNormEps)
+                .put("num_register_tokens", registers).put("_official_interpolate_offset", interpolateOffset);
+        if (!fromJson(n).equals(this)) {
+            throw new IllegalStateException("config.json does not round-trip for " + this);
+        }
+        return n;
+    }
+
     /** The real facebook/dinov2 shapes (for benchmarks with random weights): small, base, large, giant. */
     public static Dinov2Config preset(String size) {
         return switch (size) {

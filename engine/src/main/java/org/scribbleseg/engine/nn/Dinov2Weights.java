@@ -3,6 +3,9 @@ package org.scribbleseg.engine.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -82,5 +85,22 @@ public final class Dinov2Weights {
             out.put(n, a);
         }
         return out;
+    }
+
+    /**
+     * Writes an HF model folder ({@code config.json} + {@code model.safetensors}) holding {@link #random} weights of
+     * {@code config}, so that random weights load through the same code as downloaded ones.
+     */
+    public static Path writeRandomModel(Dinov2Config config, long seed, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt").metadata("weights", "random seed " + seed);
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (Map.Entry<String, NDArray> e : random(config, m, seed).entrySet()) {
+                w.put(e.getKey(), e.getValue().getShape().getShape(), e.getValue().toFloatArray());
+            }
+        }
+        w.write(dir.resolve("model.safetensors"));
+        Files.writeString(dir.resolve("config.json"), config.toJson().toPrettyString());
+        return dir;
     }
 }

@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.scribbleseg.engine.eval.LabeledImage;
 import org.scribbleseg.engine.eval.SyntheticScenes;
 import org.scribbleseg.engine.eval.VocDataset;
+import org.scribbleseg.engine.model.ModelCatalog;
+import org.scribbleseg.engine.model.ModelStore;
+import org.scribbleseg.engine.nn.Dinov2Config;
+import org.scribbleseg.engine.nn.Dinov2Weights;
 import picocli.CommandLine;
 
 class BenchEffortCommandTest {
@@ -36,7 +41,10 @@ class BenchEffortCommandTest {
     void syntheticCurveAsJson() throws Exception {
         String[] r = run(new BenchEffortCommand(), "--scenes", "2", "--val", "2", "--steps", "2", "--size", "96",
                 "--classes", "3", "--json");
-        JsonNode steps = new ObjectMapper().readTree(r[0]);
+        JsonNode doc = new ObjectMapper().readTree(r[0]);
+        assertThat(doc.get("backbone").asText()).startsWith("classic");
+        assertThat(doc.get("channels").asInt()).isEqualTo(54);
+        JsonNode steps = doc.get("steps");
         assertThat(steps.size()).isEqualTo(2);
         assertThat(steps.get(0).get("step").asInt()).isEqualTo(1);
         assertThat(steps.get(1).get("strokes").asInt()).isGreaterThanOrEqualTo(steps.get(0).get("strokes").asInt());
@@ -47,11 +55,63 @@ class BenchEffortCommandTest {
     }
 
     @Test
-    void rejectsUnknownBackboneAndStrategy() {
-        CommandLine cl = new CommandLine(new BenchEffortCommand());
-        cl.setErr(new PrintWriter(new StringWriter()));
-        assertThat(cl.execute("--backbone", "dinov2-small")).isEqualTo(2);
-        assertThat(cl.execute("--strategy", "lasso")).isEqualTo(2);
+    void rejectsUnknownBackboneAndStrategy(@TempDir Path models) {
+        System.setProperty("scribbleseg.models", models.toString());
+        try {
+            CommandLine cl = new CommandLine(new BenchEffortCommand());
+            StringWriter err = new StringWriter();
+            cl.setErr(new PrintWriter(err));
+            assertThat(cl.execute("--backbone", "dinov2-small")).isEqualTo(2); // not installed: no silent fallback
+            assertThat(err.toString()).contains("no weights installed for 'dinov2-small'");
+            assertThat(cl.execute("--backbone", "resnet")).isEqualTo(2);
+            assertThat(cl.execute("--strategy", "lasso")).isEqualTo(2);
+        } finally {
+            System.clearProperty("scribbleseg.models");
+        }
+    }
+
+    /** A tiny DINOv2 (width 32, seeded random weights) installed in the model store drives the benchmark. */
+    @Test
+    void installedDinov2DrivesTheCurve(@TempDir Path tmp) throws Exception {
+        Path models = tmp.resolve("models");
+        Path src = Dinov2Weights.writeRandomModel(TINY, 11, tmp.resolve("src"));
+        new ModelStore(models, ModelCatalog.builtIn(), ModelStore.defaultBaseUrl(), Duration.ofSeconds(1),
+                Duration.ofSeconds(1), 1).importModel(src, "dinov2-tiny");
+        System.setProperty("scribbleseg.models", models.toString());
+        String[] r;
+        try {
+            r = run(new BenchEffortCommand(), "--scenes", "2", "--val", "2", "--steps", "2", "--size", "64",
+                    "--classes", "3", "--backbone", "dinov2-tiny@56", "--json");
+        } finally {
+            System.clearProperty("scribbleseg.models");
+        }
+        JsonNode doc = assertCurve(r[0], "dinov2-tiny@56", 32);
+        assertThat(doc.get("weights").asText()).isEqualTo("installed");
+        assertThat(r[1]).contains("features: 4 images with dinov2-tiny@56");
+    }
+
+    /** dinov2-small-random: the real ViT-S/14 shape, random weights written as HF files and loaded from them. */
+    @Test
+    void randomDinov2SmokeSaysTheWeightsAreRandom() throws Exception {
+        String[] r = run(new BenchEffortCommand(), "--scenes", "2", "--val", "2", "--steps", "1", "--size", "42",
+                "--classes", "3", "--backbone", "dinov2-small-random@28", "--json");
+        JsonNode doc = assertCurve(r[0], "dinov2-small-random@28", 384);
+        assertThat(doc.get("weights").asText()).isEqualTo("random");
+        assertThat(r[1]).contains("random weights").contains("proves nothing about quality");
+    }
+
+    private static final Dinov2Config TINY = new Dinov2Config(32, 2, 2, 64, 14, 4, 0, 1e-6f, false, 0.1);
+
+    private static JsonNode assertCurve(String json, String backbone, int channels) throws Exception {
+        JsonNode doc = new ObjectMapper().readTree(json);
+        assertThat(doc.get("backbone").asText()).isEqualTo(backbone);
+        assertThat(doc.get("channels").asInt()).as("the DINOv2 width, not the classic 54").isEqualTo(channels);
+        assertThat(doc.get("steps").size()).isPositive();
+        for (JsonNode s : doc.get("steps")) {
+            assertThat(s.get("miou").asDouble()).isBetween(0.0, 1.0);
+            assertThat(s.get("strokes").asInt()).isPositive();
+        }
+        return doc;
     }
 
     /** A VOC folder with palette PNG masks: the reader must return palette indices, not colours. */
@@ -103,7 +163,7 @@ class BenchEffortCommandTest {
         }
         String[] r = run(new BenchEffortCommand(), "--voc", dir.toString(), "--strategy", "tags", "--steps", "2",
                 "--stride", "2", "--json");
-        assertThat(new ObjectMapper().readTree(r[0]).size()).isEqualTo(2);
+        assertThat(new ObjectMapper().readTree(r[0]).get("steps").size()).isEqualTo(2);
         assertThat(r[1]).contains("3 classes, 3 train, 1 val");
     }
 }

@@ -47,6 +47,27 @@ class Dinov2ModelTest {
         }
     }
 
+    /** Random weights written as an HF folder load back (config.json round-trips) to the same network. */
+    @Test
+    void randomModelFolderLoadsLikeDownloadedWeights(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        for (String size : new String[] {"small", "base", "large", "giant"}) {
+            assertThat(Dinov2Config.fromJson(Dinov2Config.preset(size).toJson())).isEqualTo(Dinov2Config.preset(size));
+        }
+        Dinov2Config cfg = new Dinov2Config(32, 2, 4, 64, 14, 4, 4, 1e-6f, true, 0.1);
+        Path dir = Dinov2Weights.writeRandomModel(cfg, 5, tmp.resolve("m"));
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.randomNormal(new Shape(1, 3, 28, 42));
+            float[] fromFiles;
+            try (Dinov2Model model = Dinov2Model.load(dir, m)) {
+                assertThat(model.config()).isEqualTo(cfg);
+                fromFiles = model.forward(x, false).patchMap(0).toFloatArray();
+            }
+            try (Dinov2Model model = new Dinov2Model(cfg, WeightSource.of(Dinov2Weights.random(cfg, m, 5)), m)) {
+                assertThat(model.forward(x, false).patchMap(0).toFloatArray()).containsExactly(fromFiles);
+            }
+        }
+    }
+
     @Test
     void registersAndSwigluLoadAndRun() {
         Dinov2Config cfg = new Dinov2Config(32, 2, 4, 64, 14, 4, 4, 1e-6f, true, 0.1);
