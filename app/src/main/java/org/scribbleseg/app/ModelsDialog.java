@@ -181,6 +181,7 @@ final class ModelsDialog {
             show(progressRow, true);
             bar.setProgress(ProgressBar.INDETERMINATE_PROGRESS);
             progress.setText("Connecting…");
+            state.setText("Downloading…");
             download.setDisable(true);
             importButton.setDisable(true);
             remove.setDisable(true);

@@ -38,6 +38,10 @@ class ModelsDialogTest extends AppTestBase {
     static final String MODEL = "dinov2-with-registers-small";
 
     HttpServer server;
+    java.util.concurrent.ExecutorService serverThreads;
+    /** While held, the hub sends half of each file and then stalls (until released). */
+    final java.util.concurrent.CountDownLatch stall = new java.util.concurrent.CountDownLatch(1);
+    volatile boolean stalling;
     byte[] weights;
     String oldRoot;
     String oldEndpoint;
@@ -55,6 +59,8 @@ class ModelsDialogTest extends AppTestBase {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", ex -> send(ex, files.get(ex.getRequestURI().getPath()
                 .replace("/facebook/" + MODEL + "/resolve/main/", ""))));
+        serverThreads = java.util.concurrent.Executors.newCachedThreadPool();
+        server.setExecutor(serverThreads);
         server.start();
         oldRoot = System.setProperty("scribbleseg.models", tmp.resolve("models").toString());
         oldEndpoint = System.setProperty("scribbleseg.hf.endpoint", "http://127.0.0.1:" + server.getAddress().getPort());
@@ -70,7 +76,9 @@ class ModelsDialogTest extends AppTestBase {
             }
             return null;
         });
+        stall.countDown();
         server.stop(0);
+        serverThreads.shutdownNow();
         restore("scribbleseg.models", oldRoot);
         restore("scribbleseg.hf.endpoint", oldEndpoint);
     }
@@ -83,7 +91,7 @@ class ModelsDialogTest extends AppTestBase {
         }
     }
 
-    private static void send(HttpExchange ex, byte[] body) throws IOException {
+    private void send(HttpExchange ex, byte[] body) throws IOException {
         if (body == null) {
             ex.sendResponseHeaders(404, -1);
             ex.close();
@@ -91,6 +99,16 @@ class ModelsDialogTest extends AppTestBase {
         }
         ex.sendResponseHeaders(200, body.length);
         try (OutputStream out = ex.getResponseBody()) {
+            if (stalling && body.length > 100_000) {
+                out.write(body, 0, body.length / 2);
+                out.flush();
+                try {
+                    stall.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return;
+            }
             for (int off = 0; off < body.length; off += 8192) {
                 out.write(body, off, Math.min(8192, body.length - off));
             }
@@ -180,6 +198,40 @@ class ModelsDialogTest extends AppTestBase {
         assertThat(tmp.resolve("models").resolve(MODEL).resolve("model.safetensors")).doesNotExist();
         assertThat(MenuBuilder.backbones()).containsExactly("classic");
         snapshot(robot, "models-offline.png");
+    }
+
+    @Test
+    void aDownloadShowsProgressAndCancelKeepsThePartialFileForResume(FxRobot robot) throws Exception {
+        stalling = true;
+        openFromMenu(robot);
+        robot.clickOn(robot.lookup("#models-download-" + MODEL).queryAs(Button.class));
+        // half the weights arrived, then the hub went quiet: the bar and the numbers say how far it got
+        String half = org.scribbleseg.engine.model.ModelCatalog.humanBytes(weights.length / 2) + " of "
+                + org.scribbleseg.engine.model.ModelCatalog.humanBytes(weights.length);
+        WaitForAsyncUtils.waitFor(15, TimeUnit.SECONDS, () -> text(robot, "models-progress-text-" + MODEL)
+                .startsWith("model.safetensors: " + half));
+        assertThat(shown(robot, "models-progress-" + MODEL)).isTrue();
+        assertThat(fx(() -> robot.lookup("#models-progress-" + MODEL).queryAs(javafx.scene.control.ProgressBar.class)
+                .getProgress())).isCloseTo(0.5, org.assertj.core.data.Offset.offset(0.01));
+        assertThat(text(robot, "models-progress-text-" + MODEL)).contains("/s");
+        assertThat(fx(() -> robot.lookup("#models-download-" + MODEL).queryAs(Button.class).isDisabled())).isTrue();
+        snapshot(robot, "models-progress.png");
+
+        robot.clickOn(robot.lookup("#models-cancel-" + MODEL).queryAs(Button.class));
+        WaitForAsyncUtils.waitFor(5, TimeUnit.SECONDS, () -> shown(robot, "models-message-" + MODEL));
+        assertThat(text(robot, "models-message-" + MODEL)).startsWith("Cancelled: download of model.safetensors cancelled");
+        assertThat(shown(robot, "models-progress-" + MODEL)).isFalse();
+        WaitForAsyncUtils.waitFor(5, TimeUnit.SECONDS, () -> "Partial".equals(text(robot, "models-state-" + MODEL)));
+        assertThat(fx(() -> robot.lookup("#models-download-" + MODEL).queryAs(Button.class).getText())).isEqualTo("Resume");
+        Path dir = tmp.resolve("models").resolve(MODEL);
+        assertThat(dir.resolve("model.safetensors")).doesNotExist();
+        assertThat(Files.size(dir.resolve("model.safetensors.part"))).isEqualTo(weights.length / 2);
+        assertThat(MenuBuilder.backbones()).containsExactly("classic");
+
+        stalling = false;
+        robot.clickOn(robot.lookup("#models-download-" + MODEL).queryAs(Button.class));
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> "Installed".equals(text(robot, "models-state-" + MODEL)));
+        assertThat(Files.readAllBytes(dir.resolve("model.safetensors"))).isEqualTo(weights);
     }
 
     /** With -Dscribbleseg.test.snapshots=DIR, writes the Models window as it looks to DIR (for a human to check). */

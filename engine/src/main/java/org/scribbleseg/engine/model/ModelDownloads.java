@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -56,6 +58,11 @@ public final class ModelDownloads implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "scribbleseg-model-download-progress");
+        t.setDaemon(true);
+        return t;
+    });
 
     public ModelDownloads(ModelStore store) {
         this.store = Objects.requireNonNull(store, "store");
@@ -74,32 +81,43 @@ public final class ModelDownloads implements AutoCloseable {
     }
 
     private void run(String model, Listener listener, Download d) {
-        Meter meter = new Meter(model, listener);
+        Meter meter = new Meter(model, listener, timer);
         try {
             Path dir = store.download(model, meter::update, d::cancelRequested);
+            meter.close();
             listener.done(dir);
         } catch (DownloadCancelledException e) {
+            meter.close();
             listener.cancelled(e.getMessage());
         } catch (ModelStoreException e) {
+            meter.close();
             listener.failed(e);
         } catch (RuntimeException e) {
+            meter.close();
             listener.failed(new ModelStoreException("download of " + model + " failed: " + e, e));
         }
     }
 
-    /** Turns per-file byte counts into throttled statuses with speed and time left. */
+    /**
+     * Turns per-file byte counts into throttled statuses with speed and time left. A count held back by the throttle
+     * is sent a moment later, so when the data stops (a stalled server) the listener still hears the last count.
+     */
     private static final class Meter {
         private final String model;
         private final Listener listener;
+        private final ScheduledExecutorService timer;
+        private Status pending;
+        private boolean closed;
         private final long started = System.nanoTime();
         private final Map<String, Long> lastDone = new HashMap<>();
         private long received;
         private long lastSent;
         private String lastFile;
 
-        Meter(String model, Listener listener) {
+        Meter(String model, Listener listener, ScheduledExecutorService timer) {
             this.model = model;
             this.listener = listener;
+            this.timer = timer;
         }
 
         synchronized void update(String file, long done, long total) {
@@ -108,16 +126,39 @@ public final class ModelDownloads implements AutoCloseable {
                 received += done - last; // the first count of a file is where it resumes: nothing received yet
             }
             long now = System.nanoTime();
-            boolean fileDone = total >= 0 && done >= total;
-            if (!fileDone && file.equals(lastFile) && now - lastSent < PROGRESS_INTERVAL_MS * 1_000_000) {
-                return;
-            }
-            lastSent = now;
-            lastFile = file;
             double seconds = (now - started) / 1e9;
             double speed = seconds > 0 ? received / seconds : 0;
             long left = total >= 0 && speed > 0 ? (long) Math.ceil((total - done) / speed) : -1;
-            listener.progress(new Status(model, file, done, total, received, speed, left));
+            Status s = new Status(model, file, done, total, received, speed, left);
+            boolean fileDone = total >= 0 && done >= total;
+            long wait = lastSent + PROGRESS_INTERVAL_MS * 1_000_000 - now;
+            if (!fileDone && file.equals(lastFile) && wait > 0) {
+                if (pending == null) {
+                    timer.schedule(this::flush, wait, TimeUnit.NANOSECONDS);
+                }
+                pending = s;
+                return;
+            }
+            send(s, now);
+        }
+
+        private synchronized void flush() {
+            if (pending != null && !closed) {
+                send(pending, System.nanoTime());
+            }
+        }
+
+        private void send(Status s, long now) {
+            pending = null;
+            lastSent = now;
+            lastFile = s.file();
+            listener.progress(s);
+        }
+
+        /** No status after the outcome. */
+        synchronized void close() {
+            closed = true;
+            pending = null;
         }
     }
 
@@ -125,5 +166,6 @@ public final class ModelDownloads implements AutoCloseable {
     @Override
     public void close() {
         threads.shutdown();
+        timer.shutdown();
     }
 }

@@ -322,6 +322,13 @@ class ModelStoreTest {
             while ((!Files.exists(part) || Files.size(part) == 0) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
+            // the server stalls after half the weights: the listener still hears that last count
+            long deadline2 = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (first.statuses.stream().noneMatch(st -> st.file().equals("model.safetensors")
+                    && st.fileDone() == weights.length / 2) && System.nanoTime() < deadline2) {
+                Thread.sleep(20);
+            }
+            assertThat(first.statuses.get(first.statuses.size() - 1).fileDone()).isEqualTo(weights.length / 2);
             long t0 = System.nanoTime();
             d.cancel();
             assertThat(first.end.await(3, TimeUnit.SECONDS)).isTrue();
