@@ -133,7 +133,7 @@ public final class ModelDownloads implements AutoCloseable {
             boolean fileDone = total >= 0 && done >= total;
             long wait = lastSent + PROGRESS_INTERVAL_MS * 1_000_000 - now;
             if (!fileDone && file.equals(lastFile) && wait > 0) {
-                if (pending == null) {
+                if (pending == null && !timer.isShutdown()) {
                     timer.schedule(this::flush, wait, TimeUnit.NANOSECONDS);
                 }
                 pending = s;
