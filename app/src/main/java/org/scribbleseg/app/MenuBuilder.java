@@ -1,6 +1,7 @@
 package org.scribbleseg.app;
 
 import java.util.List;
+import javafx.scene.control.Button;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.CheckMenuItem;
 import javafx.scene.control.ChoiceBox;
@@ -14,6 +15,7 @@ import javafx.scene.control.SeparatorMenuItem;
 import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleGroup;
 import javafx.scene.layout.GridPane;
+import javafx.scene.layout.HBox;
 
 /** The menu bar of the main window. Shortcut keys are handled by {@link MainWindow}; menus show them. */
 final class MenuBuilder {
@@ -58,6 +60,7 @@ final class MenuBuilder {
                 item("Export PASCAL VOC…", null, w::exportVoc),
                 new SeparatorMenuItem(),
                 item("Project settings…", null, this::settings),
+                item("Models…", null, () -> ModelsDialog.open(window(), null)),
                 item("Close project", null, s::closeProject),
                 new SeparatorMenuItem(),
                 item("Quit", null, s::quit));
@@ -115,6 +118,10 @@ final class MenuBuilder {
         return m;
     }
 
+    private javafx.stage.Window window() {
+        return w.root().getScene() == null ? null : w.root().getScene().getWindow();
+    }
+
     /** Project settings: display name and backbone, saved in the project. */
     private void settings() {
         var store = w.store();
@@ -130,7 +137,7 @@ final class MenuBuilder {
             backbone.getItems().setAll(choices);
             backbone.setValue(choices.contains((String) v[1]) ? (String) v[1] : "classic");
             Label note = new Label("The classic filter bank always works offline. DINOv2 appears here once its weights are installed "
-                    + "(scribbleseg models download dinov2-small). A new backbone takes effect when the project is opened again.");
+                    + "(Models… downloads or imports them). A new backbone takes effect when the project is opened again.");
             note.getStyleClass().add("muted");
             note.setWrapText(true);
             note.setMaxWidth(360);
@@ -138,12 +145,20 @@ final class MenuBuilder {
             g.setHgap(8);
             g.setVgap(8);
             g.addRow(0, new Label("Name"), name);
-            g.addRow(1, new Label("Backbone"), backbone);
+            Button models = new Button("Models…");
+            models.setId("settingsModels");
+            models.setOnAction(e -> ModelsDialog.open(d.getDialogPane().getScene().getWindow(),
+                    () -> UiBackground.run(MenuBuilder::backbones, list -> {
+                        String chosen = backbone.getValue();
+                        backbone.getItems().setAll(list);
+                        backbone.setValue(list.contains(chosen) ? chosen : "classic");
+                    }, t -> { })));
+            g.addRow(1, new Label("Backbone"), new HBox(8, backbone, models));
             g.add(note, 0, 2, 2, 1);
             d.getDialogPane().setContent(g);
             d.getDialogPane().getButtonTypes().setAll(ButtonType.OK, ButtonType.CANCEL);
-            if (w.root().getScene() != null) {
-                d.initOwner(w.root().getScene().getWindow());
+            if (window() != null) {
+                d.initOwner(window());
             }
             d.showAndWait().filter(b -> b == ButtonType.OK).ifPresent(b -> {
                 String n = name.getText().strip();

@@ -58,33 +58,6 @@ public final class ModelsCommand implements Runnable {
                 Duration.ofSeconds(30), 4);
     }
 
-    static String human(long bytes) {
-        if (bytes < 0) {
-            return "?";
-        }
-        if (bytes < 1024) {
-            return bytes + " B";
-        }
-        String[] units = {"KB", "MB", "GB", "TB"};
-        double v = bytes;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
-    }
-
-    /** Total of the catalog's known file sizes; "~" when some (small) files have no recorded size. */
-    static String catalogSize(ModelCatalog.ModelEntry e) {
-        long total = e.knownTotalSize();
-        if (total >= 0) {
-            return human(total);
-        }
-        long known = e.files().stream().filter(f -> f.size() != null).mapToLong(ModelCatalog.FileEntry::size).sum();
-        return known > 0 ? "~" + human(known) : "?";
-    }
-
     /** {@code models list}: catalog entries with their state, then imported models. */
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Catalog models and installed models.")
     public static final class ListModels implements Callable<Integer> {
@@ -104,14 +77,14 @@ public final class ModelsCommand implements Runnable {
             for (ModelCatalog.ModelEntry e : store.catalog().models()) {
                 Optional<ModelStore.InstalledModel> inst = store.installed(e.name());
                 String state = inst.map(m -> m.complete() ? "installed" : "partial").orElse("-");
-                String size = inst.map(m -> human(m.totalBytes())).orElseGet(() -> catalogSize(e));
+                String size = inst.map(m -> ModelCatalog.humanBytes(m.totalBytes())).orElseGet(() -> e.sizeText());
                 out.printf(Locale.ROOT, "%-34s %-10s %10s  %s%n", e.name(), state, size, e.repo());
                 shown.add(e.name());
             }
             for (ModelStore.InstalledModel m : store.list()) {
                 if (!shown.contains(m.name())) {
                     out.printf(Locale.ROOT, "%-34s %-10s %10s  %s%n", m.name(), m.complete() ? "installed" : "partial",
-                            human(m.totalBytes()), m.source() == null ? "local" : m.source());
+                            ModelCatalog.humanBytes(m.totalBytes()), m.source() == null ? "local" : m.source());
                 }
             }
             out.flush();
@@ -173,7 +146,7 @@ public final class ModelsCommand implements Runnable {
             printedLast = false;
             if (end || percent >= lastPercent + 2 || now - lastPrintNanos > 1_000_000_000L) {
                 String pct = total > 0 ? String.format(Locale.ROOT, " (%d%%)", percent) : "";
-                err.printf(Locale.ROOT, "%s  %s / %s%s%n", file, human(done), human(total), pct);
+                err.printf(Locale.ROOT, "%s  %s / %s%s%n", file, ModelCatalog.humanBytes(done), ModelCatalog.humanBytes(total), pct);
                 err.flush();
                 lastPercent = percent;
                 lastPrintNanos = now;
@@ -183,7 +156,7 @@ public final class ModelsCommand implements Runnable {
 
         synchronized void finish() {
             if (file != null && !printedLast) {
-                err.printf(Locale.ROOT, "%s  %s / %s%n", file, human(lastDone), human(lastTotal));
+                err.printf(Locale.ROOT, "%s  %s / %s%n", file, ModelCatalog.humanBytes(lastDone), ModelCatalog.humanBytes(lastTotal));
                 err.flush();
                 printedLast = true;
             }
@@ -218,7 +191,7 @@ public final class ModelsCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             out.println("imported " + dir.getFileName() + " into " + dir);
             for (ModelStore.InstalledFile f : files) {
-                out.printf(Locale.ROOT, "  %-20s %10s  sha256 %s%n", f.path(), human(f.size()), f.sha256());
+                out.printf(Locale.ROOT, "  %-20s %10s  sha256 %s%n", f.path(), ModelCatalog.humanBytes(f.size()), f.sha256());
             }
             out.flush();
             return 0;

@@ -94,6 +94,34 @@ public final class ModelCatalog {
             }
             return sum;
         }
+
+        /** Total of the known file sizes; "~" when some (small) files have no recorded size, "?" when none has. */
+        public String sizeText() {
+            long total = knownTotalSize();
+            if (total >= 0) {
+                return humanBytes(total);
+            }
+            long known = files.stream().filter(f -> f.size() != null).mapToLong(FileEntry::size).sum();
+            return known > 0 ? "~" + humanBytes(known) : "?";
+        }
+    }
+
+    /** "512 B", "1.5 KB", "84.2 MB"; "?" for a negative (unknown) count. */
+    public static String humanBytes(long bytes) {
+        if (bytes < 0) {
+            return "?";
+        }
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KB", "MB", "GB", "TB"};
+        double v = bytes;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

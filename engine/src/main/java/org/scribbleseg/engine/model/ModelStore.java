@@ -40,6 +40,7 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -177,6 +178,16 @@ public final class ModelStore {
      * and places it. Returns the model folder.
      */
     public Path download(String nameOrRepo, Progress progress) throws ModelStoreException {
+        return download(nameOrRepo, progress, () -> false);
+    }
+
+    /**
+     * As {@link #download(String, Progress)}, stopping within a fraction of a second once {@code cancelled} answers
+     * true: the transfer is aborted with {@link DownloadCancelledException} and the {@code .part} file kept, so a
+     * later call resumes where this one stopped.
+     */
+    public Path download(String nameOrRepo, Progress progress, BooleanSupplier cancelled) throws ModelStoreException {
+        Objects.requireNonNull(cancelled, "cancelled");
         ModelCatalog.ModelEntry entry = catalog.find(nameOrRepo).orElseThrow(() -> new ModelStoreException(
                 "unknown model '" + nameOrRepo + "'; known: "
                         + String.join(", ", catalog.models().stream().map(ModelCatalog.ModelEntry::name).toList())));
@@ -200,7 +211,7 @@ public final class ModelStore {
                 throw new ModelStoreException("another download of " + entry.name() + " is running (" + lockFile + ")");
             }
             try {
-                return downloadLocked(entry, dir, p);
+                return downloadLocked(entry, dir, p, cancelled);
             } finally {
                 lock.release();
             }
@@ -209,7 +220,8 @@ public final class ModelStore {
         }
     }
 
-    private Path downloadLocked(ModelCatalog.ModelEntry entry, Path dir, Progress p) throws ModelStoreException {
+    private Path downloadLocked(ModelCatalog.ModelEntry entry, Path dir, Progress p, BooleanSupplier cancelled)
+            throws ModelStoreException {
         ObjectNode manifest = readManifest(dir);
         manifest.put("name", entry.name());
         manifest.put("repo", entry.repo());
@@ -237,7 +249,7 @@ public final class ModelStore {
                 }
             }
             URI url = entry.url(baseUrl, f);
-            Fetched got = fetch(url, f.path(), target, expectedSha, expectedSize, p);
+            Fetched got = fetch(url, f.path(), target, expectedSha, expectedSize, p, cancelled);
             ObjectNode rec = files.putObject(f.path());
             rec.put("size", got.size());
             rec.put("sha256", got.sha256());
@@ -261,19 +273,23 @@ public final class ModelStore {
         }
     }
 
-    private Fetched fetch(URI url, String file, Path target, String expectedSha, Long expectedSize, Progress progress)
-            throws ModelStoreException {
+    private Fetched fetch(URI url, String file, Path target, String expectedSha, Long expectedSize, Progress progress,
+                          BooleanSupplier cancelled) throws ModelStoreException {
         Path part = target.resolveSibling(target.getFileName() + ".part");
         Transient last = null;
         for (int attempt = 1; attempt <= maxAttempts; attempt++) {
             try {
-                return fetchOnce(url, file, part, target, expectedSha, expectedSize, progress);
+                return fetchOnce(url, file, part, target, expectedSha, expectedSize, progress, cancelled);
             } catch (Transient t) {
                 last = t;
                 LOG.warn("download of {} interrupted (attempt {}/{}): {}", url, attempt, maxAttempts, t.getMessage());
                 if (attempt < maxAttempts) {
                     try {
-                        Thread.sleep(Math.min(2000, 100L * attempt * attempt));
+                        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(2000, 100L * attempt * attempt));
+                        while (System.nanoTime() < until) {
+                            throwIfCancelled(cancelled, file, part);
+                            Thread.sleep(50);
+                        }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new ModelStoreException("download of " + file + " interrupted", e);
@@ -287,8 +303,18 @@ public final class ModelStore {
                 + "; run the download again to resume)", last);
     }
 
+    private static void throwIfCancelled(BooleanSupplier cancelled, String file, Path part)
+            throws DownloadCancelledException {
+        if (cancelled.getAsBoolean()) {
+            long have = Files.exists(part) ? part.toFile().length() : 0;
+            throw new DownloadCancelledException("download of " + file + " cancelled (" + have + " bytes kept in "
+                    + part.getFileName() + "; download again to resume)");
+        }
+    }
+
     private Fetched fetchOnce(URI url, String file, Path part, Path target, String expectedSha, Long expectedSize,
-                              Progress progress) throws Transient, ModelStoreException {
+                              Progress progress, BooleanSupplier cancelled) throws Transient, ModelStoreException {
+        throwIfCancelled(cancelled, file, part);
         long have = Files.exists(part) ? sizeOf(part) : 0;
         if (expectedSize != null && have > expectedSize) {
             deleteQuietly(part);
@@ -309,6 +335,11 @@ public final class ModelStore {
                     response = future.get(200, TimeUnit.MILLISECONDS);
                     break;
                 } catch (TimeoutException te) {
+                    if (cancelled.getAsBoolean()) {
+                        writer.abort();
+                        future.cancel(true);
+                        throwIfCancelled(cancelled, file, part);
+                    }
                     long quietSince = writer.lastActivityNanos == 0 ? started : writer.lastActivityNanos;
                     if (System.nanoTime() - quietSince > readTimeout.toNanos()) {
                         writer.abort();

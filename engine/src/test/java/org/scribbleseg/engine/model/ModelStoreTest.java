@@ -28,8 +28,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -304,6 +306,90 @@ class ModelStoreTest {
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(4));
         assertThat(Files.readAllBytes(dir.resolve("blob.bin"))).isEqualTo(blob);
         assertThat(log.stream().filter(l -> l.contains("blob.bin range=bytes="))).hasSize(1);
+    }
+
+    @Test
+    void cancellingStopsADownloadQuicklyKeepsThePartAndTheNextDownloadResumesWithProgress() throws Exception {
+        stallNext.put("model.safetensors", new AtomicInteger(1));
+        ModelStore store = new ModelStore(tmp.resolve("models"), catalog(sha(blob), (long) blob.length), base(),
+                Duration.ofSeconds(5), Duration.ofSeconds(20), 1);
+        try (ModelDownloads downloads = new ModelDownloads(store)) {
+            RecordingListener first = new RecordingListener();
+            ModelDownloads.Download d = downloads.start("tiny", first);
+            assertThat(first.firstWeights.await(10, TimeUnit.SECONDS)).isTrue();
+            Path part = tmp.resolve("models").resolve("tiny").resolve("model.safetensors.part");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while ((!Files.exists(part) || Files.size(part) == 0) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            // the server stalls after half the weights: the listener still hears that last count
+            long deadline2 = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (first.statuses.stream().noneMatch(st -> st.file().equals("model.safetensors")
+                    && st.fileDone() == weights.length / 2) && System.nanoTime() < deadline2) {
+                Thread.sleep(20);
+            }
+            assertThat(first.statuses.get(first.statuses.size() - 1).fileDone()).isEqualTo(weights.length / 2);
+            long t0 = System.nanoTime();
+            d.cancel();
+            assertThat(first.end.await(3, TimeUnit.SECONDS)).isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+            assertThat(first.outcome).startsWith("cancelled: download of model.safetensors cancelled");
+            Path dir = tmp.resolve("models").resolve("tiny");
+            assertThat(dir.resolve("model.safetensors")).doesNotExist();
+            long partial = Files.size(dir.resolve("model.safetensors.part"));
+            assertThat(partial).isPositive().isLessThan(weights.length);
+            assertThat(store.installed("tiny").orElseThrow().complete()).isFalse();
+
+            RecordingListener second = new RecordingListener();
+            downloads.start("tiny", second);
+            assertThat(second.end.await(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(second.outcome).isEqualTo("done: " + dir);
+            assertThat(log).anyMatch(l -> l.contains("model.safetensors range=bytes=" + partial + "-"));
+            assertThat(store.verify("tiny")).isEmpty();
+            assertThat(store.installed("tiny").orElseThrow().complete()).isTrue();
+            ModelDownloads.Status last = second.statuses.get(second.statuses.size() - 1);
+            assertThat(last.file()).isEqualTo("blob.bin");
+            assertThat(last.fileDone()).isEqualTo(blob.length);
+            assertThat(last.fileTotal()).isEqualTo(blob.length);
+            assertThat(last.secondsLeft()).isZero();
+            // only what this download fetched counts: the resumed weights' remainder and the blob
+            assertThat(last.received()).isEqualTo(weights.length - partial + blob.length);
+            assertThat(last.bytesPerSecond()).isPositive();
+        }
+    }
+
+    /** Records a {@link ModelDownloads} download's statuses and its outcome. */
+    static final class RecordingListener implements ModelDownloads.Listener {
+        final List<ModelDownloads.Status> statuses = Collections.synchronizedList(new ArrayList<>());
+        final CountDownLatch firstWeights = new CountDownLatch(1);
+        final CountDownLatch end = new CountDownLatch(1);
+        volatile String outcome;
+
+        @Override
+        public void progress(ModelDownloads.Status status) {
+            statuses.add(status);
+            if (status.file().equals("model.safetensors")) {
+                firstWeights.countDown();
+            }
+        }
+
+        @Override
+        public void done(Path dir) {
+            outcome = "done: " + dir;
+            end.countDown();
+        }
+
+        @Override
+        public void failed(ModelStoreException error) {
+            outcome = "failed: " + error.getMessage();
+            end.countDown();
+        }
+
+        @Override
+        public void cancelled(String message) {
+            outcome = "cancelled: " + message;
+            end.countDown();
+        }
     }
 
     @Test
