@@ -93,8 +93,8 @@ public final class BenchLiveCommand implements Callable<Integer> {
                 }
             }
             log.printf("stroke -> PredictionsUpdated through the engine: p50 %s ms, p95 %s ms, max %s ms over %s strokes;"
-                    + " phases p50 (ms) %s%n", res.get("p50_ms"), res.get("p95_ms"), res.get("max_ms"), res.get("samples"),
-                    res.get("phases_p50_ms"));
+                    + " phases p50 (ms) %s, p95 %s%n", res.get("p50_ms"), res.get("p95_ms"), res.get("max_ms"),
+                    res.get("samples"), res.get("phases_p50_ms"), res.get("phases_p95_ms"));
             log.printf("refined prediction (all head iterations): p50 %s ms, p95 %s ms; mean mIoU of the current image"
                     + " first %s, refined %s%n", res.get("refined_p50_ms"), res.get("refined_p95_ms"),
                     res.get("first_miou_mean"), res.get("refined_miou_mean"));

@@ -140,12 +140,15 @@ public final class LiveLatencyBenchmark {
         r.put("image_size", width + "x" + height);
         r.put("backbone", "classic-v1@s" + stride);
         Map<String, Object> p50 = new LinkedHashMap<>();
+        Map<String, Object> p95 = new LinkedHashMap<>();
         for (Map.Entry<String, double[]> ph : phases.entrySet()) {
             double[] v = ph.getValue().clone();
             Arrays.sort(v);
             p50.put(ph.getKey(), round(pct(v, 0.50)));
+            p95.put(ph.getKey(), round(pct(v, 0.95)));
         }
         r.put("phases_p50_ms", p50);
+        r.put("phases_p95_ms", p95);
         return r;
     }
 

@@ -67,9 +67,7 @@ public final class HeadPredictor {
      */
     public Prediction predict(LinearHead head, FeatureMap features, int imageWidth, int imageHeight,
             Set<Integer> absent, boolean maps, Runnable checkpoint) {
-        checkpoint.run();
-        float[] logits = head.gridLogits(features);
-        checkpoint.run();
+        float[] logits = head.gridLogits(features, checkpoint);
         return fromGridLogits(logits, head.classValues(), features.height(), features.width(), imageWidth,
                 imageHeight, absent, maps, checkpoint);
     }

@@ -55,6 +55,11 @@ public record LinearHead(int[] classValues, float[] mean, float[] std, float[] w
 
     /** Logits on the feature grid: K planes of height × width (KHW), as the head on every grid cell. */
     public float[] gridLogits(FeatureMap f) {
+        return gridLogits(f, () -> { });
+    }
+
+    /** As {@link #gridLogits(FeatureMap)}; {@code checkpoint} runs before each block and may throw to abandon it. */
+    public float[] gridLogits(FeatureMap f, Runnable checkpoint) {
         if (f.channels() != channels()) {
             throw new IllegalArgumentException("head has " + channels() + " channels, features " + f.channels());
         }
@@ -68,6 +73,7 @@ public record LinearHead(int[] classValues, float[] mean, float[] std, float[] w
         final int block = 256;
         // blocks are independent (disjoint outputs), so the parallel result is the sequential one
         java.util.stream.IntStream.range(0, (plane + block - 1) / block).parallel().forEach(bi -> {
+            checkpoint.run();
             int p0 = bi * block;
             int p1 = Math.min(plane, p0 + block);
             for (int j = 0; j < k; j++) {

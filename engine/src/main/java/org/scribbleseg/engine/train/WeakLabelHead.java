@@ -151,7 +151,7 @@ public final class WeakLabelHead {
     /**
      * Share of the sampled pixels with weight ≥ {@code minWeight} (1 = human labels only, excluding pseudo-masks)
      * that {@code head} classifies as labelled; NaN when there are none. Uses the samples of the last training,
-     * at most about 20,000 of them (evenly strided), so it costs a few milliseconds.
+     * at most about 5,000 of them (evenly strided), so it costs about a millisecond.
      */
     public double sampleAccuracy(LinearHead head, double minWeight) {
         long total = 0;
@@ -160,7 +160,7 @@ public final class WeakLabelHead {
                 total += p.weights()[i] >= minWeight ? 1 : 0;
             }
         }
-        int step = (int) Math.max(1, total / 20_000);
+        int step = (int) Math.max(1, total / 5_000);
         int k = head.numClasses();
         int c = head.channels();
         float[] aff = head.rawAffine();
@@ -398,9 +398,11 @@ public final class WeakLabelHead {
         byte[] lab = lm.data();
         int[] count = new int[256];
         for (byte b : lab) {
-            count[b & 0xff]++;
+            // most pixels are void: skipping them avoids a chain of increments of the same counter
+            if (b != (byte) LabelMap.VOID) {
+                count[b & 0xff]++;
+            }
         }
-        count[LabelMap.VOID] = 0;
         int[][] targets = new int[256][];
         int total = 0;
         for (int v = 0; v < 256; v++) {
@@ -487,28 +489,26 @@ public final class WeakLabelHead {
         for (int j = 0; j < k; j++) {
             index[classValues[j]] = j;
         }
-        // gather + standardise
-        float[] x = new float[n * c];
+        // per-channel statistics, then the standardised samples channel-major (one array per channel), which is the
+        // layout the objective's loops run over
         int[] y = new int[n];
         float[] w = new float[n];
+        double[] sum = new double[c];
+        double[] sq = new double[c];
         int o = 0;
         for (Samples s : parts) {
-            System.arraycopy(s.features(), 0, x, o * c, s.size() * c);
+            float[] f = s.features();
             for (int i = 0; i < s.size(); i++) {
                 y[o + i] = index[s.labels()[i]];
                 w[o + i] = s.weights()[i];
+                int b = i * c;
+                for (int j = 0; j < c; j++) {
+                    double v = f[b + j];
+                    sum[j] += v;
+                    sq[j] += v * v;
+                }
             }
             o += s.size();
-        }
-        double[] sum = new double[c];
-        double[] sq = new double[c];
-        for (int i = 0; i < n; i++) {
-            int b = i * c;
-            for (int j = 0; j < c; j++) {
-                double v = x[b + j];
-                sum[j] += v;
-                sq[j] += v * v;
-            }
         }
         float[] mean = new float[c];
         float[] std = new float[c];
@@ -518,11 +518,17 @@ public final class WeakLabelHead {
             mean[j] = (float) m;
             std[j] = (float) Math.max(Math.sqrt(var), 1e-6);
         }
-        for (int i = 0; i < n; i++) {
-            int b = i * c;
-            for (int j = 0; j < c; j++) {
-                x[b + j] = (x[b + j] - mean[j]) / std[j];
+        float[][] xt = new float[c][n];
+        o = 0;
+        for (Samples s : parts) {
+            float[] f = s.features();
+            for (int i = 0; i < s.size(); i++) {
+                int b = i * c;
+                for (int j = 0; j < c; j++) {
+                    xt[j][o + i] = (f[b + j] - mean[j]) / std[j];
+                }
             }
+            o += s.size();
         }
         // sample weights: optional class balance, then normalise to sum 1
         if (cfg.classBalanced()) {
@@ -553,7 +559,7 @@ public final class WeakLabelHead {
         if (k == 1) {
             lastResult = new Lbfgs.Result(0, 0, 0, 0);
         } else {
-            Objective obj = new Objective(x, y, w, n, c, k, cfg.weightDecay());
+            Objective obj = new Objective(xt, y, w, n, c, k, cfg.weightDecay());
             lastResult = new Lbfgs(8).minimize((th, g) -> {
                 checkpoint.run();
                 return obj.evaluate(th, g);
@@ -609,20 +615,14 @@ public final class WeakLabelHead {
         private final float[][] z;
         private final int chunks;
 
-        Objective(float[] x, int[] y, float[] w, int n, int c, int k, double decay) {
+        Objective(float[][] xt, int[] y, float[] w, int n, int c, int k, double decay) {
             this.y = y;
             this.w = w;
             this.n = n;
             this.c = c;
             this.k = k;
             this.decay = decay;
-            this.xt = new float[c][n];
-            for (int s = 0; s < n; s++) {
-                int b = s * c;
-                for (int i = 0; i < c; i++) {
-                    xt[i][s] = x[b + i];
-                }
-            }
+            this.xt = xt;
             this.z = new float[k][n];
             this.chunks = (n + CHUNK - 1) / CHUNK;
         }
