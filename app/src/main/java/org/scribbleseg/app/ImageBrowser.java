@@ -211,6 +211,7 @@ public final class ImageBrowser extends VBox {
         private final StackPane frame = new StackPane(view);
         private final Label name = new Label();
         private final Label detail = new Label();
+        private final Label unsure = new Label();
         private final Region dot = new Region();
         private final HBox box;
         private long shownId = -1;
@@ -228,7 +229,10 @@ public final class ImageBrowser extends VBox {
             dot.getStyleClass().add("status-dot");
             HBox status = new HBox(5, dot, detail);
             status.setAlignment(Pos.CENTER_LEFT);
-            VBox text = new VBox(3, name, status);
+            unsure.getStyleClass().add("muted");
+            unsure.setManaged(false);
+            unsure.setVisible(false);
+            VBox text = new VBox(2, name, status, unsure);
             text.setAlignment(Pos.CENTER_LEFT);
             box = new HBox(8, frame, text);
             box.setAlignment(Pos.CENTER_LEFT);
@@ -244,8 +248,12 @@ public final class ImageBrowser extends VBox {
             }
             name.setText(e.stem());
             double u = uncertainty(e.id());
-            detail.setText(statusText(e.status()) + " · " + (Double.isNaN(u) ? e.width() + "×" + e.height()
-                    : String.format(java.util.Locale.ROOT, "uncertainty %.2f", u)));
+            detail.setText(statusText(e.status()) + " · " + e.width() + "×" + e.height());
+            // a line of its own, shown once a prediction is known (it does not fit beside the status)
+            boolean known = !Double.isNaN(u);
+            unsure.setText(known ? String.format(java.util.Locale.ROOT, "uncertainty %.2f", u) : "");
+            unsure.setManaged(known);
+            unsure.setVisible(known);
             dot.getStyleClass().removeIf(s -> s.startsWith("status-") && !s.equals("status-dot"));
             dot.getStyleClass().add("status-" + e.status().name().toLowerCase().replace('_', '-'));
             shownId = e.id();

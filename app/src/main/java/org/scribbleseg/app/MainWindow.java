@@ -95,6 +95,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
     private final java.util.concurrent.atomic.AtomicBoolean uiJobCancel = new java.util.concurrent.atomic.AtomicBoolean();
     /** The engine job whose progress the status bar shows (cancelled by the Cancel button). */
     private String shownJob;
+    private final JobEta jobEta = new JobEta();
     private final StackPane helpOverlay = Shortcuts.overlay();
     private final StackPane root;
     private final FxEngineBridge bridge;
@@ -409,14 +410,20 @@ public final class MainWindow implements FxEngineBridge.Handler {
                 showPrediction(p.imageId(), p.labels(), p.uncertainty());
             } else if (e instanceof EngineEvent.JobProgress p) {
                 shownJob = p.jobId();
-                statusBar.setText(p.title() + (p.message() == null ? "" : ": " + p.message()));
+                String eta = jobEta.update(p.jobId(), p.done(), p.total(), System.nanoTime());
+                statusBar.setText(p.title() + (p.total() > 0 ? " " + p.done() + "/" + p.total() : "")
+                        + (p.message() == null || p.message().isBlank() ? "" : ": " + p.message()) + eta);
                 statusBar.setProgress(p.total() > 0 ? (double) p.done() / p.total() : -1);
                 cancelJob.setVisible(true);
             } else if (e instanceof EngineEvent.JobFinished f) {
-                shownJob = null;
-                statusBar.setProgress(0);
-                cancelJob.setVisible(false);
-                statusBar.setText(f.title() + " " + f.outcome().name().toLowerCase());
+                jobEta.finished(f.jobId());
+                // jobs that never reported progress (predicting the neighbours, say) leave the status bar alone
+                if (f.jobId().equals(shownJob)) {
+                    shownJob = null;
+                    statusBar.setProgress(0);
+                    cancelJob.setVisible(false);
+                    statusBar.setText(f.title() + " " + f.outcome().name().toLowerCase());
+                }
                 if (f.outcome() == EngineEvent.Outcome.FAILED) {
                     notifier.error(f.title() + " failed", f.message(), null);
                 }
