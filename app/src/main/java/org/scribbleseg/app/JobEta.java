@@ -26,6 +26,12 @@ final class JobEta {
         return " · " + format(left) + " left";
     }
 
+    /** How long ago the job's first progress report came (0 when none came yet). */
+    long age(String jobId, long now) {
+        Start s = starts.get(jobId);
+        return s == null ? 0 : now - s.nanos();
+    }
+
     void finished(String jobId) {
         starts.remove(jobId);
     }

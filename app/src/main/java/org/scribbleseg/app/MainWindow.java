@@ -40,6 +40,8 @@ import org.scribbleseg.engine.Engine;
 import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.image.Regions;
 import org.scribbleseg.engine.job.EngineEvent;
+import org.scribbleseg.engine.job.JobQueue;
+import org.scribbleseg.engine.job.Lane;
 import org.scribbleseg.engine.project.ClassDef;
 import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.ImageStatus;
@@ -96,6 +98,11 @@ public final class MainWindow implements FxEngineBridge.Handler {
     /** The engine job whose progress the status bar shows (cancelled by the Cancel button). */
     private String shownJob;
     private final JobEta jobEta = new JobEta();
+    /**
+     * An interactive job (the head retraining after each stroke) appears in the status bar once it has run this long;
+     * quick ones would only make it flicker. Feature extraction, export and the other background jobs show at once.
+     */
+    private static final long SHOW_JOB_AFTER_NANOS = 300_000_000L;
     private final StackPane helpOverlay = Shortcuts.overlay();
     private final StackPane root;
     private final FxEngineBridge bridge;
@@ -409,8 +416,13 @@ public final class MainWindow implements FxEngineBridge.Handler {
             if (e instanceof EngineEvent.PredictionsUpdated p && p.imageId() == currentImage) {
                 showPrediction(p.imageId(), p.labels(), p.uncertainty());
             } else if (e instanceof EngineEvent.JobProgress p) {
+                long now = System.nanoTime();
+                String eta = jobEta.update(p.jobId(), p.done(), p.total(), now);
+                if (!p.jobId().equals(shownJob) && JobQueue.laneOf(p.jobId()) == Lane.INTERACTIVE
+                        && jobEta.age(p.jobId(), now) < SHOW_JOB_AFTER_NANOS) {
+                    continue; // the head retraining after a stroke is over long before anyone could read it
+                }
                 shownJob = p.jobId();
-                String eta = jobEta.update(p.jobId(), p.done(), p.total(), System.nanoTime());
                 statusBar.setText(p.title() + (p.total() > 0 ? " " + p.done() + "/" + p.total() : "")
                         + (p.message() == null || p.message().isBlank() ? "" : ": " + p.message()) + eta);
                 statusBar.setProgress(p.total() > 0 ? (double) p.done() / p.total() : -1);

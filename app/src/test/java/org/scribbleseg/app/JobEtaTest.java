@@ -32,5 +32,7 @@ class JobEtaTest {
         b.update("b", 0, 100, 0);
         assertThat(b.update("b", 10, 100, S / 2)).as("under a second of history").isEmpty();
         assertThat(JobEta.format(2 * 3600 + 5 * 60)).isEqualTo("about 2 h 5 min");
+        assertThat(b.age("b", 3 * S)).isEqualTo(3 * S);
+        assertThat(b.age("never-reported", 3 * S)).isZero();
     }
 }

@@ -45,6 +45,16 @@ public final class JobQueue implements AutoCloseable {
         };
     }
 
+    /** The lane a job runs on, from the id its events carry (ids are "<lane>-<n>"); null for any other string. */
+    public static Lane laneOf(String jobId) {
+        for (Lane l : Lane.values()) {
+            if (jobId.startsWith(l.name().toLowerCase() + "-")) {
+                return l;
+            }
+        }
+        return null;
+    }
+
     /** Submits a job. */
     public JobHandle submit(Lane lane, String title, Job job) {
         return submit(lane, null, title, job);

@@ -11,6 +11,17 @@ import org.junit.jupiter.api.Test;
 class JobQueueTest {
 
     @Test
+    void eventsSayWhichLaneAJobRunsOn() throws Exception {
+        try (JobQueue q = new JobQueue(e -> { }, 1)) {
+            for (Lane lane : Lane.values()) {
+                JobHandle h = q.submit(lane, "t", ctx -> { });
+                assertThat(JobQueue.laneOf(h.id())).isEqualTo(lane);
+            }
+        }
+        assertThat(JobQueue.laneOf("export")).isNull();
+    }
+
+    @Test
     void aNewerRevisionCancelsTheStaleJobRunningOrWaiting() throws Exception {
         List<EngineEvent> events = new CopyOnWriteArrayList<>();
         try (JobQueue q = new JobQueue(events::add, 1)) {
