@@ -40,7 +40,6 @@ import org.scribbleseg.engine.Engine;
 import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.image.Regions;
 import org.scribbleseg.engine.job.EngineEvent;
-import org.scribbleseg.engine.job.JobQueue;
 import org.scribbleseg.engine.job.Lane;
 import org.scribbleseg.engine.project.ClassDef;
 import org.scribbleseg.engine.project.ImageEntry;
@@ -418,7 +417,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
             } else if (e instanceof EngineEvent.JobProgress p) {
                 long now = System.nanoTime();
                 String eta = jobEta.update(p.jobId(), p.done(), p.total(), now);
-                if (!p.jobId().equals(shownJob) && JobQueue.laneOf(p.jobId()) == Lane.INTERACTIVE
+                if (!p.jobId().equals(shownJob) && p.lane() == Lane.INTERACTIVE
                         && jobEta.age(p.jobId(), now) < SHOW_JOB_AFTER_NANOS) {
                     continue; // the head retraining after a stroke is over long before anyone could read it
                 }

@@ -31,8 +31,11 @@ public sealed interface EngineEvent {
     record FeaturesReady(long imageId, String backbone) implements EngineEvent {
     }
 
-    /** Progress of a job: {@code done} of {@code total} units ({@code total} ≤ 0 = indeterminate). */
-    record JobProgress(String jobId, String title, long done, long total, String message) implements EngineEvent {
+    /**
+     * Progress of a job on its lane: {@code done} of {@code total} units ({@code total} ≤ 0 = indeterminate).
+     */
+    record JobProgress(String jobId, Lane lane, String title, long done, long total, String message)
+            implements EngineEvent {
     }
 
     /** A job ended: completed, cancelled or failed (with a user-facing reason). */

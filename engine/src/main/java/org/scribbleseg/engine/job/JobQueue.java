@@ -45,16 +45,6 @@ public final class JobQueue implements AutoCloseable {
         };
     }
 
-    /** The lane a job runs on, from the id its events carry (ids are "<lane>-<n>"); null for any other string. */
-    public static Lane laneOf(String jobId) {
-        for (Lane l : Lane.values()) {
-            if (jobId.startsWith(l.name().toLowerCase() + "-")) {
-                return l;
-            }
-        }
-        return null;
-    }
-
     /** Submits a job. */
     public JobHandle submit(Lane lane, String title, Job job) {
         return submit(lane, null, title, job);
@@ -70,11 +60,11 @@ public final class JobQueue implements AutoCloseable {
             }
         }
         active.put(h.id(), h);
-        lanes.get(lane).execute(() -> runJob(key, h, job));
+        lanes.get(lane).execute(() -> runJob(lane, key, h, job));
         return h;
     }
 
-    private void runJob(String key, JobHandle h, Job job) {
+    private void runJob(Lane lane, String key, JobHandle h, Job job) {
         EngineEvent.Outcome outcome;
         String message;
         try {
@@ -89,7 +79,7 @@ public final class JobQueue implements AutoCloseable {
 
                 @Override
                 public void progress(long done, long total, String msg) {
-                    publish(new EngineEvent.JobProgress(h.id(), h.title(), done, total, msg == null ? "" : msg));
+                    publish(new EngineEvent.JobProgress(h.id(), lane, h.title(), done, total, msg == null ? "" : msg));
                 }
             });
             outcome = h.isCancelled() ? EngineEvent.Outcome.CANCELLED : EngineEvent.Outcome.COMPLETED;

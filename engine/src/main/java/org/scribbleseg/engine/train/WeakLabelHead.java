@@ -217,21 +217,15 @@ public final class WeakLabelHead {
      * or null when no image has a labelled pixel.
      */
     public LinearHead train(List<TrainingImage> images) {
-        return train(images, () -> { });
+        return train(images, config.maxSteps(), () -> { });
     }
 
     /**
-     * As {@link #train(List)}; {@code checkpoint} runs before every loss evaluation and may throw to abandon the
-     * training (the previous head stays the warm start).
-     */
-    public LinearHead train(List<TrainingImage> images, Runnable checkpoint) {
-        return train(images, config.maxSteps(), checkpoint);
-    }
-
-    /**
-     * As {@link #train(List, Runnable)} with at most {@code warmSteps} L-BFGS iterations when warm-started (the cold
-     * first training still takes {@link Config#coldSteps()}). Calling it again with the same images continues from
-     * the head it returned, without re-sampling.
+     * As {@link #train(List)} with at most {@code warmSteps} L-BFGS iterations when warm-started (the cold first
+     * training still takes {@link Config#coldSteps()}; a class new to the head gets at least
+     * {@link Config#maxSteps()}). Calling it again with the same images continues from the head it returned, without
+     * re-sampling. {@code checkpoint} runs before every loss evaluation and may throw to abandon the training (the
+     * previous head stays the warm start).
      */
     public LinearHead train(List<TrainingImage> images, int warmSteps, Runnable checkpoint) {
         long t0 = System.nanoTime();
@@ -284,38 +278,9 @@ public final class WeakLabelHead {
     }
 
     /**
-     * Lowers the per-(image, class) cap to the largest value m for which Σ min(count, m) ≤ total, keeping of each
-     * larger group m samples evenly spaced in its (raster) order. Parts are returned unchanged when they fit.
-     */
-    static List<Samples> capTotal(List<Samples> parts, int total) {
-        List<int[]> kept = capIndices(parts.stream().map(Samples::labels).toList(), total);
-        List<Samples> out = new ArrayList<>(parts.size());
-        boolean changed = false;
-        for (int p = 0; p < parts.size(); p++) {
-            Samples s = parts.get(p);
-            int[] idx = kept.get(p);
-            if (idx.length == s.size()) {
-                out.add(s);
-                continue;
-            }
-            changed = true;
-            int ch = s.channels();
-            float[] f = new float[idx.length * ch];
-            int[] l = new int[idx.length];
-            float[] w = new float[idx.length];
-            for (int o = 0; o < idx.length; o++) {
-                System.arraycopy(s.features(), idx[o] * ch, f, o * ch, ch);
-                l[o] = s.labels()[idx[o]];
-                w[o] = s.weights()[idx[o]];
-            }
-            out.add(new Samples(ch, f, l, w));
-        }
-        return changed ? out : parts;
-    }
-
-    /**
-     * The indices each part keeps under the total cap (see {@link #capTotal}): all of them when the parts fit,
-     * else per (part, class) m evenly spaced ranks, ascending.
+     * The indices each part keeps under the total cap: all of them when the parts fit, else the per-(part, class) cap
+     * is lowered to the largest m for which Σ min(count, m) ≤ total, and each larger group keeps m samples evenly
+     * spaced in its (raster) order; indices ascending.
      */
     static List<int[]> capIndices(List<int[]> labelsOfParts, int total) {
         List<int[]> counts = new ArrayList<>();

@@ -11,14 +11,16 @@ import org.junit.jupiter.api.Test;
 class JobQueueTest {
 
     @Test
-    void eventsSayWhichLaneAJobRunsOn() throws Exception {
-        try (JobQueue q = new JobQueue(e -> { }, 1)) {
+    void progressEventsSayWhichLaneTheJobRunsOn() throws Exception {
+        List<EngineEvent> events = new CopyOnWriteArrayList<>();
+        try (JobQueue q = new JobQueue(events::add, 1)) {
             for (Lane lane : Lane.values()) {
-                JobHandle h = q.submit(lane, "t", ctx -> { });
-                assertThat(JobQueue.laneOf(h.id())).isEqualTo(lane);
+                q.submit(lane, "t", ctx -> ctx.progress(1, 1, lane.name())).outcome().get(10, TimeUnit.SECONDS);
             }
         }
-        assertThat(JobQueue.laneOf("export")).isNull();
+        assertThat(events).filteredOn(EngineEvent.JobProgress.class::isInstance).map(e -> (EngineEvent.JobProgress) e)
+                .extracting(p -> p.lane().name() + "=" + p.message())
+                .containsExactly("INTERACTIVE=INTERACTIVE", "FEATURES=FEATURES", "HEAVY=HEAVY");
     }
 
     @Test

@@ -131,38 +131,25 @@ class WeakLabelHeadTest {
     @Test
     void totalCapLowersEveryGroupUniformly() {
         // image a: class 0 × 1000, class 3 × 100; image b: class 7 × 400 → cap 700 gives m = 300: 300 + 100 + 300
-        WeakLabelHead.Samples a = samples(new int[] {0, 1000}, new int[] {3, 100});
-        WeakLabelHead.Samples b = samples(new int[] {7, 400});
-        List<WeakLabelHead.Samples> capped = WeakLabelHead.capTotal(List.of(a, b), 700);
-        assertThat(capped.get(0).size()).isEqualTo(400);
-        assertThat(capped.get(1).size()).isEqualTo(300);
-        long zeros = java.util.Arrays.stream(capped.get(0).labels()).filter(v -> v == 0).count();
-        assertThat(zeros).isEqualTo(300);
-        // evenly spaced: features are the raster rank, so the kept class-0 ranks span the group
-        float first = capped.get(0).features()[0];
-        float last = capped.get(0).features()[(int) (zeros - 1) * C];
-        assertThat(first).isLessThan(5f);
-        assertThat(last).isGreaterThan(990f);
-        assertThat(WeakLabelHead.capTotal(List.of(a, b), 0)).containsExactly(a, b);
+        int[] a = labels(new int[] {0, 1000}, new int[] {3, 100});
+        int[] b = labels(new int[] {7, 400});
+        List<int[]> kept = WeakLabelHead.capIndices(List.of(a, b), 700);
+        assertThat(kept.get(0)).hasSize(400);
+        assertThat(kept.get(1)).hasSize(300);
+        int[] zeros = java.util.Arrays.stream(kept.get(0)).filter(i -> a[i] == 0).toArray();
+        assertThat(zeros).hasSize(300);
+        // evenly spaced: class 0 comes first, so its indices are its raster ranks, and the kept ones span the group
+        assertThat(zeros[0]).isLessThan(5);
+        assertThat(zeros[zeros.length - 1]).isGreaterThan(990);
+        // no cap: everything is kept
+        List<int[]> all = WeakLabelHead.capIndices(List.of(a, b), 0);
+        assertThat(all.get(0)).hasSize(a.length).isSorted();
+        assertThat(all.get(1)).hasSize(b.length).isSorted();
     }
 
-    /** Samples of the given (value, count) groups, class runs in order; feature channel 0 = rank within group. */
-    static WeakLabelHead.Samples samples(int[]... groups) {
-        int n = 0;
-        for (int[] g : groups) {
-            n += g[1];
-        }
-        float[] f = new float[n * C];
-        int[] l = new int[n];
-        float[] w = new float[n];
-        int o = 0;
-        for (int[] g : groups) {
-            for (int r = 0; r < g[1]; r++, o++) {
-                f[o * C] = r;
-                l[o] = g[0];
-                w[o] = 1;
-            }
-        }
-        return new WeakLabelHead.Samples(C, f, l, w);
+    /** Label values of the given (value, count) groups, class runs in order. */
+    static int[] labels(int[]... groups) {
+        return java.util.Arrays.stream(groups)
+                .flatMapToInt(g -> java.util.stream.IntStream.generate(() -> g[0]).limit(g[1])).toArray();
     }
 }
