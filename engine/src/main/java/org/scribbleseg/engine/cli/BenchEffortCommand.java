@@ -83,17 +83,45 @@ public final class BenchEffortCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed for scenes and annotator. Default ${DEFAULT-VALUE}.")
     long seed;
 
+    @Option(names = "--pretrain", description = {
+        "Also train a heavier model on the dataset's own images first (both splits, no masks) and report its curve"
+            + " next to the live head's: ddep (a DDeP decoder over the backbone, denoising-pretrained, then"
+            + " fine-tuned on the labels after each step; it also places the corrections)."})
+    String pretrain;
+
+    @Option(names = "--budget", defaultValue = "5m", converter = Budget.Converter.class,
+            description = "Wall-time budget of the pretraining (e.g. 90s, 5m; 0 = none: the decoder starts from"
+                    + " random weights). Default ${DEFAULT-VALUE}.")
+    Budget budget;
+
+    @Option(names = "--ft-steps", defaultValue = "150,50", split = ",",
+            description = "Decoder fine-tuning steps at the first step, and at each later step. Default ${DEFAULT-VALUE}.")
+    int[] ftSteps;
+
+    @Option(names = "--threads", defaultValue = "0",
+            description = "libtorch intra-op threads for training (0 = libtorch's default; 1 is fastest on a busy box). Default ${DEFAULT-VALUE}.")
+    int threads;
+
     @Option(names = "--json", description = "Print JSON: {backbone, weights (random|installed|none), channels, strategy, steps: [{step, strokes, miou, loop_ms}]}.")
     boolean json;
 
+    private java.util.Map<String, Object> pretrainInfo;
+
     @Override
     public Integer call() throws Exception {
+        long start = System.nanoTime();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         String bbName = backbone.strip().toLowerCase(java.util.Locale.ROOT);
         if (!Backbones.CLASSIC.equals(bbName) && !bbName.startsWith("dinov2")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "backbone '" + backbone
                     + "' is not available to bench effort (classic, an installed dinov2 model, or dinov2-small-random)");
+        }
+        if (pretrain != null && !pretrain.strip().equalsIgnoreCase("ddep")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--pretrain must be ddep (simmim is not built yet)");
+        }
+        if (ftSteps.length != 2 || ftSteps[0] < 1 || ftSteps[1] < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--ft-steps needs two counts, e.g. 150,50");
         }
         EffortBenchmark.Strategy strat;
         try {
@@ -110,10 +138,19 @@ public final class BenchEffortCommand implements Callable<Integer> {
         }
         List<LabeledImage> train;
         List<LabeledImage> held;
+        List<org.scribbleseg.engine.image.RgbImage> unlabelled = new java.util.ArrayList<>();
         int k;
         int minArea;
         if (dataset != null) {
             VocDataset ds = new VocDataset(dataset);
+            if (pretrain != null) {
+                for (String split : List.of("train", "val")) {
+                    for (String id : ds.ids(split)) {
+                        unlabelled.add(org.scribbleseg.engine.image.ImageLoader.load(
+                                dataset.resolve("JPEGImages").resolve(id + ".jpg")));
+                    }
+                }
+            }
             k = ds.classNames().size();
             train = ds.load("train", scenes);
             held = ds.load("val", val);
@@ -126,6 +163,9 @@ public final class BenchEffortCommand implements Callable<Integer> {
             train = named(gen.scenes(0, scenes, size, size), "train");
             held = named(gen.scenes(10_000, val, size, size), "val");
             minArea = 30;
+            for (List<LabeledImage> l : List.of(train, held)) {
+                l.forEach(im -> unlabelled.add(im.image()));
+            }
             err.printf("synthetic: %d classes, %d train, %d val scenes of %dx%d%n", k, scenes, val, size, size);
         }
         WeakLabelHead.Config head = WeakLabelHead.Config.defaults().withSteps(headSteps, coldSteps)
@@ -158,7 +198,39 @@ public final class BenchEffortCommand implements Callable<Integer> {
             }
             key = bb.key();
             channels = bb.channels();
-            curve = new EffortBenchmark(bb).run(train, held, cfg, json ? err::println : out::println);
+            java.util.function.Consumer<String> log = json ? err::println : out::println;
+            if (pretrain == null) {
+                curve = new EffortBenchmark(bb).run(train, held, cfg, log);
+            } else {
+                if (threads > 0) {
+                    org.scribbleseg.engine.train.TorchThreads.set(threads);
+                }
+                try (org.scribbleseg.engine.train.DdepTrainer ddep = new org.scribbleseg.engine.train.DdepTrainer(bb,
+                        org.scribbleseg.engine.train.DdepTrainer.Config.defaults().withSeed(seed))) {
+                    long t0 = System.nanoTime();
+                    ddep.fitFeatureStats(unlabelled);
+                    long steps = 0;
+                    if (budget.seconds() > 0) {
+                        steps = ddep.pretrainFor(unlabelled, budget.nanos(), Long.MAX_VALUE, 25, (st, loss, sec) ->
+                                log.accept(String.format("  ddep pretrain step %d: MSE %.4f, %.1f s, %.2f images/s",
+                                        st, loss, sec, st / sec)));
+                    }
+                    double sec = (System.nanoTime() - t0) / 1e9;
+                    pretrainInfo = new java.util.LinkedHashMap<>();
+                    pretrainInfo.put("method", "ddep");
+                    pretrainInfo.put("images", unlabelled.size());
+                    pretrainInfo.put("budget_s", budget.seconds());
+                    pretrainInfo.put("steps", steps);
+                    pretrainInfo.put("wall_s", Math.round(sec * 10) / 10.0);
+                    pretrainInfo.put("images_per_s", steps == 0 ? 0 : Math.round(steps / sec * 100) / 100.0);
+                    pretrainInfo.put("crop", ddep.config().crop());
+                    pretrainInfo.put("decoder_params", ddep.decoder().parameterCount());
+                    log.accept(String.format("ddep pretraining: %d steps on %d unlabelled images in %.1f s (budget %s)",
+                            steps, unlabelled.size(), sec, budget));
+                    curve = new EffortBenchmark(bb).run(train, held, cfg, log,
+                            new org.scribbleseg.engine.eval.DdepRefiner(ddep, k, ftSteps[0], ftSteps[1], log));
+                }
+            }
         } finally {
             if (bb != null) {
                 bb.close();
@@ -175,6 +247,10 @@ public final class BenchEffortCommand implements Callable<Integer> {
                 m.put("strokes", s.strokes());
                 m.put("miou", Math.round(s.miou() * 10000) / 10000.0);
                 m.put("loop_ms", Math.round(s.loopMs() * 10) / 10.0);
+                if (!Double.isNaN(s.refinedMiou())) {
+                    m.put("decoder_miou", Math.round(s.refinedMiou() * 10000) / 10000.0);
+                    m.put("decoder_fit_s", Math.round(s.refineMs() / 100) / 10.0);
+                }
                 return m;
             }).toList();
             java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
@@ -182,10 +258,15 @@ public final class BenchEffortCommand implements Callable<Integer> {
             doc.put("weights", weights);
             doc.put("channels", channels);
             doc.put("strategy", strat.name().toLowerCase(java.util.Locale.ROOT));
+            doc.put("wall_s", Math.round((System.nanoTime() - start) / 1e8) / 10.0);
             doc.put("steps", rows);
+            if (pretrainInfo != null) {
+                doc.put("pretrain", pretrainInfo);
+            }
             out.println(om.writeValueAsString(doc));
         } else {
-            out.printf("backbone %s, %d channels, weights %s%n", key, channels, weights);
+            out.printf("backbone %s, %d channels, weights %s; wall %.1f s%n", key, channels, weights,
+                    (System.nanoTime() - start) / 1e9);
         }
         out.flush();
         return 0;

@@ -47,8 +47,28 @@ public final class EffortBenchmark {
             WeakLabelHead.Config head) {
     }
 
-    /** One point of the curve. */
-    public record Step(int step, int strokes, double miou, double loopMs, long labelledPixels) {
+    /**
+     * One point of the curve. {@code miou} is the live head's; with a {@link Refiner}, {@code refinedMiou} is the
+     * refiner's on the same labels (else NaN) and {@code refineMs} the time its fit took at this step.
+     */
+    public record Step(int step, int strokes, double miou, double loopMs, long labelledPixels, double refinedMiou,
+            double refineMs) {
+        public Step(int step, int strokes, double miou, double loopMs, long labelledPixels) {
+            this(step, strokes, miou, loopMs, labelledPixels, Double.NaN, 0);
+        }
+    }
+
+    /**
+     * A heavier model trained on the same labels after each step (e.g. a DDeP decoder): when given, the simulated
+     * annotator places its corrections where this model is wrong (it is what the user would see once it took over)
+     * and the curve reports its mIoU next to the live head's.
+     */
+    public interface Refiner {
+        /** Trains on the labels so far ({@code labels[i]} of {@code train.get(i)}, VOID = none; pseudo-masks weighted). */
+        void fit(List<LabeledImage> train, LabelMap[] labels, LabelMap[] pseudo, int step);
+
+        /** The label map it predicts for an image from the image's backbone features. */
+        LabelMap predict(LabeledImage image, FeatureMap features);
     }
 
     private final Backbone backbone;
@@ -59,6 +79,12 @@ public final class EffortBenchmark {
     }
 
     public List<Step> run(List<LabeledImage> train, List<LabeledImage> val, Config cfg, Consumer<String> log) {
+        return run(train, val, cfg, log, null);
+    }
+
+    /** {@link #run} with a {@link Refiner} trained after each step on the same labels (null: the live head only). */
+    public List<Step> run(List<LabeledImage> train, List<LabeledImage> val, Config cfg, Consumer<String> log,
+            Refiner refiner) {
         long t0 = System.nanoTime();
         List<FeatureMap> trainF = new ArrayList<>();
         for (LabeledImage im : train) {
@@ -85,6 +111,7 @@ public final class EffortBenchmark {
         LinearHead head = null;
         int strokes = 0;
         List<Step> out = new ArrayList<>();
+        boolean refined = false;
         for (int step = 1; step <= cfg.steps(); step++) {
             double loopNs = 0;
             int loops = 0;
@@ -135,7 +162,8 @@ public final class EffortBenchmark {
                         : SimulatedAnnotator.Kind.SCRIBBLE;
                 for (int i = 0; i < n; i++) {
                     LabeledImage im = train.get(i);
-                    LabelMap pred = head == null ? LabelMap.unlabelled(im.image().width(), im.image().height())
+                    LabelMap pred = refined ? refiner.predict(im, trainF.get(i))
+                            : head == null ? LabelMap.unlabelled(im.image().width(), im.image().height())
                             : predictor.predictLabels(head, trainF.get(i), im.image().width(), im.image().height(),
                                     absent.get(i)).labels();
                     SimulatedAnnotator.SimStroke fix = ann.correction(im.truth(), pred, labels[i], kind);
@@ -165,9 +193,24 @@ public final class EffortBenchmark {
             for (LabelMap l : labels) {
                 px += l.labelledCount();
             }
-            Step s = new Step(step, strokes, m.meanIoU(), loops == 0 ? 0 : loopNs / loops / 1e6, px);
-            log.accept(String.format("step %d: strokes %d, labelled px %d, mIoU %.4f, loop %.1f ms", s.step(),
-                    s.strokes(), s.labelledPixels(), s.miou(), s.loopMs()));
+            double refinedMiou = Double.NaN;
+            double refineMs = 0;
+            if (refiner != null) {
+                long a = System.nanoTime();
+                refiner.fit(train, labels, pseudo, step);
+                refineMs = (System.nanoTime() - a) / 1e6;
+                refined = true;
+                Metrics rm = new Metrics(cfg.numClasses());
+                for (int i = 0; i < val.size(); i++) {
+                    rm.add(val.get(i).truth(), refiner.predict(val.get(i), valF.get(i)));
+                }
+                refinedMiou = rm.meanIoU();
+            }
+            Step s = new Step(step, strokes, m.meanIoU(), loops == 0 ? 0 : loopNs / loops / 1e6, px, refinedMiou,
+                    refineMs);
+            log.accept(String.format("step %d: strokes %d, labelled px %d, mIoU %.4f, loop %.1f ms%s", s.step(),
+                    s.strokes(), s.labelledPixels(), s.miou(), s.loopMs(), refiner == null ? ""
+                            : String.format(", refiner mIoU %.4f (fit %.1f s)", refinedMiou, refineMs / 1e3)));
             out.add(s);
         }
         return out;

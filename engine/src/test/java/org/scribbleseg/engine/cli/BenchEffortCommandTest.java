@@ -55,6 +55,41 @@ class BenchEffortCommandTest {
     }
 
     @Test
+    void pretrainDdepReportsTheDecoderCurveNextToTheHeadAndThePretrainingRun() throws Exception {
+        String[] r = run(new BenchEffortCommand(), "--scenes", "2", "--val", "2", "--steps", "2", "--size", "64",
+                "--classes", "3", "--pretrain", "ddep", "--budget", "3s", "--ft-steps", "30,10", "--threads", "1",
+                "--json");
+        JsonNode doc = new ObjectMapper().readTree(r[0]);
+        JsonNode pre = doc.get("pretrain");
+        assertThat(pre.get("method").asText()).isEqualTo("ddep");
+        assertThat(pre.get("images").asInt()).isEqualTo(4); // both splits' images, no masks
+        assertThat(pre.get("budget_s").asInt()).isEqualTo(3);
+        assertThat(pre.get("steps").asLong()).isPositive();
+        assertThat(pre.get("images_per_s").asDouble()).isPositive();
+        for (JsonNode s : doc.get("steps")) {
+            assertThat(s.get("decoder_miou").asDouble()).isBetween(0.0, 1.0);
+            assertThat(s.get("decoder_fit_s").asDouble()).isPositive();
+            assertThat(s.get("miou").asDouble()).isBetween(0.0, 1.0);
+        }
+        CommandLine cl = new CommandLine(new BenchEffortCommand());
+        cl.setErr(new PrintWriter(new StringWriter()));
+        assertThat(cl.execute("--pretrain", "mae")).isEqualTo(2);
+        assertThat(cl.execute("--pretrain", "ddep", "--budget", "5 minutes")).isEqualTo(2);
+    }
+
+    @Test
+    void budgetsParseAsHoursMinutesSeconds() {
+        assertThat(Budget.parse("90s").seconds()).isEqualTo(90);
+        assertThat(Budget.parse("5m").seconds()).isEqualTo(300);
+        assertThat(Budget.parse("1h30m").seconds()).isEqualTo(5400);
+        assertThat(Budget.parse("45").seconds()).isEqualTo(45);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> Budget.parse("5x")))
+                .hasMessageContaining("'5x' is not a time budget");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> Budget.parse("m5")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void rejectsUnknownBackboneAndStrategy(@TempDir Path models) {
         System.setProperty("scribbleseg.models", models.toString());
         try {
