@@ -94,9 +94,13 @@ public final class BenchEffortCommand implements Callable<Integer> {
                     + " random weights). Default ${DEFAULT-VALUE}.")
     Budget budget;
 
-    @Option(names = "--ft-steps", defaultValue = "150,50", split = ",",
+    @Option(names = "--ft-steps", defaultValue = "100,40", split = ",",
             description = "Decoder fine-tuning steps at the first step, and at each later step. Default ${DEFAULT-VALUE}.")
     int[] ftSteps;
+
+    @Option(names = "--no-head-init", description = "Start the decoder's class head from scratch (pure DDeP) instead of"
+            + " adding a linear skip path initialised from the live head.")
+    boolean noHeadInit;
 
     @Option(names = "--threads", defaultValue = "0",
             description = "libtorch intra-op threads for training (0 = libtorch's default; 1 is fastest on a busy box). Default ${DEFAULT-VALUE}.")
@@ -121,7 +125,7 @@ public final class BenchEffortCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--pretrain must be ddep (simmim is not built yet)");
         }
         if (ftSteps.length != 2 || ftSteps[0] < 1 || ftSteps[1] < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--ft-steps needs two counts, e.g. 150,50");
+            throw new CommandLine.ParameterException(spec.commandLine(), "--ft-steps needs two counts, e.g. 100,40");
         }
         EffortBenchmark.Strategy strat;
         try {
@@ -225,10 +229,11 @@ public final class BenchEffortCommand implements Callable<Integer> {
                     pretrainInfo.put("images_per_s", steps == 0 ? 0 : Math.round(steps / sec * 100) / 100.0);
                     pretrainInfo.put("crop", ddep.config().crop());
                     pretrainInfo.put("decoder_params", ddep.decoder().parameterCount());
+                    pretrainInfo.put("head_init", !noHeadInit);
                     log.accept(String.format("ddep pretraining: %d steps on %d unlabelled images in %.1f s (budget %s)",
                             steps, unlabelled.size(), sec, budget));
                     curve = new EffortBenchmark(bb).run(train, held, cfg, log,
-                            new org.scribbleseg.engine.eval.DdepRefiner(ddep, k, ftSteps[0], ftSteps[1], log));
+                            new org.scribbleseg.engine.eval.DdepRefiner(ddep, k, ftSteps[0], ftSteps[1], !noHeadInit, log));
                 }
             }
         } finally {

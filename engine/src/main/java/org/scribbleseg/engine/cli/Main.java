@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             CheckModelCommand.class,
             ModelsCommand.class,
             ZeroShotCommand.class,
+            PretrainCommand.class,
         })
 public final class Main implements Runnable {
 

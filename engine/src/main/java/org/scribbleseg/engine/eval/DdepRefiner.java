@@ -6,11 +6,12 @@ import java.util.function.Consumer;
 import org.scribbleseg.engine.feature.FeatureMap;
 import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.train.DdepTrainer;
+import org.scribbleseg.engine.train.LinearHead;
 import org.scribbleseg.engine.train.WeakLabelHead;
 
 /**
  * The DDeP decoder as an {@link EffortBenchmark.Refiner}: at the first step the noise projection is replaced by a
- * K-class head, and after every step the decoder is fine-tuned (warm, continuing) for a fixed number of steps on
+ * K-class head (optionally with a linear skip path initialised from the live head), and after every step the decoder is fine-tuned (warm, continuing) for a fixed number of steps on
  * all labels so far: human labels at weight 1, pseudo-masks at {@link WeakLabelHead#PSEUDO_WEIGHT} where no human
  * label is.
  */
@@ -20,10 +21,17 @@ public final class DdepRefiner implements EffortBenchmark.Refiner {
     private final int firstSteps;
     private final int laterSteps;
     private final Consumer<String> log;
+    private final boolean fromHead;
     private boolean started;
 
-    public DdepRefiner(DdepTrainer trainer, int numClasses, int firstSteps, int laterSteps, Consumer<String> log) {
+    /**
+     * @param fromHead start the decoder with a linear skip path initialised from the live head of the first step
+     *                 ({@link DdepTrainer#startFineTune(int[], LinearHead)}), so it begins at the head's quality
+     */
+    public DdepRefiner(DdepTrainer trainer, int numClasses, int firstSteps, int laterSteps, boolean fromHead,
+            Consumer<String> log) {
         this.trainer = trainer;
+        this.fromHead = fromHead;
         this.numClasses = numClasses;
         this.firstSteps = firstSteps;
         this.laterSteps = laterSteps;
@@ -31,7 +39,7 @@ public final class DdepRefiner implements EffortBenchmark.Refiner {
     }
 
     @Override
-    public void fit(List<LabeledImage> train, LabelMap[] labels, LabelMap[] pseudo, int step) {
+    public void fit(List<LabeledImage> train, LabelMap[] labels, LabelMap[] pseudo, int step, LinearHead head) {
         List<DdepTrainer.Labelled> data = new ArrayList<>();
         for (int i = 0; i < train.size(); i++) {
             LabelMap l = labels[i];
@@ -62,7 +70,7 @@ public final class DdepRefiner implements EffortBenchmark.Refiner {
             for (int k = 0; k < numClasses; k++) {
                 cv[k] = k;
             }
-            trainer.startFineTune(cv);
+            trainer.startFineTune(cv, fromHead ? head : null);
             started = true;
         }
         int n = step == 1 ? firstSteps : laterSteps;

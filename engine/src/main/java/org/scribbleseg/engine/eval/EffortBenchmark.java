@@ -64,8 +64,11 @@ public final class EffortBenchmark {
      * and the curve reports its mIoU next to the live head's.
      */
     public interface Refiner {
-        /** Trains on the labels so far ({@code labels[i]} of {@code train.get(i)}, VOID = none; pseudo-masks weighted). */
-        void fit(List<LabeledImage> train, LabelMap[] labels, LabelMap[] pseudo, int step);
+        /**
+         * Trains on the labels so far ({@code labels[i]} of {@code train.get(i)}, VOID = none; pseudo-masks
+         * weighted); {@code head} is the live head trained on the same labels (may be null).
+         */
+        void fit(List<LabeledImage> train, LabelMap[] labels, LabelMap[] pseudo, int step, LinearHead head);
 
         /** The label map it predicts for an image from the image's backbone features. */
         LabelMap predict(LabeledImage image, FeatureMap features);
@@ -197,7 +200,7 @@ public final class EffortBenchmark {
             double refineMs = 0;
             if (refiner != null) {
                 long a = System.nanoTime();
-                refiner.fit(train, labels, pseudo, step);
+                refiner.fit(train, labels, pseudo, step, head);
                 refineMs = (System.nanoTime() - a) / 1e6;
                 refined = true;
                 Metrics rm = new Metrics(cfg.numClasses());

@@ -107,6 +107,16 @@ public final class DdepDecoder implements AutoCloseable {
         return params.values().stream().mapToLong(NDArray::size).sum();
     }
 
+    /** The per-channel feature mean used for standardisation (a copy). */
+    public float[] featureMean() {
+        return featMean.toFloatArray();
+    }
+
+    /** The per-channel feature std used for standardisation (a copy). */
+    public float[] featureStd() {
+        return featStd.toFloatArray();
+    }
+
     /** Sets the per-channel standardisation of the backbone features ({@code mean}, {@code std}: C values). */
     public void setFeatureStats(float[] mean, float[] std) {
         int c = config.featureChannels();
@@ -126,10 +136,40 @@ public final class DdepDecoder implements AutoCloseable {
      * small random weights from {@code seed}, zero bias.
      */
     public void replaceHead(int classes, long seed) {
+        replaceHead(classes, seed, null, null);
+    }
+
+    /**
+     * {@link #replaceHead(int, long)} plus, when {@code skipWeight} is given, a linear path from the standardised
+     * backbone features straight to the class logits ({@code skip}: K × C weights and K biases, bilinearly
+     * upsampled and added to the decoder's output). With a skip path the new decoder head starts at zero, so the
+     * decoder first predicts exactly what the linear path does (e.g. the live head it was initialised from) and
+     * fine-tuning learns the correction.
+     */
+    public void replaceHead(int classes, long seed, float[] skipWeight, float[] skipBias) {
         params.remove("head.weight").close();
         params.remove("head.bias").close();
+        NDArray w = params.remove("skip.weight");
+        if (w != null) {
+            w.close();
+            params.remove("skip.bias").close();
+        }
         config = config.withOut(classes);
         conv("head", config.c1(), classes, 1, new SplittableRandom(seed));
+        if (skipWeight != null) {
+            int c = config.featureChannels();
+            if (skipWeight.length != classes * c || skipBias.length != classes) {
+                throw new IllegalArgumentException("skip path needs " + classes + "x" + c + " weights and " + classes + " biases");
+            }
+            params.get("head.weight").muli(0f);
+            params.put("skip.weight", manager.create(skipWeight, new Shape(classes, c, 1, 1)));
+            params.put("skip.bias", manager.create(skipBias, new Shape(classes)));
+        }
+    }
+
+    /** Whether the decoder has a linear skip path from the features to the logits. */
+    public boolean hasSkip() {
+        return params.containsKey("skip.weight");
     }
 
     /**
@@ -166,7 +206,11 @@ public final class DdepDecoder implements AutoCloseable {
         NDArray u4 = block(cat(resize(u8, s4), s4, p4), "u4", 1);
         NDArray u2 = block(cat(resize(u4, s2), s2, p2), "u2", 1);
         NDArray u1 = block(cat(resize(u2, image), image), "u1", 1);
-        return conv(u1, "head", 1);
+        NDArray out = conv(u1, "head", 1);
+        if (hasSkip()) {
+            out = out.add(resize(conv(f, "skip", 1), image));
+        }
+        return out;
     }
 
     /** Saves parameters and feature statistics (safetensors, by name, atomically). */
@@ -193,6 +237,9 @@ public final class DdepDecoder implements AutoCloseable {
             Config c = new Config(Integer.parseInt(v[0]), Integer.parseInt(v[1]), Integer.parseInt(v[2]),
                     Integer.parseInt(v[3]), Integer.parseInt(v[4]), Integer.parseInt(v[5]), Integer.parseInt(v[6]));
             DdepDecoder d = new DdepDecoder(c, 0, parent);
+            if (st.contains("skip.weight")) {
+                d.replaceHead(c.outChannels(), 0, st.floats("skip.weight"), st.floats("skip.bias"));
+            }
             for (Map.Entry<String, NDArray> e : d.params.entrySet()) {
                 if (!st.contains(e.getKey())) {
                     d.close();

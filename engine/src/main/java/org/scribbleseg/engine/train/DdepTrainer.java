@@ -61,7 +61,7 @@ public final class DdepTrainer implements AutoCloseable {
     public record Config(double sigma, double lr, int crop, double fineTuneLr, double headLrMult, int fineTuneCrop,
             boolean classBalanced, long seed) {
         public static Config defaults() {
-            return new Config(Denoising.SIGMA, 1e-4, 160, 1e-3, 1.0, 192, true, 3);
+            return new Config(Denoising.SIGMA, 1e-4, 160, 1e-3, 1.0, 160, true, 3);
         }
 
         public Config withSeed(long s) {
@@ -99,7 +99,7 @@ public final class DdepTrainer implements AutoCloseable {
     private final Config config;
     private final NDManager manager;
     private final DdepDecoder decoder;
-    private final SplittableRandom rng;
+    private SplittableRandom rng;
     private final HeadPredictor post = new HeadPredictor(false);
     private Optimizer optimizer;
     private int[] classValues;
@@ -108,15 +108,60 @@ public final class DdepTrainer implements AutoCloseable {
     private boolean statsSet;
 
     public DdepTrainer(Backbone backbone, Config config) {
+        this(backbone, config, NDManager.newBaseManager(), null);
+    }
+
+    private DdepTrainer(Backbone backbone, Config config, NDManager manager, DdepDecoder loaded) {
         this.backbone = backbone;
         this.config = config;
-        this.manager = NDManager.newBaseManager();
-        this.decoder = new DdepDecoder(DdepDecoder.Config.defaults(backbone.channels()), config.seed(), manager);
-        this.rng = new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + 1);
+        this.manager = manager;
+        this.decoder = loaded != null ? loaded
+                : new DdepDecoder(DdepDecoder.Config.defaults(backbone.channels()), config.seed(), manager);
+        if (decoder.config().featureChannels() != backbone.channels()) {
+            manager.close();
+            throw new IllegalArgumentException("the decoder reads " + decoder.config().featureChannels()
+                    + " feature channels, the backbone " + backbone.key() + " has " + backbone.channels());
+        }
         for (NDArray p : decoder.parameters().values()) {
             p.setRequiresGradient(true);
         }
         this.optimizer = adam(config.lr(), 1.0);
+    }
+
+    /**
+     * Continues a run saved by {@link #save}: the decoder's weights, feature statistics, head and step counters
+     * come from the file, so the next steps draw what an uninterrupted run would have drawn. Adam's moments are not
+     * in the file (DJL's Adam keeps them internally) and restart at zero.
+     */
+    public static DdepTrainer resume(Backbone backbone, Config config, Path file) {
+        NDManager m = NDManager.newBaseManager();
+        DdepDecoder d;
+        try {
+            d = DdepDecoder.load(file, m);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        DdepTrainer t = new DdepTrainer(backbone, config, m, d);
+        Map<String, String> meta;
+        try (org.scribbleseg.engine.nn.Safetensors st = org.scribbleseg.engine.nn.Safetensors.open(file)) {
+            meta = st.metadata();
+        }
+        if (!backbone.key().equals(meta.get("backbone"))) {
+            t.close();
+            throw new IllegalArgumentException(file + " was trained on backbone " + meta.get("backbone") + ", not "
+                    + backbone.key());
+        }
+        t.pretrainSteps = Long.parseLong(meta.getOrDefault("pretrain_steps", "0"));
+        t.fineTuneSteps = Long.parseLong(meta.getOrDefault("finetune_steps", "0"));
+        String cv = meta.get("class_values");
+        if (cv != null) {
+            t.classValues = java.util.Arrays.stream(cv.replaceAll("[\\[\\] ]", "").split(",")).mapToInt(Integer::parseInt)
+                    .toArray();
+            t.optimizer = t.adam(config.fineTuneLr(), config.headLrMult());
+        }
+        t.statsSet = true;
+        return t;
     }
 
     public Config config() {
@@ -186,6 +231,7 @@ public final class DdepTrainer implements AutoCloseable {
         if (classValues != null) {
             throw new IllegalStateException("the decoder is fine-tuned already; denoising pretraining comes first");
         }
+        rng = stepRandom(1, pretrainSteps);
         RgbImage im = images.get(rng.nextInt(images.size()));
         RgbImage crop = randomCrop(im, config.crop(), rng.nextBoolean());
         Denoising.Sample s = Denoising.corrupt(crop, config.sigma(), rng);
@@ -254,12 +300,50 @@ public final class DdepTrainer implements AutoCloseable {
      * classValues[j]) and starts a fresh optimizer for fine-tuning.
      */
     public void startFineTune(int[] classValues) {
+        startFineTune(classValues, null);
+    }
+
+    /**
+     * {@link #startFineTune(int[])} with a linear skip path from the features to the logits initialised from a
+     * live head trained on the same backbone ({@code init}, null: no skip path): the decoder then starts out
+     * predicting exactly what the live head predicts and fine-tuning learns the correction. Classes the head has
+     * not seen start with zero weights and a low bias.
+     */
+    public void startFineTune(int[] classValues, LinearHead init) {
         if (classValues.length < 2) {
             throw new IllegalArgumentException("fine-tuning needs at least two classes");
         }
         requireStats();
         this.classValues = classValues.clone();
-        decoder.replaceHead(classValues.length, config.seed() + 17);
+        float[] sw = null;
+        float[] sb = null;
+        if (init != null) {
+            int c = backbone.channels();
+            if (init.channels() != c) {
+                throw new IllegalArgumentException("the head reads " + init.channels() + " channels, the backbone has " + c);
+            }
+            float[] raw = init.rawAffine();
+            int kh = init.numClasses();
+            float[] mean = decoder.featureMean();
+            float[] std = decoder.featureStd();
+            sw = new float[classValues.length * c];
+            sb = new float[classValues.length];
+            for (int j = 0; j < classValues.length; j++) {
+                int h = init.indexOf(classValues[j]);
+                if (h < 0) {
+                    sb[j] = -10f;
+                    continue;
+                }
+                double b = raw[kh * c + h];
+                for (int i = 0; i < c; i++) {
+                    float w = raw[h * c + i];
+                    sw[j * c + i] = w * std[i];
+                    b += (double) w * mean[i];
+                }
+                sb[j] = (float) b;
+            }
+        }
+        decoder.replaceHead(classValues.length, config.seed() + 17, sw, sb);
         for (NDArray p : decoder.parameters().values()) {
             p.setRequiresGradient(true);
         }
@@ -280,6 +364,7 @@ public final class DdepTrainer implements AutoCloseable {
         if (usable.isEmpty()) {
             throw new IllegalArgumentException("no labelled pixels to fine-tune on");
         }
+        rng = stepRandom(2, fineTuneSteps);
         Labelled d = usable.get(rng.nextInt(usable.size()));
         int w = d.image().width();
         int h = d.image().height();
@@ -395,11 +480,16 @@ public final class DdepTrainer implements AutoCloseable {
         }
     }
 
+    /** The draws of step {@code step} of a phase depend only on (seed, phase, step): a resumed run draws the same. */
+    private SplittableRandom stepRandom(int phase, long step) {
+        return new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + phase * 0xBF58476D1CE4E5B9L + step * 0x94D049BB133111EBL);
+    }
+
     private Optimizer adam(double lr, double headMult) {
         ParameterTracker tracker = new ParameterTracker() {
             @Override
             public float getNewValue(String parameterId, int numUpdate) {
-                return (float) (parameterId.startsWith("head.") ? lr * headMult : lr);
+                return (float) (parameterId.startsWith("head.") || parameterId.startsWith("skip.") ? lr * headMult : lr);
             }
         };
         return Adam.builder().optLearningRateTracker(tracker).build();

@@ -19,7 +19,9 @@ import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.image.RgbImage;
 import org.scribbleseg.engine.model.ClassicBackbone;
 import org.scribbleseg.engine.nn.DdepDecoder;
+import org.scribbleseg.engine.predict.HeadPredictor;
 import org.scribbleseg.engine.predict.Prediction;
+import org.scribbleseg.engine.eval.SyntheticScenes;
 import org.scribbleseg.engine.project.ImageEntry;
 
 /** DDeP (seed 003): the noise and its target, the decoder's shapes, and a short real run that lowers both losses. */
@@ -131,6 +133,37 @@ class DdepTest {
             }
         } finally {
             TorchThreads.set(threads);
+        }
+    }
+
+    @Test
+    void aDecoderStartedFromTheLiveHeadPredictsWhatTheHeadPredicts() {
+        SyntheticScenes gen = new SyntheticScenes(3, 21);
+        List<SyntheticScenes.Scene> scenes = gen.scenes(0, 3, 57, 43);
+        ClassicBackbone bb = new ClassicBackbone(4);
+        List<TrainingImage> set = new ArrayList<>();
+        for (int i = 0; i < scenes.size(); i++) {
+            set.add(new TrainingImage("s" + i, 1, bb.features(scenes.get(i).image()), scenes.get(i).truth(), 1.0));
+        }
+        LinearHead head = new WeakLabelHead(WeakLabelHead.Config.defaults()).train(set);
+        try (DdepTrainer t = new DdepTrainer(bb, DdepTrainer.Config.defaults().withCrops(48, 48))) {
+            t.fitFeatureStats(scenes.stream().map(SyntheticScenes.Scene::image).toList());
+            // class 3 is not in the head: it must start out never predicted
+            t.startFineTune(new int[] {0, 1, 2, 3}, head);
+            assertThat(t.decoder().hasSkip()).isTrue();
+            HeadPredictor hp = new HeadPredictor(false);
+            for (SyntheticScenes.Scene s : scenes) {
+                FeatureMap f = bb.features(s.image());
+                LabelMap a = hp.predict(head, f, s.image().width(), s.image().height(), null).labels();
+                LabelMap b = t.predict(s.image(), f).labels();
+                long same = 0;
+                for (int i = 0; i < a.data().length; i++) {
+                    same += a.data()[i] == b.data()[i] ? 1 : 0;
+                    assertThat(b.data()[i]).isNotEqualTo((byte) 3);
+                }
+                // float rounding may flip a pixel on a near-tie, nothing more
+                assertThat(same).isGreaterThanOrEqualTo(a.data().length - a.data().length / 200);
+            }
         }
     }
 
