@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
 import org.scribbleseg.engine.image.RgbImage;
+import org.scribbleseg.engine.nn.VitPreprocess;
 
 /**
  * The pieces of the SimMIM objective (seed 002, methods.md §C) that do not depend on the encoder: random patch
@@ -18,8 +19,8 @@ import org.scribbleseg.engine.image.RgbImage;
  */
 public final class SimMim {
     /** ImageNet mean and std (RGB), the normalisation SimMIM and DINOv2 use. */
-    public static final float[] MEAN = {0.485f, 0.456f, 0.406f};
-    public static final float[] STD = {0.229f, 0.224f, 0.225f};
+    public static final float[] MEAN = VitPreprocess.IMAGENET_MEAN;
+    public static final float[] STD = VitPreprocess.IMAGENET_STD;
 
     private SimMim() {
     }
