@@ -80,6 +80,15 @@ public final class ModelCheck {
             return new Result(name, refShape, Double.POSITIVE_INFINITY, false,
                     "shape " + mine.getShape() + " != " + Arrays.toString(refShape));
         }
+        double maxErr = maxAbsError(got, ref, ATOL, RTOL);
+        return new Result(name, refShape, Math.abs(maxErr), maxErr >= 0, "");
+    }
+
+    /**
+     * Max |got - ref| over equal-length arrays (NaN counts as infinite), negated when any element is outside
+     * {@code atol + rtol * |ref|} (so the sign says pass / fail).
+     */
+    static double maxAbsError(float[] got, float[] ref, double atol, double rtol) {
         double maxErr = 0;
         boolean pass = true;
         for (int i = 0; i < ref.length; i++) {
@@ -88,11 +97,11 @@ public final class ModelCheck {
                 e = Double.POSITIVE_INFINITY;
             }
             maxErr = Math.max(maxErr, e);
-            if (!(e <= ATOL + RTOL * Math.abs(ref[i]))) {
+            if (!(e <= atol + rtol * Math.abs(ref[i]))) {
                 pass = false;
             }
         }
-        return new Result(name, refShape, maxErr, pass, "");
+        return pass ? maxErr : -maxErr;
     }
 
     private static long[] squeeze(long[] shape) {

@@ -50,6 +50,24 @@ public final class BicubicResize {
         return out;
     }
 
+    /**
+     * The resize along one axis as a matrix W [out, in] (row-major) such that resized = W · grid: row d holds the four
+     * Keys-cubic weights of output d at taps floor(src)-1 .. floor(src)+2, clamped taps adding up on the border.
+     * Weights are the same float32 values {@link #resize} uses.
+     */
+    public static float[] weightMatrix(int in, int out, float scale) {
+        float[] w = new float[out * in];
+        int[] idx = new int[4];
+        float[] tw = new float[4];
+        for (int d = 0; d < out; d++) {
+            taps(d, scale, in, idx, tw, 0);
+            for (int k = 0; k < 4; k++) {
+                w[d * in + idx[k]] += tw[k];
+            }
+        }
+        return w;
+    }
+
     /** Scale for the official DINOv2 rule: scale_factor = (g + offset) / m, used as 1 / scale_factor. */
     public static float offsetScale(int g, int m, double offset) {
         double scaleFactor = (g + offset) / m;

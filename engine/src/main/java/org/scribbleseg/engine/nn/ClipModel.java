@@ -11,34 +11,45 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * CLIP (official openai/CLIP semantics) from HF {@code CLIPModel} weights: the vision tower (patch conv without
- * bias, class token, position table resized by output size for other grids, pre_layrnorm, QuickGELU blocks,
- * post_layernorm on CLS, visual projection), the MaskCLIP dense path, and the text tower (causal mask, pooling at
- * the argmax of the ids = EOT, text projection), plus CLIP logits.
+ * CLIP (official openai/CLIP semantics) from HF {@code CLIPModel} weights, trainable: the vision tower (patch conv
+ * without bias, class token, position table resized by output size for other grids (in autograd, see
+ * {@link PositionTable}), pre_layrnorm, QuickGELU blocks, post_layernorm on CLS, visual projection), the MaskCLIP
+ * dense path, and the text tower (causal mask, pooling at the argmax of the ids = EOT, text projection), plus CLIP
+ * logits with the learnable {@code logit_scale}.
+ *
+ * <p><b>Training API.</b> {@link #params()} holds every weight under its HF {@code CLIPModel} name
+ * ({@code vision_model.encoder.layers.0.self_attn.q_proj.weight}, {@code text_model.embeddings.token_embedding.weight},
+ * {@code logit_scale}, ...); freeze by name predicate (e.g. SemiVL: everything but names containing "attn" or
+ * "position"), record with {@code params().record()}, step with {@link org.scribbleseg.engine.nn.optim.AdamW}.
+ * {@link VisionOutput#blocks} taps every block's output. {@link #train(boolean)} toggles training mode (there is no
+ * dropout in CLIP: attention/MLP dropout rates are 0; the flag is kept for API symmetry with DINOv2's stochastic
+ * depth). {@link #save(Path)} writes model.safetensors (config.json is copied by the caller).
  *
  * <p>Input ids are already tokenized (see the BPE tokenizer). Outputs are attached to the input's manager.
  */
 public final class ClipModel implements AutoCloseable {
     private final ClipConfig config;
     private final NDManager manager;
+    private final Params params = new Params();
     // vision
-    private final NDArray classEmb;
-    private final NDArray patchW;
+    private final Parameter classEmb;
+    private final Parameter patchW;
     private final PositionTable posTable;
-    private final NDArray preW;
-    private final NDArray preB;
+    private final Parameter preW;
+    private final Parameter preB;
     private final List<VitBlock> vBlocks = new ArrayList<>();
-    private final NDArray postW;
-    private final NDArray postB;
-    private final NDArray visualProj;
+    private final Parameter postW;
+    private final Parameter postB;
+    private final Parameter visualProj;
     // text (null when loaded without the text tower)
-    private final NDArray tokenEmb;
-    private final NDArray textPos;
+    private final Parameter tokenEmb;
+    private final Parameter textPos;
     private final List<VitBlock> tBlocks = new ArrayList<>();
-    private final NDArray finalW;
-    private final NDArray finalB;
-    private final NDArray textProj;
-    private final float logitScale;
+    private final Parameter finalW;
+    private final Parameter finalB;
+    private final Parameter textProj;
+    private final Parameter logitScale;
+    private volatile boolean training;
 
     /** Vision outputs; arrays belong to the input's manager, optional ones are null when not requested. */
     public record VisionOutput(NDArray embeddings, List<NDArray> blocks, NDArray lastHidden, NDArray imageEmbeds,
@@ -56,40 +67,46 @@ public final class ClipModel implements AutoCloseable {
         }
     }
 
+    /** A model of {@code config} with {@link ClipWeights#random} weights (seeded). */
+    public static ClipModel random(ClipConfig config, long seed, NDManager parent, boolean withText) {
+        try (NDManager tmp = parent.newSubManager()) {
+            return new ClipModel(config, WeightSource.of(ClipWeights.random(config, tmp, seed, withText)), parent,
+                    withText);
+        }
+    }
+
     public ClipModel(ClipConfig config, WeightSource src, NDManager parent, boolean withText) {
         this.config = config;
         this.manager = parent.newSubManager();
         try {
+            VitBlock.Loader l = new VitBlock.Loader(src, "", manager, params);
             String v = "vision_model.";
-            classEmb = src.load(manager, v + "embeddings.class_embedding");
-            NDArray w = src.load(manager, v + "embeddings.patch_embedding.weight");
-            Shape ws = w.getShape();
-            patchW = w.reshape(ws.get(0), ws.get(1) * ws.get(2) * ws.get(3));
-            posTable = new PositionTable(src, manager, v + "embeddings.position_embedding.weight");
-            preW = src.load(manager, v + "pre_layrnorm.weight");
-            preB = src.load(manager, v + "pre_layrnorm.bias");
+            classEmb = l.req(v + "embeddings.class_embedding");
+            patchW = l.req(v + "embeddings.patch_embedding.weight");
+            posTable = new PositionTable(src, "", manager, params, v + "embeddings.position_embedding.weight",
+                    (g, m) -> BicubicResize.sizeScale(m, g));
+            preW = l.req(v + "pre_layrnorm.weight");
+            preB = l.req(v + "pre_layrnorm.bias");
             loadBlocks(src, v + "encoder.layers.", config.vision(), vBlocks);
-            postW = src.load(manager, v + "post_layernorm.weight");
-            postB = src.load(manager, v + "post_layernorm.bias");
-            visualProj = src.load(manager, "visual_projection.weight");
+            postW = l.req(v + "post_layernorm.weight");
+            postB = l.req(v + "post_layernorm.bias");
+            visualProj = l.req("visual_projection.weight");
             if (withText) {
                 String t = "text_model.";
-                tokenEmb = src.load(manager, t + "embeddings.token_embedding.weight");
-                textPos = src.load(manager, t + "embeddings.position_embedding.weight");
+                tokenEmb = l.req(t + "embeddings.token_embedding.weight");
+                textPos = l.req(t + "embeddings.position_embedding.weight");
                 loadBlocks(src, t + "encoder.layers.", config.text(), tBlocks);
-                finalW = src.load(manager, t + "final_layer_norm.weight");
-                finalB = src.load(manager, t + "final_layer_norm.bias");
-                textProj = src.load(manager, "text_projection.weight");
-                try (NDManager tmp = manager.newSubManager()) {
-                    logitScale = src.load(tmp, "logit_scale").toFloatArray()[0];
-                }
+                finalW = l.req(t + "final_layer_norm.weight");
+                finalB = l.req(t + "final_layer_norm.bias");
+                textProj = l.req("text_projection.weight");
+                logitScale = l.req("logit_scale");
             } else {
                 tokenEmb = null;
                 textPos = null;
                 finalW = null;
                 finalB = null;
                 textProj = null;
-                logitScale = Float.NaN;
+                logitScale = null;
             }
         } catch (RuntimeException e) {
             manager.close();
@@ -103,12 +120,37 @@ public final class ClipModel implements AutoCloseable {
             VitBlock.Names names = new VitBlock.Names(b + "layer_norm1", b + "self_attn.q_proj", b + "self_attn.k_proj",
                     b + "self_attn.v_proj", b + "self_attn.out_proj", null, b + "layer_norm2", b + "mlp.fc1",
                     b + "mlp.fc2", null, null, null);
-            out.add(new VitBlock(src, manager, names, tower.heads(), tower.layerNormEps(), tower.act(), false));
+            out.add(new VitBlock(src, "", manager, params, names, tower.heads(), tower.layerNormEps(), tower.act(), false));
         }
     }
 
     public ClipConfig config() {
         return config;
+    }
+
+    /** Every weight, by HF name (see the class comment). */
+    public Params params() {
+        return params;
+    }
+
+    /** Training mode (stochastic depth on where {@link #setDropPath} set a rate) or evaluation mode (default). */
+    public ClipModel train(boolean on) {
+        this.training = on;
+        return this;
+    }
+
+    public boolean isTraining() {
+        return training;
+    }
+
+    /** Stochastic depth of the vision tower, linearly from 0 (first block) to {@code maxRate} (last block). */
+    public void setDropPath(float maxRate) {
+        VitBlock.setDropPath(vBlocks, maxRate);
+    }
+
+    /** Writes every parameter to {@code file} (safetensors, HF names). */
+    public void save(Path file) throws java.io.IOException {
+        params.save(file, java.util.Map.of());
     }
 
     public boolean hasText() {
@@ -117,12 +159,15 @@ public final class ClipModel implements AutoCloseable {
 
     /** exp(logit_scale). */
     public float logitMultiplier() {
-        return (float) Math.exp(logitScale);
+        if (logitScale == null) {
+            return Float.NaN;
+        }
+        return (float) Math.exp(logitScale.data().toFloatArray()[0]);
     }
 
     /** Position table for a grid as floats [(1 + gridH*gridW) * width]: resized by output size (no offset). */
     public float[] positionTable(int gridH, int gridW) {
-        return posTable.forGrid(gridH, gridW, (g, m) -> BicubicResize.sizeScale(m, g));
+        return posTable.floats(gridH, gridW);
     }
 
     /**
@@ -132,6 +177,11 @@ public final class ClipModel implements AutoCloseable {
      * @param dense also compute the MaskCLIP dense patch embeddings [B, N, D] (not L2-normalized)
      */
     public VisionOutput encodeImage(NDArray pixels, boolean keepBlocks, boolean dense) {
+        return encodeImage(pixels, keepBlocks, dense, null);
+    }
+
+    /** As {@link #encodeImage(NDArray, boolean, boolean)}; {@code posProbe} [1 + N, width] is added to the table. */
+    public VisionOutput encodeImage(NDArray pixels, boolean keepBlocks, boolean dense, NDArray posProbe) {
         Shape s = pixels.getShape();
         int patch = config.patchSize();
         int[] grid = Ops.patchGrid(s, patch);
@@ -143,39 +193,46 @@ public final class ClipModel implements AutoCloseable {
         NDManager caller = pixels.getManager();
         try (NDManager scope = caller.newSubManager()) {
             pixels.tempAttach(scope);
-            NDArray tokens = Ops.patchEmbed(pixels, patchW, null, patch);
-            NDArray cls = scope.zeros(new Shape(b, 1, c)).add(classEmb);
-            NDArray pos = scope.create(positionTable(gh, gw), new Shape(1, 1 + (long) gh * gw, c));
+            long[] ws = patchW.shape();
+            NDArray w2d = Ops.on(scope, patchW.value().reshape(ws[0], ws[1] * ws[2] * ws[3]));
+            NDArray tokens = Ops.patchEmbed(pixels, w2d, null, patch);
+            NDArray cls = scope.zeros(new Shape(b, 1, c)).add(classEmb.value());
+            NDArray pos = posTable.forGrid(gh, gw, scope);
+            if (posProbe != null) {
+                pos = pos.add(posProbe);
+            }
             NDArray emb = NDArrays.concat(new NDList(cls, tokens), 1).add(pos);
-            NDArray x = Ops.layerNorm(emb, preW, preB, eps);
+            NDArray x = Ops.layerNorm(emb, preW.value(), preB.value(), eps);
             List<NDArray> outs = new ArrayList<>();
             NDArray beforeLast = x;
             for (int i = 0; i < vBlocks.size(); i++) {
                 if (i == vBlocks.size() - 1) {
                     beforeLast = x;
                 }
-                x = vBlocks.get(i).forward(x, null);
+                x = vBlocks.get(i).forward(x, null, training);
                 if (keepBlocks) {
                     outs.add(x);
                 }
             }
-            NDArray clsOut = Ops.layerNorm(x.get(":, 0, :"), postW, postB, eps);
-            NDArray imageEmbeds = Ops.linear(clsOut, visualProj, null);
+            NDArray clsOut = Ops.layerNorm(x.get(":, 0, :"), postW.value(), postB.value(), eps);
+            NDArray imageEmbeds = Ops.linear(clsOut, visualProj.value(), null);
             imageEmbeds.attach(caller);
             NDArray denseEmbeds = null;
             if (dense) {
-                NDArray d = vBlocks.get(vBlocks.size() - 1).forwardValueOnly(beforeLast);
-                d = Ops.layerNorm(d, postW, postB, eps);
-                denseEmbeds = Ops.linear(d.get(":, 1:, :"), visualProj, null);
+                NDArray d = vBlocks.get(vBlocks.size() - 1).forwardValueOnly(beforeLast, training);
+                d = Ops.layerNorm(d, postW.value(), postB.value(), eps);
+                denseEmbeds = Ops.linear(d.get(":, 1:, :"), visualProj.value(), null);
                 denseEmbeds.attach(caller);
             }
+            NDArray posOut = null;
             if (keepBlocks) {
                 emb.attach(caller);
                 outs.forEach(o -> o.attach(caller));
-                pos.attach(caller);
+                posOut = pos.duplicate(); // not a view of the table
+                posOut.attach(caller);
             }
             return new VisionOutput(keepBlocks ? emb : null, outs, keepBlocks ? x : null, imageEmbeds, denseEmbeds,
-                    keepBlocks ? pos : null, gh, gw);
+                    posOut, gh, gw);
         }
     }
 
@@ -185,8 +242,9 @@ public final class ClipModel implements AutoCloseable {
             throw new IllegalStateException("CLIP model was loaded without its text tower");
         }
         Shape s = ids.getShape();
-        if (s.dimension() != 2 || s.get(1) > textPos.getShape().get(0)) {
-            throw new IllegalArgumentException("ids " + s + " must be [B, L] with L <= " + textPos.getShape().get(0));
+        long maxPos = textPos.shape()[0];
+        if (s.dimension() != 2 || s.get(1) > maxPos) {
+            throw new IllegalArgumentException("ids " + s + " must be [B, L] with L <= " + maxPos);
         }
         int b = (int) s.get(0);
         int len = (int) s.get(1);
@@ -207,7 +265,8 @@ public final class ClipModel implements AutoCloseable {
         try (NDManager scope = caller.newSubManager()) {
             NDArray idArr = scope.create(idv, s);
             // positions gathered with an index owned by the scope, so no slice of the weight lands in the model manager
-            NDArray x = Ops.embedding(idArr, tokenEmb).add(Ops.embedding(scope.arange(0, len, 1, DataType.INT64), textPos));
+            NDArray x = Ops.embedding(idArr, tokenEmb.value())
+                    .add(Ops.embedding(scope.arange(0, len, 1, DataType.INT64), textPos.value()));
             float[] maskData = new float[len * len];
             for (int i = 0; i < len; i++) {
                 for (int j = i + 1; j < len; j++) {
@@ -216,12 +275,12 @@ public final class ClipModel implements AutoCloseable {
             }
             NDArray mask = scope.create(maskData, new Shape(len, len));
             for (VitBlock blk : tBlocks) {
-                x = blk.forward(x, mask);
+                x = blk.forward(x, mask, training);
             }
-            NDArray h = Ops.layerNorm(x, finalW, finalB, config.text().layerNormEps());
+            NDArray h = Ops.layerNorm(x, finalW.value(), finalB.value(), config.text().layerNormEps());
             long c = h.getShape().get(2);
             NDArray pooled = Ops.embedding(scope.create(flatIdx), h.reshape((long) b * len, c));
-            NDArray textEmbeds = Ops.linear(pooled, textProj, null);
+            NDArray textEmbeds = Ops.linear(pooled, textProj.value(), null);
             h.attach(caller);
             textEmbeds.attach(caller);
             return new TextOutput(h, textEmbeds, eot);
@@ -232,7 +291,8 @@ public final class ClipModel implements AutoCloseable {
     public NDArray logitsPerImage(NDArray imageEmbeds, NDArray textEmbeds) {
         NDArray i = Ops.l2normalize(imageEmbeds);
         NDArray t = Ops.l2normalize(textEmbeds);
-        return i.matMul(t.transpose(1, 0)).mul(logitMultiplier());
+        NDArray scale = Ops.on(imageEmbeds.getManager(), logitScale.value().exp());
+        return i.matMul(t.transpose(1, 0)).mul(scale);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.scribbleseg.engine.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 
@@ -11,6 +12,15 @@ import ai.djl.ndarray.types.SparseFormat;
  */
 public final class Ops {
     private Ops() {
+    }
+
+    /**
+     * {@code r} moved to {@code scope} and returned: for results of ops whose first operand is a weight (DJL
+     * attaches a result to its first operand's manager), so they do not pile up in the model's manager.
+     */
+    public static NDArray on(NDManager scope, NDArray r) {
+        r.attach(scope);
+        return r;
     }
 
     /** Activation functions used by the supported models. */

@@ -69,6 +69,43 @@ class CheckModelCommandTest {
         assertThat(r[2]).contains("1 tensor(s) out of tolerance");
     }
 
+    /** --grad: every gradient and both AdamW variants per tensor; a perturbed golden gradient fails with exit 1. */
+    @Test
+    void gradFixturePassesAndAPerturbedGradientFails() throws Exception {
+        Path model = fixture("dinov2-tiny");
+        Path gradDir = model.resolveSibling("dinov2-tiny-grad");
+        String[] r = run("check-model", model.toString(), "--grad", gradDir.toString());
+        assertThat(r[0]).as(r[2] + r[1]).isEqualTo("0");
+        assertThat(r[1]).doesNotContain("FAIL")
+                .containsPattern("B\\.grad\\.embeddings\\.position_embeddings\\s+\\(1, 50, 64\\)\\s+max_abs_err \\S+\\s+PASS")
+                .containsPattern("B\\.grad_input\\s+.*PASS")
+                .containsPattern("opt\\[golden-grad\\]\\.step2\\.encoder\\.layer\\.2\\.mlp\\.fc2\\.weight\\s+.*PASS")
+                .containsPattern("opt\\[end-to-end\\]\\.step2\\.encoder\\.layer\\.0\\.attention\\.attention\\.key\\.bias\\s+.*PASS \\(key bias")
+                .contains("A.grad.embeddings.mask_token").contains("0 failed, 0 skipped");
+
+        SafetensorsWriter w = new SafetensorsWriter();
+        try (Safetensors st = Safetensors.open(gradDir.resolve("cases.safetensors"))) {
+            for (String n : st.names()) {
+                float[] v = st.floats(n);
+                if (n.equals("B.grad.encoder.layer.1.mlp.fc1.weight")) {
+                    v[77] += 0.05f;
+                }
+                w.put(n, st.info(n).shape(), v);
+            }
+        }
+        Path bad = tmp.resolve("grad.safetensors");
+        w.write(bad);
+        r = run("check-model", model.toString(), "--grad", bad.toString());
+        assertThat(r[0]).isEqualTo("1");
+        assertThat(r[1]).containsPattern("B\\.grad\\.encoder\\.layer\\.1\\.mlp\\.fc1\\.weight\\s+.*FAIL")
+                .containsPattern("A\\.grad\\.encoder\\.layer\\.1\\.mlp\\.fc1\\.weight\\s+.*PASS");
+        assertThat(r[2]).contains("1 tensor(s) out of tolerance");
+
+        assertThat(run("check-model", model.toString())[0]).isEqualTo("2");
+        assertThat(run("check-model", model.toString(), "--grad", tmp.resolve("nothing").toString())[2])
+                .contains("no cases.safetensors");
+    }
+
     @Test
     void clearErrorsForBadInputs() throws IOException {
         String[] r = run("check-model", tmp.toString(), "--cases", tmp.resolve("x.safetensors").toString());
