@@ -26,6 +26,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code scribbleseg bench backbone --model dinov2-small --size 518 [--runs 5] [--json]}: forward time of a DINOv2
  * backbone with random weights of the real shapes (nothing downloaded), median of the runs after one warm-up.
+ * {@code --compare-torch} also runs the same forward in PyTorch ({@code bench/torch_reference.py}, same size and
+ * thread count) in the same run and reports the ratio ours / PyTorch.
  */
 @Command(name = "backbone", mixinStandardHelpOptions = true,
         description = "Time a DINOv2 forward pass (random weights of the real shapes) at size x size.")
@@ -50,6 +52,9 @@ public final class BenchBackboneCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
+
+    @CommandLine.Mixin
+    TorchReference.Options torch;
 
     @Override
     public Integer call() throws Exception {
@@ -101,6 +106,9 @@ public final class BenchBackboneCommand implements Callable<Integer> {
         double[] cpuSorted = cpu.clone();
         Arrays.sort(cpuSorted);
         double cpuMedian = median(cpuSorted);
+        com.fasterxml.jackson.databind.JsonNode ref = this.torch.run(java.util.List.of("--mode", "forward", "--model", model, "--size",
+                    Integer.toString(size), "--batch", "1", "--runs", Integer.toString(runs), "--threads",
+                    Integer.toString(usedThreads)));
         var out = spec.commandLine().getOut();
         if (json) {
             ObjectNode o = new ObjectMapper().createObjectNode();
@@ -108,11 +116,20 @@ public final class BenchBackboneCommand implements Callable<Integer> {
                     .put("min_s", sorted[0]).put("max_s", sorted[runs - 1]).put("cpu_median_s", cpuMedian)
                     .put("threads", usedThreads).put("cores", Runtime.getRuntime().availableProcessors())
                     .put("load_avg_1m", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+            if (ref != null) {
+                o.set("torch", ref);
+                o.put("ratio", median * 1e3 / ref.path("median_ms").asDouble());
+            }
             out.println(o);
         } else {
             out.printf("%s @ %dx%d: median %.3f s over %d runs (min %.3f, max %.3f); process CPU time median %.3f s; %d threads; load average %.2f%n",
                     model, size, size, median, runs, sorted[0], sorted[runs - 1], cpuMedian, usedThreads,
                     ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+            if (ref != null) {
+                out.printf("PyTorch %s (%s attention): median %.3f s; ratio ours / PyTorch %.2f%n", ref.path("torch").asText(),
+                        ref.path("attention").asText(), ref.path("median_ms").asDouble() / 1e3,
+                        median * 1e3 / ref.path("median_ms").asDouble());
+            }
         }
         return 0;
     }

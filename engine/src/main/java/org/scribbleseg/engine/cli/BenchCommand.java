@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     BenchExportCommand.class,
     BenchLiveCommand.class,
     BenchBackboneCommand.class,
+    BenchTrainStepCommand.class,
 })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec

@@ -179,9 +179,10 @@ public final class VitBlock {
         NDManager sm = y.getManager();
         float scale = (float) (1.0 / Math.sqrt((double) hd));
         // the attention scale is folded into the query rows of the fused weight (and bias), in autograd
-        NDArray w = NDArrays.concat(new NDList(qW.value().mul(scale), kW.value(), vW.value()), 0);
-        NDArray bias = NDArrays.concat(new NDList(qB != null ? qB.value().mul(scale) : sm.zeros(new Shape(c)),
-                kB != null ? kB.value() : sm.zeros(new Shape(c)), vB != null ? vB.value() : sm.zeros(new Shape(c))), 0);
+        // (ops whose first operand is a weight put their result in the weight's manager: moved to the activations')
+        NDArray w = Ops.on(sm, NDArrays.concat(new NDList(Ops.on(sm, qW.value().mul(scale)), kW.value(), vW.value()), 0));
+        NDArray bias = Ops.on(sm, NDArrays.concat(new NDList(qB != null ? Ops.on(sm, qB.value().mul(scale)) : sm.zeros(new Shape(c)),
+                kB != null ? kB.value() : sm.zeros(new Shape(c)), vB != null ? vB.value() : sm.zeros(new Shape(c))), 0));
         NDArray qkv = Ops.linear(y, w, bias).reshape(b, n, 3, heads, hd).transpose(2, 0, 3, 1, 4);
         NDArray q = qkv.get(0);
         NDArray kT = qkv.get(1).transpose(0, 1, 3, 2);

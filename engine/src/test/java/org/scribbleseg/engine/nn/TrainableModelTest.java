@@ -45,9 +45,11 @@ class TrainableModelTest {
             float[] posBefore = p.get("embeddings.position_embeddings").data().toFloatArray();
             double first = Double.NaN;
             double last = Double.NaN;
+            int arraysAfterFirst = -1;
             try (AdamW opt = AdamW.builder(p).lr(3e-2).weightDecay(0).build()) {
                 for (int step = 0; step < 8; step++) {
                     try (NDManager s = m.newSubManager(); GradTape tape = p.record()) {
+                        x.tempAttach(s); // the outputs land in the input's manager: this step's scope
                         NDArray loss = model.forward(x, false).xNorm().sub(target).square().mean();
                         tape.backward(loss);
                         Map<String, NDArray> g = tape.gradients();
@@ -59,9 +61,13 @@ class TrainableModelTest {
                             first = last;
                         }
                     }
+                    if (step == 0) {
+                        arraysAfterFirst = m.getManagedArrays().size();
+                    }
                 }
             }
             assertThat(last).isLessThan(first);
+            assertThat(m.getManagedArrays()).as("a training step leaks no array").hasSize(arraysAfterFirst);
             assertThat(p.get("encoder.layer.0.mlp.fc1.weight").data().toFloatArray()).containsExactly(fc1Before);
             // rows of the 3 x 3 table reached only through the bicubic weights moved too
             assertThat(p.get("embeddings.position_embeddings").data().toFloatArray()).isNotEqualTo(posBefore);
