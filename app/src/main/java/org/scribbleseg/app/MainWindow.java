@@ -367,6 +367,11 @@ public final class MainWindow implements FxEngineBridge.Handler {
 
     /** Runs store work off the FX thread, counting it for {@link #isIdle()}; failures become notifications. */
     private <T> void work(java.util.concurrent.Callable<T> job, java.util.function.Consumer<T> onFx, String failure) {
+        work(job, onFx, failure, null);
+    }
+
+    /** As {@link #work(java.util.concurrent.Callable, java.util.function.Consumer, String)}; {@code onFail} runs on the FX thread first. */
+    private <T> void work(java.util.concurrent.Callable<T> job, java.util.function.Consumer<T> onFx, String failure, Runnable onFail) {
         pendingWork++;
         UiBackground.run(job, r -> {
             pendingWork--;
@@ -375,6 +380,9 @@ public final class MainWindow implements FxEngineBridge.Handler {
             }
         }, t -> {
             pendingWork--;
+            if (onFail != null) {
+                onFail.run();
+            }
             notifier.error(failure, t, null);
         });
     }
@@ -677,7 +685,13 @@ public final class MainWindow implements FxEngineBridge.Handler {
                     renderedIds.add(s.id());
                 }
             }
-        }, "The stroke was not saved");
+        }, "The stroke was not saved and was taken off the image", () -> {
+            // it was painted before the store had it: redraw the labels from what the store holds
+            if (img == currentImage) {
+                renderedMaskKey = Long.MIN_VALUE;
+                reloadAnnotations();
+            }
+        });
     }
 
     void brush(double factor) {

@@ -10,6 +10,7 @@ import org.scribbleseg.engine.model.ModelStoreException;
 import org.scribbleseg.engine.model.ClassicBackbone;
 import org.scribbleseg.engine.nn.Dinov2Config;
 import org.scribbleseg.engine.nn.Dinov2Weights;
+import org.scribbleseg.engine.project.ProjectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,50 @@ public final class Backbones {
         }
         LOG.warn("backbone '{}' is not available here; using the classic filter bank", name);
         return new ClassicBackbone();
+    }
+
+    /**
+     * The backbone {@code name} names, or a {@link ProjectException} naming the choices installed here: for an
+     * explicit choice (the CLI's --backbone) that cannot be honoured, which must not silently become another one.
+     */
+    public static Backbone explicit(String name) {
+        String n = name == null ? "" : name.strip().toLowerCase();
+        if (n.equals(CLASSIC)) {
+            return new ClassicBackbone();
+        }
+        if (n.startsWith("classic@s")) {
+            try {
+                int stride = Integer.parseInt(n.substring("classic@s".length()));
+                return new ClassicBackbone(stride);
+            } catch (RuntimeException e) {
+                throw new ProjectException("backbone '" + name + "': " + (e instanceof NumberFormatException ? "the stride must be a number"
+                        : e.getMessage()) + ". Installed choices: " + String.join(", ", installedChoices()));
+            }
+        }
+        if (n.startsWith("dinov2") && !isRandom(n)) {
+            try {
+                return installedDinov2(n, Dinov2Backbone.DEFAULT_RESOLUTION);
+            } catch (ModelStoreException | RuntimeException e) {
+                throw new ProjectException("backbone '" + name + "' cannot be used: " + e.getMessage() + ". Installed choices: "
+                        + String.join(", ", installedChoices()), e);
+            }
+        }
+        throw new ProjectException("unknown backbone '" + name + "'. Installed choices: " + String.join(", ", installedChoices()));
+    }
+
+    /** The backbone names that work here: the classic bank (any stride) and each completely installed DINOv2 model. */
+    public static java.util.List<String> installedChoices() {
+        java.util.List<String> out = new java.util.ArrayList<>(java.util.List.of(CLASSIC, "classic@s<stride>"));
+        try {
+            for (ModelStore.InstalledModel m : ModelStore.createDefault().list()) {
+                if (m.complete() && m.name().startsWith("dinov2")) {
+                    out.add(m.name());
+                }
+            }
+        } catch (ModelStoreException | RuntimeException e) {
+            LOG.debug("cannot list installed models: {}", e.getMessage());
+        }
+        return out;
     }
 
     /** A ViT backbone setting split into model name and input resolution: "dinov2-small@224". */

@@ -30,6 +30,7 @@ import org.scribbleseg.engine.job.EngineEvent;
 import org.scribbleseg.engine.job.EngineListener;
 import org.scribbleseg.engine.project.AcceptRecord;
 import org.scribbleseg.engine.project.ImageEntry;
+import org.scribbleseg.engine.project.ImageIntegrity;
 import org.scribbleseg.engine.project.ProjectException;
 import org.scribbleseg.engine.project.ProjectStore;
 import org.scribbleseg.engine.project.StoreListener;
@@ -70,7 +71,7 @@ public final class Engine implements AutoCloseable {
     private Engine(ProjectStore store, Backbone backbone) {
         this.store = store;
         this.jobs = new JobQueue(this::publish, Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
-        this.featureCache = FeatureCache.forProject(store.root());
+        this.featureCache = store.isReadOnly() ? FeatureCache.readOnlyForProject(store.root()) : FeatureCache.forProject(store.root());
         this.live = new LiveLoop(store, backbone, featureCache, jobs, this::publish, this::loadImage, () -> currentImage);
         store.addListener(live);
         store.addListener(accepts);
@@ -214,17 +215,30 @@ public final class Engine implements AutoCloseable {
      */
     public ImportReport importImages(List<Path> inputs, ImageImporter.Progress progress, BooleanSupplier cancelled)
             throws IOException {
-        return ImageImporter.importPaths(inputs, new ImageSink() {
-            @Override
-            public boolean exists(String sha256) {
-                return store.imageBySha(sha256).isPresent();
-            }
+        int[] added = {0};
+        int[] total = {0};
+        try {
+            return ImageImporter.importPaths(inputs, new ImageSink() {
+                @Override
+                public boolean exists(String sha256) {
+                    return store.imageBySha(sha256).isPresent();
+                }
 
-            @Override
-            public void add(ImageInfo info, Path file) {
-                store.addImage(file, info.sha256(), info.width(), info.height(), Split.NONE);
-            }
-        }, progress, cancelled);
+                @Override
+                public void add(ImageInfo info, Path file) {
+                    store.addImage(file, info.sha256(), info.width(), info.height(), Split.NONE);
+                    added[0]++;
+                }
+            }, (done, all) -> {
+                total[0] = all;
+                progress.update(done, all);
+            }, cancelled);
+        } catch (ProjectException e) {
+            // what was and was not done: every image added so far is committed and stays
+            String of = total[0] > 0 ? " (of " + total[0] + " files)" : "";
+            throw new ProjectException("import stopped: " + e.getMessage() + "; " + added[0] + " images were added before that"
+                    + of + " and stay in the project, the others were not", e);
+        }
     }
 
     /**
@@ -233,11 +247,65 @@ public final class Engine implements AutoCloseable {
      */
     public ExportResult exportVoc(VocExporter.Options options, VocExporter.Progress progress, BooleanSupplier cancelled)
             throws IOException {
-        return VocExporter.export(VocBridge.source(this, live.head()), options, progress, cancelled);
+        return exportVoc(options, progress, cancelled, false);
+    }
+
+    /**
+     * As {@link #exportVoc(VocExporter.Options, VocExporter.Progress, BooleanSupplier)}; images whose file changed on
+     * disk since import (or is missing) are refused with a message naming them, or left out when {@code skipChanged}
+     * (the result's warnings name them): their labels were drawn on other pixels.
+     */
+    public ExportResult exportVoc(VocExporter.Options options, VocExporter.Progress progress, BooleanSupplier cancelled,
+            boolean skipChanged) throws IOException {
+        List<ImageIntegrity.Problem> problems = checkImages();
+        if (!problems.isEmpty() && !skipChanged) {
+            throw new ProjectException(describeProblems(problems) + ". Nothing was exported: re-link or drop their labels "
+                    + "(scribbleseg images <project> --relink/--drop-labels), or export the others with --skip-changed.");
+        }
+        java.util.Set<Long> skip = new java.util.HashSet<>();
+        problems.forEach(p -> skip.add(p.image().id()));
+        ExportResult r = VocExporter.export(VocBridge.source(this, live.head(), skip), options, progress, cancelled);
+        if (problems.isEmpty()) {
+            return r;
+        }
+        List<String> warnings = new java.util.ArrayList<>(r.warnings());
+        warnings.add(0, "left out: " + describeProblems(problems));
+        return r.withWarnings(warnings);
+    }
+
+    /**
+     * Checks every image file against the project (size and time, then the hash when they differ: see
+     * {@link ImageIntegrity}); the images that changed or are missing are left out of training from now on.
+     */
+    public List<ImageIntegrity.Problem> checkImages() {
+        List<ImageIntegrity.Problem> problems = ImageIntegrity.check(store);
+        java.util.Set<Long> ids = new java.util.HashSet<>();
+        problems.forEach(p -> ids.add(p.image().id()));
+        live.setExcluded(ids);
+        return problems;
+    }
+
+    /** "2 images changed on disk since import: a.jpg (image 3): ...; ..." (at most 10 named). */
+    public static String describeProblems(List<ImageIntegrity.Problem> problems) {
+        StringBuilder b = new StringBuilder();
+        b.append(problems.size()).append(problems.size() == 1 ? " image no longer matches" : " images no longer match")
+                .append(" its file: ");
+        for (int i = 0; i < Math.min(10, problems.size()); i++) {
+            b.append(i == 0 ? "" : "; ").append(problems.get(i).describe());
+        }
+        if (problems.size() > 10) {
+            b.append("; and ").append(problems.size() - 10).append(" more");
+        }
+        return b.toString();
     }
 
     /** Imports a VOC folder (ours or anyone's) into this project; returns a one-line summary. */
     public String importVoc(Path folder) throws IOException {
+        return importVoc(store, folder);
+    }
+
+    /** Imports a VOC folder into an open store (no engine needed: a project being created); a one-line summary. */
+    public static String importVoc(ProjectStore store, Path folder) throws IOException {
         var r = VocBridge.importInto(store, VocImporter.read(folder));
         return r.images() + " images (" + r.added() + " new), " + r.masks() + " masks, " + r.classesAdded() + " classes added"
                 + (r.warnings().isEmpty() ? "" : "; " + r.warnings().size() + " warnings: " + String.join("; ", r.warnings()));
@@ -245,6 +313,7 @@ public final class Engine implements AutoCloseable {
 
     /** Trains the head now and waits (CLI use); false when nothing is labelled. */
     public boolean trainNow() throws InterruptedException, java.util.concurrent.ExecutionException {
+        checkImages(); // changed or missing files are left out
         JobHandle h = retrain();
         if (h.outcome().get() == EngineEvent.Outcome.FAILED) {
             throw new ProjectException("training failed: " + h.failure());

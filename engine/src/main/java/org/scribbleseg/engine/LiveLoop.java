@@ -92,6 +92,8 @@ final class LiveLoop implements StoreListener {
 
     private volatile Timings lastTimings;
     private volatile long changedAt;
+    /** Images left out of training (their file changed on disk, or they are too large to process). */
+    private volatile Set<Long> excluded = Set.of();
 
     Timings lastTimings() {
         return lastTimings;
@@ -201,6 +203,7 @@ final class LiveLoop implements StoreListener {
         List<Tag> tags = store.allTags();
         Set<Long> labelled = new java.util.TreeSet<>(strokes.keySet());
         labelled.addAll(withMask);
+        labelled.removeAll(excluded);
         ctx.checkCancelled();
 
         List<TrainingImage> training = new ArrayList<>();
@@ -400,6 +403,15 @@ final class LiveLoop implements StoreListener {
             }
         }
         return out;
+    }
+
+    /** Leaves these images out of training from the next run on (replacing the previous set). */
+    void setExcluded(Set<Long> ids) {
+        excluded = Set.copyOf(ids);
+    }
+
+    Set<Long> excluded() {
+        return excluded;
     }
 
     /** The image's features: memory, else the disk cache, else the backbone (then cached on disk). */

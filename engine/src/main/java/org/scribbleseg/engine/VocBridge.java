@@ -27,11 +27,14 @@ final class VocBridge {
     }
 
     /** The project as an {@link ExportSource}; predicted masks come from the live loop or the current head. */
-    static ExportSource source(Engine engine, Optional<LinearHead> head) {
+    static ExportSource source(Engine engine, Optional<LinearHead> head, Set<Long> skip) {
         ProjectStore store = engine.store();
         Set<Long> withStrokes = new HashSet<>(store.allStrokes().keySet());
         List<ExportSource.Item> items = new ArrayList<>();
         for (ImageEntry e : store.images()) {
+            if (skip.contains(e.id())) {
+                continue;
+            }
             // DONE = an accepted mask; a partial mask (regions accepted one by one) is not exported as done
             items.add(ExportSource.Item.of(e, store.resolve(e), withStrokes.contains(e.id())));
         }
@@ -79,6 +82,54 @@ final class VocBridge {
         };
     }
 
+    /**
+     * The sha256 of every item's image (the importer already decoded them: only the hash is missing). The project
+     * keeps one image per content, so VOC ids whose images are byte-identical would share one image row: with
+     * different masks one mask would silently replace the other, so that is refused before anything is written;
+     * with the same mask (or none) the image is kept once and a warning names the ids.
+     */
+    private static Map<ImportedVoc.Item, String> sameImageCheck(ImportedVoc voc, List<String> warnings) throws IOException {
+        Map<ImportedVoc.Item, String> shaOf = new HashMap<>();
+        Map<String, List<ImportedVoc.Item>> bySha = new java.util.LinkedHashMap<>();
+        for (ImportedVoc.Item it : voc.items()) {
+            String sha = ImageLoader.sha256(ImageLoader.readBytes(it.image()));
+            shaOf.put(it, sha);
+            bySha.computeIfAbsent(sha, k -> new ArrayList<>()).add(it);
+        }
+        List<String> conflicts = new ArrayList<>();
+        for (List<ImportedVoc.Item> same : bySha.values()) {
+            if (same.size() < 2) {
+                continue;
+            }
+            List<String> ids = same.stream().map(ImportedVoc.Item::id).toList();
+            LabelMap first = null;
+            boolean differ = false;
+            for (ImportedVoc.Item it : same) {
+                LabelMap m = voc.readMask(it);
+                if (m == null) {
+                    continue;
+                }
+                if (first == null) {
+                    first = m;
+                } else if (!java.util.Arrays.equals(first.data(), m.data())) {
+                    differ = true;
+                }
+            }
+            if (differ) {
+                conflicts.add(String.join(", ", ids));
+            } else {
+                warnings.add("ids " + String.join(", ", ids) + " have byte-identical images and the same mask: kept once, as "
+                        + ids.get(0));
+            }
+        }
+        if (!conflicts.isEmpty()) {
+            throw new ProjectException("VOC ids with byte-identical images but different masks: " + String.join("; ", conflicts)
+                    + ". A project keeps one image per content, so one mask would be lost; remove the extra ids or make their "
+                    + "images differ. Nothing was imported.");
+        }
+        return shaOf;
+    }
+
     /** What an import into a project did. */
     record VocImportReport(int images, int added, int masks, int classesAdded, List<String> warnings) {
     }
@@ -102,6 +153,7 @@ final class VocBridge {
                         + byName.get().vocIndex() + ". Nothing was imported.");
             }
         }
+        Map<ImportedVoc.Item, String> shaOf = sameImageCheck(voc, warnings);
         int classesAdded = 0;
         for (LabelmapTxt.Entry c : voc.classes()) {
             if (store.classByIndex(c.index()).isEmpty()) {
@@ -112,8 +164,7 @@ final class VocBridge {
         int added = 0;
         int masks = 0;
         for (ImportedVoc.Item it : voc.items()) {
-            // the importer already decoded the image (its oriented size is in the item): only the hash is missing
-            String sha = ImageLoader.sha256(ImageLoader.readBytes(it.image()));
+            String sha = shaOf.get(it);
             ImageEntry e = store.imageBySha(sha).orElse(null);
             if (e == null) {
                 e = store.addImage(it.image(), sha, it.width(), it.height(), it.split());

@@ -34,6 +34,10 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "replace an existing non-empty output folder")
     boolean overwrite;
 
+    @Option(names = "--skip-changed", description = "leave out images whose file changed on disk since import (or is missing) "
+            + "instead of refusing to export")
+    boolean skipChanged;
+
     @Override
     public Integer call() throws Exception {
         ExportMode mode;
@@ -46,6 +50,7 @@ public final class ExportCommand implements Callable<Integer> {
         var err = spec.commandLine().getErr();
         ExportResult r;
         try (Engine engine = Engine.open(ProjectOptions.locate(project))) {
+            ProjectOptions.printNotices(engine.store(), err);
             if (mode == ExportMode.PREDICTED && !engine.trainNow()) {
                 err.println("warning: nothing is labelled, so there is no model to predict with; exporting accepted masks only");
             }
@@ -57,7 +62,7 @@ public final class ExportCommand implements Callable<Integer> {
                         err.println();
                     }
                 }
-            }, () -> false);
+            }, () -> false, skipChanged);
         }
         for (String w : r.warnings()) {
             err.println("warning: " + w);

@@ -47,12 +47,30 @@ public final class HeadCommands {
         @Option(names = "--backbone", description = "classic (default: the project's setting, else classic), classic@s<stride>")
         String backbone;
 
-        Engine open() {
+        /**
+         * Opens the project. An explicit --backbone that cannot be honoured is an error naming the installed choices;
+         * only the project's own setting may fall back to the classic bank, with a warning on {@code err}.
+         */
+        Engine open(PrintWriter err) {
             Path p = ProjectOptions.locate(project);
-            if (backbone == null) {
-                return Engine.open(p);
+            org.scribbleseg.engine.feature.Backbone b;
+            if (backbone != null) {
+                b = Backbones.explicit(backbone);
+            } else {
+                String setting;
+                try (ProjectStore s = ProjectStore.open(p)) {
+                    ProjectOptions.printNotices(s, err); // a schema upgrade happens here, a read-only project says so
+                    setting = s.setting(Engine.BACKBONE_SETTING).orElse(Backbones.CLASSIC);
+                }
+                try {
+                    b = Backbones.explicit(setting);
+                } catch (ProjectException e) {
+                    err.println("warning: the project's backbone is not available here (" + e.getMessage()
+                            + "); using the classic filter bank");
+                    b = Backbones.explicit(Backbones.CLASSIC);
+                }
             }
-            return Engine.open(p, Backbones.forSetting(backbone));
+            return Engine.open(p, b);
         }
 
         LinearHead train(Engine engine) throws Exception {
@@ -63,15 +81,31 @@ public final class HeadCommands {
         }
     }
 
+    /**
+     * The images {@code names} name: an id, a file stem or a path ending. A name that fits several images is an error
+     * listing them (use the id or more of the path).
+     */
     static List<ImageEntry> select(ProjectStore s, List<String> names) {
+        List<ImageEntry> all = s.images();
         if (names == null || names.isEmpty()) {
-            return s.images();
+            return all;
         }
         List<ImageEntry> out = new ArrayList<>();
         for (String n : names) {
-            ImageEntry e = s.images().stream().filter(x -> x.stem().equals(n) || x.path().endsWith(n) || Long.toString(x.id()).equals(n))
-                    .findFirst().orElseThrow(() -> new ProjectException("no image named '" + n + "' in the project"));
-            out.add(e);
+            List<ImageEntry> byId = all.stream().filter(x -> Long.toString(x.id()).equals(n)).toList();
+            List<ImageEntry> hits = !byId.isEmpty() ? byId
+                    : all.stream().filter(x -> x.path().equals(n) || x.path().endsWith("/" + n)).toList();
+            if (hits.isEmpty()) {
+                hits = all.stream().filter(x -> x.stem().equals(n)).toList();
+            }
+            if (hits.isEmpty()) {
+                throw new ProjectException("no image named '" + n + "' in the project");
+            }
+            if (hits.size() > 1) {
+                throw new ProjectException("'" + n + "' names " + hits.size() + " images: " + String.join(", ",
+                        hits.stream().map(x -> x.path() + " (id " + x.id() + ")").toList()) + "; give the id or the file name");
+            }
+            out.add(hits.get(0));
         }
         return out;
     }
@@ -86,7 +120,7 @@ public final class HeadCommands {
 
         @Override
         public Integer call() throws Exception {
-            try (Engine engine = pb.open()) {
+            try (Engine engine = pb.open(spec.commandLine().getErr())) {
                 long t0 = System.nanoTime();
                 LinearHead head = pb.train(engine);
                 double secs = (System.nanoTime() - t0) / 1e9;
@@ -135,7 +169,7 @@ public final class HeadCommands {
 
         @Override
         public Integer call() throws Exception {
-            try (Engine engine = pb.open()) {
+            try (Engine engine = pb.open(spec.commandLine().getErr())) {
                 LinearHead head = pb.train(engine);
                 Path dir = out != null ? out : engine.store().exportsDir().resolve("predictions-"
                         + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -178,7 +212,7 @@ public final class HeadCommands {
         @Override
         public Integer call() throws Exception {
             ImportedVoc voc = VocImporter.read(gt);
-            try (Engine engine = pb.open()) {
+            try (Engine engine = pb.open(spec.commandLine().getErr())) {
                 LinearHead head = pb.train(engine);
                 List<ClassDef> classes = engine.store().classes();
                 int k = classes.stream().mapToInt(ClassDef::vocIndex).max().orElse(0) + 1;
@@ -242,7 +276,7 @@ public final class HeadCommands {
 
         @Override
         public Integer call() throws Exception {
-            try (Engine engine = pb.open()) {
+            try (Engine engine = pb.open(spec.commandLine().getErr())) {
                 pb.train(engine);
                 for (ImageEntry e : engine.store().images()) {
                     engine.features(e); // rank every image, not only those already cached

@@ -28,6 +28,7 @@ public final class ImportCommand implements Callable<Integer> {
         var err = spec.commandLine().getErr();
         ImportReport r;
         try (Engine engine = Engine.open(ProjectOptions.locate(project))) {
+            ProjectOptions.printNotices(engine.store(), err);
             r = engine.importImages(inputs, (done, total) -> { }, () -> false);
         }
         for (var s : r.skipped()) {

@@ -3,6 +3,7 @@ package org.scribbleseg.engine.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.scribbleseg.engine.Engine;
+import org.scribbleseg.engine.project.ProjectCreation;
 import org.scribbleseg.engine.project.ProjectStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -24,9 +25,17 @@ public final class ImportVocCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path p = ProjectOptions.locate(project);
-        try (Engine engine = ProjectStore.isProject(p) ? Engine.open(p) : Engine.create(p)) {
-            spec.commandLine().getOut().println(engine.importVoc(voc));
+        String summary;
+        if (ProjectStore.isProject(p)) {
+            try (Engine engine = Engine.open(p)) {
+                ProjectOptions.printNotices(engine.store(), spec.commandLine().getErr());
+                summary = engine.importVoc(voc);
+            }
+        } else {
+            // a new project is made whole or not at all: a failed import leaves nothing behind
+            summary = ProjectCreation.create(p, store -> Engine.importVoc(store, voc));
         }
+        spec.commandLine().getOut().println(summary);
         return 0;
     }
 }

@@ -31,7 +31,7 @@ public final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, Object> info = new LinkedHashMap<>();
-        try (ProjectStore s = ProjectOptions.open(project)) {
+        try (ProjectStore s = ProjectOptions.open(project, spec.commandLine().getErr())) {
             info.put("project", s.root().toString());
             info.put("schema", s.schemaVersion());
             info.put("revision", s.revision());

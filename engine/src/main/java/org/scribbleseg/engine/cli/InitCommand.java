@@ -4,9 +4,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.scribbleseg.engine.project.ClassDef;
 import org.scribbleseg.engine.project.ClassPresets;
-import org.scribbleseg.engine.project.ProjectStore;
+import org.scribbleseg.engine.project.ProjectCreation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -26,11 +25,10 @@ public final class InitCommand implements Callable<Integer> {
     List<String> classes = new ArrayList<>();
 
     @Override
-    public Integer call() {
-        try (ProjectStore s = ProjectStore.create(dir)) {
-            List<ClassDef> added = classes.isEmpty() ? List.of() : ClassPresets.apply(s, classes);
-            spec.commandLine().getOut().printf("created project %s with %d classes%n", s.root(), added.size());
-        }
+    public Integer call() throws Exception {
+        // all or nothing: a bad class list leaves no stub project behind to block the retry
+        int added = ProjectCreation.create(dir, s -> classes.isEmpty() ? 0 : ClassPresets.apply(s, classes).size());
+        spec.commandLine().getOut().printf("created project %s with %d classes%n", dir.toAbsolutePath().normalize(), added);
         return 0;
     }
 }

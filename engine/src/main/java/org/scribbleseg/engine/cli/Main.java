@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             ImportCommand.class,
             ExportCommand.class,
             ImportVocCommand.class,
+            ImagesCommand.class,
             HeadCommands.Train.class,
             HeadCommands.Predict.class,
             HeadCommands.Eval.class,

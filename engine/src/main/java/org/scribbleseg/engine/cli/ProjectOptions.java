@@ -12,6 +12,19 @@ final class ProjectOptions {
         return ProjectStore.open(locate(p));
     }
 
+    /** Opens the project and tells the user on {@code err} what opening it did (schema upgrade, read-only). */
+    static ProjectStore open(Path p, java.io.PrintWriter err) {
+        ProjectStore s = open(p);
+        printNotices(s, err);
+        return s;
+    }
+
+    static void printNotices(ProjectStore s, java.io.PrintWriter err) {
+        for (String n : s.notices()) {
+            err.println("note: " + n);
+        }
+    }
+
     static Path locate(Path p) {
         if (ProjectStore.isProject(p)) {
             return p;

@@ -15,4 +15,9 @@ public record ExportResult(Path out, Path datasetRoot, int images, int train, in
         ids = Map.copyOf(ids);
         warnings = List.copyOf(warnings);
     }
+
+    /** The same result with other warnings. */
+    public ExportResult withWarnings(List<String> w) {
+        return new ExportResult(out, datasetRoot, images, train, val, predicted, ids, w);
+    }
 }

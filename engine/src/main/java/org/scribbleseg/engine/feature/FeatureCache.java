@@ -43,19 +43,27 @@ public final class FeatureCache {
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._-]+");
 
     private final Path root;
+    /** Read, never written (a read-only project): computed maps are not stored, damaged files not deleted. */
+    private final boolean readOnly;
 
-    private FeatureCache(Path root) {
+    private FeatureCache(Path root, boolean readOnly) {
         this.root = Objects.requireNonNull(root, "root");
+        this.readOnly = readOnly;
     }
 
     /** The cache of a project folder: {@code <project>/cache/features}. */
     public static FeatureCache forProject(Path projectDir) {
-        return new FeatureCache(projectDir.resolve("cache").resolve("features"));
+        return new FeatureCache(projectDir.resolve("cache").resolve("features"), false);
+    }
+
+    /** The cache of a read-only project: what is there is used, nothing is written. */
+    public static FeatureCache readOnlyForProject(Path projectDir) {
+        return new FeatureCache(projectDir.resolve("cache").resolve("features"), true);
     }
 
     /** A cache rooted directly at {@code featuresRoot}. */
     public static FeatureCache atRoot(Path featuresRoot) {
-        return new FeatureCache(featuresRoot);
+        return new FeatureCache(featuresRoot, false);
     }
 
     public Path root() {
@@ -106,6 +114,9 @@ public final class FeatureCache {
             return Optional.of(decode(bytes));
         } catch (CorruptFeatureFileException e) {
             LOG.warn("discarding corrupt feature cache file {}: {}", file, e.getMessage());
+            if (readOnly) {
+                return Optional.empty();
+            }
             try {
                 Files.deleteIfExists(file);
             } catch (IOException ex) {
@@ -123,6 +134,9 @@ public final class FeatureCache {
     /** Stores a map atomically (temp file + atomic rename), replacing any previous one. */
     public void put(String backboneKey, String imageSha256, FeatureMap map) {
         Path file = pathFor(backboneKey, imageSha256);
+        if (readOnly) {
+            return;
+        }
         byte[] bytes = encode(map);
         try {
             org.scribbleseg.engine.project.AtomicFiles.write(file, bytes);

@@ -51,11 +51,14 @@ public final class ProjectStore implements AutoCloseable {
     private final Path root;
     private final Connection db;
     private final List<StoreListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<String> notices = new CopyOnWriteArrayList<>();
+    private final boolean readOnly;
     private boolean closed;
 
-    private ProjectStore(Path root, Connection db) {
+    private ProjectStore(Path root, Connection db, boolean readOnly) {
         this.root = root;
         this.db = db;
+        this.readOnly = readOnly;
     }
 
     // ------------------------------------------------------------------------------------------------ open/create
@@ -83,15 +86,44 @@ public final class ProjectStore implements AutoCloseable {
         return store;
     }
 
-    /** Opens an existing project, migrating its schema forward. Fails clearly, touching nothing, on a bad file. */
+    /**
+     * Opens an existing project, migrating its schema forward (after keeping a copy of the old file, see
+     * {@link #notices()}). Fails clearly, touching nothing, on a bad file. A project whose folder or database cannot be
+     * written is opened read-only: everything can be read, nothing saved ({@link #isReadOnly()}).
+     */
     public static ProjectStore open(Path dir) {
         Path root = dir.toAbsolutePath().normalize();
         Path dbFile = root.resolve(DB_FILE);
         if (!Files.isRegularFile(dbFile)) {
             throw new ProjectException("no ScribbleSeg project in " + root + " (missing " + DB_FILE + ")");
         }
-        checkReadable(dbFile);
-        ProjectStore store = connect(root, false);
+        ProjectFiles.refuseEmpty(dbFile);
+        boolean readOnly = ProjectFiles.isReadOnly(root, dbFile);
+        int version = checkReadable(dbFile);
+        String notice = null;
+        if (version < Schema.latestVersion()) {
+            if (readOnly) {
+                throw new ProjectException("project " + root + " is read-only and was written by an older ScribbleSeg (schema v" + version
+                        + "; this version needs v" + Schema.latestVersion() + "): make it writable once so it can be upgraded. Nothing was changed.");
+            }
+            Path backup = ProjectFiles.backupBeforeMigration(dbFile, version);
+            notice = "upgraded the project database from schema v" + version + " to v" + Schema.latestVersion()
+                    + "; the old file is kept as " + backup;
+        }
+        ProjectStore store;
+        if (readOnly) {
+            try {
+                store = new ProjectStore(root, ProjectFiles.openReadOnly(dbFile), true);
+            } catch (SQLException e) {
+                throw new ProjectException("cannot open read-only project database " + dbFile + ": " + describe(e), e);
+            }
+            store.notices.add("project " + root + " is read-only: it can be read and exported, not changed");
+            return store;
+        }
+        store = connect(root, false);
+        if (notice != null) {
+            store.notices.add(notice);
+        }
         try {
             for (String sub : List.of("cache", "models", "exports")) {
                 Files.createDirectories(root.resolve(sub)); // not kept by version control or copies
@@ -103,16 +135,27 @@ public final class ProjectStore implements AutoCloseable {
         return store;
     }
 
+    /** What opening the project did or found that the user should hear (a schema upgrade and its backup, read-only). */
+    public List<String> notices() {
+        return List.copyOf(notices);
+    }
+
+    /** Whether this project was opened read-only (its folder or database cannot be written): every save fails. */
+    public boolean isReadOnly() {
+        return readOnly;
+    }
+
     /** Whether {@code dir} holds a project.db. */
     public static boolean isProject(Path dir) {
         return Files.isRegularFile(dir.resolve(DB_FILE));
     }
 
-    /** Read-only pre-flight: a damaged file or one from a newer version is refused before anything is written. */
-    private static void checkReadable(Path dbFile) {
-        SQLiteConfig cfg = new SQLiteConfig();
-        cfg.setReadOnly(true);
-        try (Connection c = cfg.createConnection("jdbc:sqlite:" + dbFile); Statement s = c.createStatement()) {
+    /**
+     * Read-only pre-flight: a damaged file or one from a newer version is refused before anything is written.
+     * Returns the file's schema version.
+     */
+    private static int checkReadable(Path dbFile) {
+        try (Connection c = ProjectFiles.openReadOnly(dbFile); Statement s = c.createStatement()) {
             int version;
             try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
                 version = rs.getInt(1);
@@ -128,13 +171,12 @@ public final class ProjectStore implements AutoCloseable {
                             + "). Nothing was changed; restore it from a backup or run `sqlite3 project.db .recover`.");
                 }
             }
-            if (version > 0) {
-                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN ('class','image','stroke')")) {
-                    if (rs.getInt(1) != 3) {
-                        throw new ProjectException(dbFile + " is an SQLite database but not a ScribbleSeg project");
-                    }
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN ('class','image','stroke')")) {
+                if (version == 0 || rs.getInt(1) != 3) {
+                    throw new ProjectException(dbFile + " is an SQLite database but not a ScribbleSeg project. Nothing was changed.");
                 }
             }
+            return version;
         } catch (SQLException e) {
             throw new ProjectException("cannot open project database " + dbFile + ": " + describe(e)
                     + ". Nothing was changed.", e);
@@ -162,14 +204,15 @@ public final class ProjectStore implements AutoCloseable {
         cfg.enforceForeignKeys(true);
         cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
         cfg.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-        cfg.setBusyTimeout(10_000);
+        cfg.setBusyTimeout(BusyRetry.busyTimeoutMillis());
+        cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
         Connection c;
         try {
             c = DriverManager.getConnection("jdbc:sqlite:" + root.resolve(DB_FILE), cfg.toProperties());
         } catch (SQLException e) {
             throw new ProjectException("cannot open project database in " + root + ": " + describe(e), e);
         }
-        ProjectStore store = new ProjectStore(root, c);
+        ProjectStore store = new ProjectStore(root, c, false);
         try {
             store.migrate();
         } catch (RuntimeException e) {
@@ -555,17 +598,73 @@ public final class ProjectStore implements AutoCloseable {
      */
     public ImageEntry addImage(Path file, String sha256, int width, int height, Split split) {
         String stored = storedPath(file);
+        FileStamp stamp = FileStamp.of(file).orElse(null);
         ImageEntry e = tx(c -> {
             Optional<ImageEntry> dup = imageBySha(c, sha256);
             if (dup.isPresent()) {
                 throw new ProjectException("duplicate image: " + file + " has the same content as " + dup.get().path());
             }
-            long id = insert(c, "INSERT INTO image(path, sha256, width, height, split, status, added_at) VALUES (?,?,?,?,?,?,?)",
-                    stored, sha256, width, height, (split == null ? Split.NONE : split).name(), ImageStatus.UNLABELLED.name(),
-                    System.currentTimeMillis());
+            long id = insert(c, "INSERT INTO image(path, sha256, width, height, split, status, added_at, file_size, file_mtime) "
+                    + "VALUES (?,?,?,?,?,?,?,?,?)", stored, sha256, width, height, (split == null ? Split.NONE : split).name(),
+                    ImageStatus.UNLABELLED.name(), System.currentTimeMillis(), stamp == null ? null : stamp.size(),
+                    stamp == null ? null : stamp.mtimeMillis());
             return imageById(c, id).orElseThrow();
         });
         fire(e.id());
+        return e;
+    }
+
+    /**
+     * The size and modification time recorded for each image's file when its content was last confirmed, by image
+     * id; images without a record yet are absent. See {@link ImageIntegrity}.
+     */
+    public synchronized Map<Long, FileStamp> fileStamps() {
+        return query(c -> {
+            Map<Long, FileStamp> out = new java.util.HashMap<>();
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT id, file_size, file_mtime FROM image WHERE file_size IS NOT NULL AND file_mtime IS NOT NULL")) {
+                while (rs.next()) {
+                    out.put(rs.getLong(1), new FileStamp(rs.getLong(2), rs.getLong(3)));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Records that the image's file, with this size and time, still has the stored content (no revision change). */
+    public void confirmFileStamp(long imageId, FileStamp stamp) {
+        tx(c -> update(c, "UPDATE image SET file_size = ?, file_mtime = ? WHERE id = ?", stamp.size(), stamp.mtimeMillis(), imageId));
+    }
+
+    /**
+     * Accepts the new content of an image's file (re-link): its sha256, size and stamp are replaced and its stored
+     * predictions dropped (they were of the old pixels). Labels are kept only when the size did not change; with
+     * {@code dropLabels} its strokes, tags and masks are cleared (undoable) in the same transaction.
+     */
+    public ImageEntry relinkImage(long imageId, String sha256, int width, int height, FileStamp stamp, boolean dropLabels) {
+        ImageEntry e = tx(c -> {
+            ImageEntry img = requireImage(c, imageId);
+            Optional<ImageEntry> dup = imageBySha(c, sha256);
+            if (dup.isPresent() && dup.get().id() != imageId) {
+                throw new ProjectException("cannot re-link " + img.path() + ": its new content is the same as image " + dup.get().path());
+            }
+            boolean labelled = count(c, "SELECT (SELECT count(*) FROM stroke WHERE image_id = ? AND undone_at IS NULL) "
+                    + "+ (SELECT count(*) FROM mask WHERE image_id = ? AND active = 1) + (SELECT count(*) FROM tag WHERE image_id = ?)",
+                    imageId, imageId, imageId) > 0;
+            if (!dropLabels && labelled && (width != img.width() || height != img.height())) {
+                throw new ProjectException(img.path() + " is now " + width + "x" + height + " but its labels were drawn on "
+                        + img.width() + "x" + img.height() + ": drop its labels to re-link it. Nothing was changed.");
+            }
+            update(c, "UPDATE image SET sha256 = ?, width = ?, height = ?, file_size = ?, file_mtime = ? WHERE id = ?", sha256, width,
+                    height, stamp == null ? null : stamp.size(), stamp == null ? null : stamp.mtimeMillis(), imageId);
+            update(c, "DELETE FROM prediction WHERE image_id = ?", imageId);
+            if (dropLabels && labelled) {
+                clearLabels(c, imageId);
+            }
+            bumpRevision(c);
+            return requireImage(c, imageId);
+        });
+        fire(imageId);
         return e;
     }
 
@@ -955,34 +1054,42 @@ public final class ProjectStore implements AutoCloseable {
     public void clearImage(long imageId) {
         boolean changed = tx(c -> {
             requireImage(c, imageId);
-            long now = System.currentTimeMillis();
-            List<Stroke> active = strokeQuery(c, "SELECT * FROM stroke WHERE image_id = ? AND undone_at IS NULL ORDER BY id", imageId);
-            List<Tag> tags = tagQuery(c, "SELECT * FROM tag WHERE image_id = ?", imageId);
-            Long mask = activeMaskId(c, imageId);
-            if (active.isEmpty() && tags.isEmpty() && mask == null) {
+            if (!clearLabels(c, imageId)) {
                 return false;
             }
-            ObjectNode p = JSON.createObjectNode();
-            var strokes = p.putArray("strokes");
-            for (Stroke s : active) {
-                strokes.add(s.id());
-                update(c, "UPDATE stroke SET undone_at = ? WHERE id = ?", now, s.id());
-            }
-            var tagArr = p.putArray("tags");
-            for (Tag t : tags) {
-                tagArr.addObject().put("class", t.classId()).put("present", t.present());
-            }
-            update(c, "DELETE FROM tag WHERE image_id = ?", imageId);
-            putLong(p, "mask", mask);
-            update(c, "UPDATE mask SET active = 0 WHERE image_id = ?", imageId);
-            logAction(c, imageId, "CLEAR", p);
-            refreshStatus(c, imageId);
             bumpRevision(c);
             return true;
         });
         if (changed) {
             fire(imageId);
         }
+    }
+
+    /** Clears an image's strokes, tags and mask as one CLEAR action; false when it had none. */
+    private boolean clearLabels(Connection c, long imageId) throws SQLException {
+        long now = System.currentTimeMillis();
+        List<Stroke> active = strokeQuery(c, "SELECT * FROM stroke WHERE image_id = ? AND undone_at IS NULL ORDER BY id", imageId);
+        List<Tag> tags = tagQuery(c, "SELECT * FROM tag WHERE image_id = ?", imageId);
+        Long mask = activeMaskId(c, imageId);
+        if (active.isEmpty() && tags.isEmpty() && mask == null) {
+            return false;
+        }
+        ObjectNode p = JSON.createObjectNode();
+        var strokes = p.putArray("strokes");
+        for (Stroke s : active) {
+            strokes.add(s.id());
+            update(c, "UPDATE stroke SET undone_at = ? WHERE id = ?", now, s.id());
+        }
+        var tagArr = p.putArray("tags");
+        for (Tag t : tags) {
+            tagArr.addObject().put("class", t.classId()).put("present", t.present());
+        }
+        update(c, "DELETE FROM tag WHERE image_id = ?", imageId);
+        putLong(p, "mask", mask);
+        update(c, "UPDATE mask SET active = 0 WHERE image_id = ?", imageId);
+        logAction(c, imageId, "CLEAR", p);
+        refreshStatus(c, imageId);
+        return true;
     }
 
     /** What an undo or redo did. */
@@ -1317,33 +1424,90 @@ public final class ProjectStore implements AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
-    /** One transaction; rolled back on any failure, with the reason turned into a user-facing message. */
+    /**
+     * One transaction ({@code BEGIN IMMEDIATE}: it waits for the write lock up to the busy timeout), rolled back on
+     * any failure, with the reason turned into a user-facing message. When another process or connection holds the
+     * lock the whole transaction is rolled back and run again (see {@link BusyRetry}); {@code work} must therefore
+     * only touch the database.
+     */
     private synchronized <T> T tx(SqlWork<T> work) {
         ensureOpen();
-        try {
-            db.setAutoCommit(false);
+        if (readOnly) {
+            throw new ProjectException("project " + root + " is read-only: nothing can be saved to it (nothing was changed)");
+        }
+        long start = System.nanoTime();
+        for (int attempt = 1; ; attempt++) {
             try {
-                T r = work.run(db);
-                db.commit();
-                return r;
-            } catch (SQLException | RuntimeException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
+                return attemptTx(work);
+            } catch (SQLException e) {
+                if (BusyRetry.isBusy(e)) {
+                    if (BusyRetry.pauseBeforeRetry(attempt, start)) {
+                        continue;
+                    }
+                    throw new ProjectException("could not save to " + root.resolve(DB_FILE) + ": another program kept the project locked for "
+                            + (System.nanoTime() - start) / 1_000_000_000 + " s (" + attempt + " attempts); nothing of this change was saved", e);
+                }
+                throw new ProjectException("could not save to " + root.resolve(DB_FILE) + ": " + describe(e)
+                        + " (nothing was changed)", e);
             }
+        }
+    }
+
+    /** One attempt: BEGIN IMMEDIATE, the work, COMMIT; rolled back whole on any failure. */
+    private <T> T attemptTx(SqlWork<T> work) throws SQLException {
+        try {
+            db.setAutoCommit(false); // BEGIN IMMEDIATE
         } catch (SQLException e) {
-            throw new ProjectException("could not save to " + root.resolve(DB_FILE) + ": " + describe(e)
-                    + " (nothing was changed)", e);
+            leaveTransactionMode();
+            throw e;
+        }
+        T r;
+        try {
+            r = work.run(db);
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly();
+            throw e;
+        }
+        try {
+            db.setAutoCommit(true); // COMMIT (Connection.commit would BEGIN the next transaction at once)
+        } catch (SQLException e) {
+            rollbackQuietly();
+            throw e;
+        }
+        return r;
+    }
+
+    /** Ends a failed transaction; the driver's own rollback() would begin a new one at once (and could meet a lock). */
+    private void rollbackQuietly() {
+        try (Statement s = db.createStatement()) {
+            s.execute("ROLLBACK");
+        } catch (SQLException ignored) {
+            // no transaction open any more (SQLite rolled it back itself)
+        }
+        leaveTransactionMode();
+    }
+
+    /** Back to auto-commit after a BEGIN or COMMIT that failed (the driver has flipped its flag already). */
+    private void leaveTransactionMode() {
+        try {
+            db.setAutoCommit(true);
+        } catch (SQLException ignored) {
+            // "no transaction is active": the flag is back to auto-commit, which is all that is needed
         }
     }
 
     private synchronized <T> T query(SqlWork<T> work) {
         ensureOpen();
-        try {
-            return work.run(db);
-        } catch (SQLException e) {
-            throw new ProjectException("could not read " + root.resolve(DB_FILE) + ": " + describe(e), e);
+        long start = System.nanoTime();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return work.run(db);
+            } catch (SQLException e) {
+                if (BusyRetry.isBusy(e) && BusyRetry.pauseBeforeRetry(attempt, start)) {
+                    continue;
+                }
+                throw new ProjectException("could not read " + root.resolve(DB_FILE) + ": " + describe(e), e);
+            }
         }
     }
 

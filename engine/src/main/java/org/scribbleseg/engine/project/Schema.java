@@ -99,6 +99,12 @@ final class Schema {
               strokes INTEGER NOT NULL,
               duration_ms INTEGER NOT NULL,
               head_revision INTEGER NOT NULL);
+            """,
+            // v4: the size and modification time of each image file when its sha256 was last confirmed, so a file
+            // replaced on disk is noticed cheaply (hashed only when they differ). NULL: not known yet (hash once).
+            """
+            ALTER TABLE image ADD COLUMN file_size INTEGER;
+            ALTER TABLE image ADD COLUMN file_mtime INTEGER;
             """);
 
     static int latestVersion() {
