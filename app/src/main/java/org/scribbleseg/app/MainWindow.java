@@ -193,6 +193,17 @@ public final class MainWindow implements FxEngineBridge.Handler {
             modelPanel.liveUpdate().setSelected(Boolean.parseBoolean(s[1]));
         }, "Could not read the project settings");
         reloadAcceptHistory();
+        for (String n : store.notices()) {
+            notifier.info("Project", n); // a schema upgrade (and where the old file is kept), read-only
+        }
+        // off the store thread: a changed file is hashed, which must not hold up saving strokes
+        UiBackground.on(UiBackground.jobs(), engine::checkImages, problems -> {
+            if (!problems.isEmpty()) {
+                notifier.error("Image files changed on disk", Engine.describeProblems(problems),
+                        "Training leaves them out and export refuses them until they are re-linked "
+                                + "(scribbleseg images <project> --relink …) or their labels dropped (--drop-labels).");
+            }
+        }, t -> notifier.error("Could not check the image files", t, null));
     }
 
     private void reloadAcceptHistory() {

@@ -49,4 +49,21 @@ class StartScreenTest extends AppTestBase {
                 .anyMatch(n -> ((javafx.scene.control.Label) n).getText().startsWith("Could not open no-such.sseg"))));
         assertThat(fx(() -> app.window())).isNull();
     }
+
+    @Test
+    void aZeroByteProjectDbIsRefusedAsDamagedAndLeftAlone(FxRobot robot) throws Exception {
+        Path empty = Files.createDirectories(tmp.resolve("empty.sseg"));
+        Files.createFile(empty.resolve("project.db"));
+        fx(() -> {
+            app.openProject(empty);
+            return null;
+        });
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> fx(() -> robot.lookup(".toast-text").queryAll().stream()
+                .anyMatch(n -> ((javafx.scene.control.Label) n).getText().contains("damaged: the file is empty (0 bytes)"))));
+        assertThat(fx(() -> app.window())).isNull();
+        assertThat(Files.size(empty.resolve("project.db"))).isZero();
+        try (var files = Files.list(empty)) {
+            assertThat(files.map(f -> f.getFileName().toString()).toList()).containsExactly("project.db");
+        }
+    }
 }

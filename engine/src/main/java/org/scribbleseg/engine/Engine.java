@@ -21,6 +21,7 @@ import org.scribbleseg.engine.feature.Backbone;
 import org.scribbleseg.engine.train.LinearHead;
 import org.scribbleseg.engine.feature.FeatureCache;
 import org.scribbleseg.engine.feature.FeatureMap;
+import org.scribbleseg.engine.image.ImageLimits;
 import org.scribbleseg.engine.image.ImageLoader;
 import org.scribbleseg.engine.job.JobHandle;
 import org.scribbleseg.engine.job.JobQueue;
@@ -75,6 +76,7 @@ public final class Engine implements AutoCloseable {
         this.live = new LiveLoop(store, backbone, featureCache, jobs, this::publish, this::loadImage, () -> currentImage);
         store.addListener(live);
         store.addListener(accepts);
+        live.setExcluded(oversized().stream().map(ImageEntry::id).collect(java.util.stream.Collectors.toSet()));
     }
 
     /** Opens a project with the backbone its settings name (the classic filter bank by default). */
@@ -202,8 +204,12 @@ public final class Engine implements AutoCloseable {
 
     public RgbImage loadImage(ImageEntry e) {
         Path file = store.resolve(e);
+        long max = maxPixels();
+        if (ImageLimits.tooLarge(e.width(), e.height(), max)) {
+            throw new ProjectException("image " + file + " is " + ImageLimits.reason(e.width(), e.height(), max));
+        }
         try {
-            return ImageLoader.load(file);
+            return ImageLoader.load(file, max);
         } catch (java.io.IOException | RuntimeException ex) {
             throw new ProjectException("cannot read image " + file + ": " + ex.getMessage(), ex);
         }
@@ -214,6 +220,17 @@ public final class Engine implements AutoCloseable {
      * undecodable files and duplicates are reported, never half-added.
      */
     public ImportReport importImages(List<Path> inputs, ImageImporter.Progress progress, BooleanSupplier cancelled)
+            throws IOException {
+        return importImages(inputs, progress, cancelled, maxPixels());
+    }
+
+    /** The project's pixel limit ({@link ImageLimits}): larger images are refused at import and left out of training. */
+    public long maxPixels() {
+        return ImageLimits.fromSetting(store.setting(ImageLimits.SETTING).orElse(null));
+    }
+
+    /** As {@link #importImages(List, ImageImporter.Progress, BooleanSupplier)} with another pixel limit. */
+    public ImportReport importImages(List<Path> inputs, ImageImporter.Progress progress, BooleanSupplier cancelled, long maxPixels)
             throws IOException {
         int[] added = {0};
         int[] total = {0};
@@ -232,7 +249,7 @@ public final class Engine implements AutoCloseable {
             }, (done, all) -> {
                 total[0] = all;
                 progress.update(done, all);
-            }, cancelled);
+            }, cancelled, maxPixels);
         } catch (ProjectException e) {
             // what was and was not done: every image added so far is committed and stays
             String of = total[0] > 0 ? " (of " + total[0] + " files)" : "";
@@ -281,8 +298,20 @@ public final class Engine implements AutoCloseable {
         List<ImageIntegrity.Problem> problems = ImageIntegrity.check(store);
         java.util.Set<Long> ids = new java.util.HashSet<>();
         problems.forEach(p -> ids.add(p.image().id()));
+        oversized().forEach(e -> ids.add(e.id()));
         live.setExcluded(ids);
         return problems;
+    }
+
+    /** Images of the project over its pixel limit (imported before the limit, or with a higher one): never decoded. */
+    public List<ImageEntry> oversized() {
+        long max = maxPixels();
+        return store.images().stream().filter(e -> ImageLimits.tooLarge(e.width(), e.height(), max)).toList();
+    }
+
+    /** The images training leaves out now (changed or missing files, over the pixel limit). */
+    public java.util.Set<Long> excludedFromTraining() {
+        return live.excluded();
     }
 
     /** "2 images changed on disk since import: a.jpg (image 3): ...; ..." (at most 10 named). */

@@ -16,7 +16,10 @@ import org.scribbleseg.engine.Backbones;
 import org.scribbleseg.engine.Engine;
 import org.scribbleseg.engine.Suggestion;
 import org.scribbleseg.engine.eval.Metrics;
+import org.scribbleseg.engine.export.ExportSource;
 import org.scribbleseg.engine.export.ImportedVoc;
+import org.scribbleseg.engine.export.VocExporter;
+import org.scribbleseg.engine.image.ImageLimits;
 import org.scribbleseg.engine.export.PalettePng;
 import org.scribbleseg.engine.export.VocImporter;
 import org.scribbleseg.engine.image.LabelMap;
@@ -73,7 +76,17 @@ public final class HeadCommands {
             return Engine.open(p, b);
         }
 
-        LinearHead train(Engine engine) throws Exception {
+        /** Trains on everything labelled; images left out (changed files, over the pixel limit) are named on {@code err}. */
+        LinearHead train(Engine engine, PrintWriter err) throws Exception {
+            List<org.scribbleseg.engine.project.ImageIntegrity.Problem> problems = engine.checkImages();
+            if (!problems.isEmpty()) {
+                err.println("warning: left out of training: " + Engine.describeProblems(problems));
+            }
+            long max = engine.maxPixels();
+            for (ImageEntry e : engine.oversized()) {
+                err.println("warning: left out of training and prediction: " + engine.store().resolve(e) + " is "
+                        + ImageLimits.reason(e.width(), e.height(), max));
+            }
             if (!engine.trainNow()) {
                 throw new ProjectException("nothing is labelled yet: draw scribbles, click points, tag images or import masks first");
             }
@@ -122,7 +135,7 @@ public final class HeadCommands {
         public Integer call() throws Exception {
             try (Engine engine = pb.open(spec.commandLine().getErr())) {
                 long t0 = System.nanoTime();
-                LinearHead head = pb.train(engine);
+                LinearHead head = pb.train(engine, spec.commandLine().getErr());
                 double secs = (System.nanoTime() - t0) / 1e9;
                 String runId = "head-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
                 Path dir = engine.store().modelsDir().resolve(runId);
@@ -170,20 +183,41 @@ public final class HeadCommands {
         @Override
         public Integer call() throws Exception {
             try (Engine engine = pb.open(spec.commandLine().getErr())) {
-                LinearHead head = pb.train(engine);
+                LinearHead head = pb.train(engine, spec.commandLine().getErr());
                 Path dir = out != null ? out : engine.store().exportsDir().resolve("predictions-"
                         + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
                 Files.createDirectories(dir);
                 List<ImageEntry> sel = select(engine.store(), images);
                 PrintWriter err = spec.commandLine().getErr();
+                // the export's naming: safe, unique (good.jpg and good.png → good, good_2), short enough
+                Map<Long, String> names = VocExporter.assignIds(sel.stream()
+                        .map(e -> ExportSource.Item.of(e, engine.store().resolve(e), false)).toList());
+                int done = 0;
+                List<String> skipped = new ArrayList<>();
                 for (ImageEntry e : sel) {
-                    Prediction p = engine.predict(head, e, true);
-                    PalettePng.write(p.labels(), dir.resolve(e.stem() + ".png"));
-                    writeGrey(p.confidence(), e.width(), e.height(), dir.resolve(e.stem() + "_confidence.png"));
+                    String name = names.get(e.id());
+                    Prediction p;
+                    try {
+                        p = engine.predict(head, e, true);
+                    } catch (ProjectException | OutOfMemoryError ex) {
+                        // one image that cannot be processed (too large, unreadable) does not stop the others
+                        String why = ex instanceof OutOfMemoryError ? "not enough memory for an image of " + e.width() + "x"
+                                + e.height() + " (" + ImageLimits.megapixels(e.width(), e.height()) + ")" : ex.getMessage();
+                        err.printf("skipped %s: %s%n", engine.store().resolve(e), why);
+                        skipped.add(e.stem());
+                        continue;
+                    }
+                    PalettePng.write(p.labels(), dir.resolve(name + ".png"));
+                    writeGrey(p.confidence(), e.width(), e.height(), dir.resolve(name + "_confidence.png"));
                     engine.store().savePrediction(e.id(), "cli-predict", p.labels(), p.confidence(), p.meanUncertainty());
-                    err.printf("%s: mean uncertainty %.3f%n", e.stem(), p.meanUncertainty());
+                    err.printf("%s -> %s.png: mean uncertainty %.3f%n", e.path(), name, p.meanUncertainty());
+                    done++;
                 }
-                spec.commandLine().getOut().printf("predicted %d images -> %s%n", sel.size(), dir);
+                spec.commandLine().getOut().printf("predicted %d images -> %s%s%n", done, dir,
+                        skipped.isEmpty() ? "" : " (" + skipped.size() + " skipped)");
+                if (done == 0 && !skipped.isEmpty()) {
+                    throw new ProjectException("no image could be predicted (" + skipped.size() + " skipped, see above)");
+                }
             }
             return 0;
         }
@@ -213,7 +247,7 @@ public final class HeadCommands {
         public Integer call() throws Exception {
             ImportedVoc voc = VocImporter.read(gt);
             try (Engine engine = pb.open(spec.commandLine().getErr())) {
-                LinearHead head = pb.train(engine);
+                LinearHead head = pb.train(engine, spec.commandLine().getErr());
                 List<ClassDef> classes = engine.store().classes();
                 int k = classes.stream().mapToInt(ClassDef::vocIndex).max().orElse(0) + 1;
                 Metrics m = new Metrics(k);
@@ -276,10 +310,21 @@ public final class HeadCommands {
 
         @Override
         public Integer call() throws Exception {
+            if (n < 1) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "-n must be at least 1, got " + n);
+            }
             try (Engine engine = pb.open(spec.commandLine().getErr())) {
-                pb.train(engine);
+                pb.train(engine, spec.commandLine().getErr());
+                java.util.Set<Long> left = engine.excludedFromTraining();
                 for (ImageEntry e : engine.store().images()) {
-                    engine.features(e); // rank every image, not only those already cached
+                    if (left.contains(e.id())) {
+                        continue; // named above
+                    }
+                    try {
+                        engine.features(e); // rank every image, not only those already cached
+                    } catch (ProjectException ex) {
+                        spec.commandLine().getErr().println("warning: " + ex.getMessage());
+                    }
                 }
                 for (Suggestion s : engine.suggestNext(n)) {
                     spec.commandLine().getOut().printf("%-30s uncertainty %.3f%n", s.image().path(), s.meanUncertainty());

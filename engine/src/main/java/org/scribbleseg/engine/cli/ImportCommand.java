@@ -22,13 +22,29 @@ public final class ImportCommand implements Callable<Integer> {
     @Parameters(index = "1..*", arity = "1..*", description = "image files or folders")
     List<Path> inputs;
 
+    @picocli.CommandLine.Option(names = "--max-megapixels", paramLabel = "MP", description = "refuse images larger than this "
+            + "(default: the project setting " + org.scribbleseg.engine.image.ImageLimits.SETTING + ", else "
+            + "100 MP); saved as the project setting")
+    Double maxMegapixels;
+
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
+        for (Path in : inputs) {
+            if (!java.nio.file.Files.exists(in)) {
+                throw new org.scribbleseg.engine.project.ProjectException(in + ": no such file or folder. Nothing was imported.");
+            }
+        }
+        if (maxMegapixels != null && !(maxMegapixels > 0)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-megapixels must be a positive number");
+        }
         ImportReport r;
         try (Engine engine = Engine.open(ProjectOptions.locate(project))) {
             ProjectOptions.printNotices(engine.store(), err);
+            if (maxMegapixels != null) {
+                engine.store().setSetting(org.scribbleseg.engine.image.ImageLimits.SETTING, Double.toString(maxMegapixels));
+            }
             r = engine.importImages(inputs, (done, total) -> { }, () -> false);
         }
         for (var s : r.skipped()) {

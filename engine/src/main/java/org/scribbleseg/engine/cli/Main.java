@@ -1,6 +1,9 @@
 package org.scribbleseg.engine.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
+import org.scribbleseg.engine.export.VocFormatException;
+import org.scribbleseg.engine.project.ProjectException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -41,20 +44,44 @@ public final class Main implements Runnable {
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         Defaults.applyOfflineDefaults();
         CommandLine cl = new CommandLine(new Main());
+        addHelpOptions(cl); // `scribbleseg <command> --help` prints the command's usage and exits 0
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-            cmd.getErr().println("error: " + msg.lines().findFirst().orElse(msg));
+            List<String> lines = msg.lines().toList();
+            cmd.getErr().println("error: " + (lines.isEmpty() ? msg : lines.get(0)));
+            if (ex instanceof VocFormatException || ex instanceof ProjectException) {
+                // a list of problems (each file and reason, capped with a count by whoever made it)
+                lines.stream().skip(1).limit(25).forEach(l -> cmd.getErr().println(l));
+            }
             if (Boolean.getBoolean("scribbleseg.debug")) {
                 ex.printStackTrace(cmd.getErr());
             }
             return 1;
         });
-        int code = cl.execute(args);
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (OutOfMemoryError oom) {
+            // never a trace: say what ran out and what to do
+            err.println("error: not enough memory (" + oom.getMessage() + "): the images may be too large (see import "
+                    + "--max-megapixels), or give Java more memory (JAVA_OPTS=-Xmx...)");
+            code = 1;
+        }
         out.flush();
         err.flush();
         return code;
+    }
+
+    private static void addHelpOptions(CommandLine cl) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            CommandLine.Model.CommandSpec spec = sub.getCommandSpec();
+            if (spec.findOption("--help") == null && !(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+                spec.mixinStandardHelpOptions(true);
+            }
+            addHelpOptions(sub);
+        }
     }
 
     @Override

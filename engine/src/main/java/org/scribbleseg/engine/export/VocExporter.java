@@ -105,6 +105,7 @@ public final class VocExporter {
     public static ExportResult export(ExportSource source, Options opt, Progress progress, BooleanSupplier cancelled)
             throws IOException {
         Path out = opt.out().toAbsolutePath().normalize();
+        List<String> recovered = ExportRecovery.recover(out);
         checkTarget(out, opt.overwrite());
         List<ClassDef> classes = source.classes();
         String labelmap = LabelmapTxt.format(classes);
@@ -130,7 +131,7 @@ public final class VocExporter {
 
         Path parent = out.getParent();
         Files.createDirectories(parent);
-        Path tmp = parent.resolve(out.getFileName() + ".partial-" + randomHex());
+        Path tmp = parent.resolve(out.getFileName() + ExportRecovery.PARTIAL + ProcessHandle.current().pid() + "-" + randomHex());
         Files.createDirectory(tmp);
         ExecutorService pool = null;
         try {
@@ -223,6 +224,7 @@ public final class VocExporter {
             Path finalRoot = opt.devkitYear() == null ? out : out.resolve("VOCdevkit").resolve("VOC" + opt.devkitYear());
             List<String> sortedWarnings = new ArrayList<>(warnings);
             Collections.sort(sortedWarnings.subList(noPrediction > 0 ? 1 : 0, sortedWarnings.size()));
+            sortedWarnings.addAll(0, recovered);
             return new ExportResult(out, finalRoot, written.size(), train.size(), val.size(), predicted.size(),
                     exportedIds, sortedWarnings);
         } catch (IOException | RuntimeException | Error e) {
@@ -319,7 +321,8 @@ public final class VocExporter {
 
     /**
      * VOC ids for all images: the stem with every character other than letters, digits, '-', '_', '.' replaced by
-     * '_' (leading dots too; empty → "image"), then made unique case-insensitively by suffixes _2, _3, ... Images
+     * '_' (leading dots too; empty → "image"; longer than {@value #MAX_ID} characters: cut, with a hash of the
+     * whole appended), then made unique case-insensitively by suffixes _2, _3, ... Images
      * are taken in image-id order (the order they entered the project), so adding images never changes the id of
      * an image already there.
      */
@@ -339,7 +342,15 @@ public final class VocExporter {
         return ids;
     }
 
+    /** Longest id kept as it is: room for a "_NN" suffix and "_confidence.png" within a 255-byte file name. */
+    static final int MAX_ID = 230;
+
     static String safeStem(String stem) {
+        if (stem.length() > MAX_ID) {
+            // a very long stem: its start and a short hash of the whole (file names are limited to 255 bytes)
+            String hash = Integer.toHexString(stem.hashCode() & 0x7fffffff);
+            return safeStem(stem.substring(0, MAX_ID - 1 - hash.length())) + "-" + hash;
+        }
         StringBuilder b = new StringBuilder(stem.length());
         for (int i = 0; i < stem.length(); i++) {
             char c = stem.charAt(i);
@@ -386,7 +397,7 @@ public final class VocExporter {
             move(tmp, out);
             return;
         }
-        Path aside = out.resolveSibling(out.getFileName() + ".old-" + randomHex());
+        Path aside = out.resolveSibling(out.getFileName() + ExportRecovery.OLD + randomHex());
         move(out, aside);
         try {
             move(tmp, out);

@@ -32,6 +32,9 @@ public final class VocImporter {
     private VocImporter() {
     }
 
+    /** Problems listed one by one in the error; the rest are counted. */
+    static final int MAX_PROBLEMS = 20;
+
     public static ImportedVoc read(Path folder) throws IOException {
         Path root = findRoot(folder.toAbsolutePath().normalize());
         Path jpegDir = root.resolve("JPEGImages");
@@ -90,8 +93,9 @@ public final class VocImporter {
                         train.contains(id) || (!val.contains(id) && trainval.contains(id)) ? Split.TRAIN
                                 : val.contains(id) ? Split.VAL : Split.NONE,
                         predicted.contains(id));
-            } catch (IOException e) {
-                return e.getMessage();
+            } catch (IOException | RuntimeException e) {
+                String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                return id + ": " + why;
             }
         }).toList();
         List<ImportedVoc.Item> items = new ArrayList<>();
@@ -106,11 +110,12 @@ public final class VocImporter {
         if (!problems.isEmpty()) {
             StringBuilder b = new StringBuilder(root + ": " + problems.size() + " problem"
                     + (problems.size() == 1 ? "" : "s") + ":");
-            for (int i = 0; i < Math.min(10, problems.size()); i++) {
+            java.util.Collections.sort(problems);
+            for (int i = 0; i < Math.min(MAX_PROBLEMS, problems.size()); i++) {
                 b.append("\n  ").append(problems.get(i));
             }
-            if (problems.size() > 10) {
-                b.append("\n  and ").append(problems.size() - 10).append(" more");
+            if (problems.size() > MAX_PROBLEMS) {
+                b.append("\n  and ").append(problems.size() - MAX_PROBLEMS).append(" more");
             }
             throw new VocFormatException(b.toString());
         }

@@ -22,10 +22,11 @@ import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 
 /**
- * Imports image files and folders into an {@link ImageSink}. Folders are walked recursively (symbolic links are
- * not followed) in sorted path order; hidden files and folders (name starting with '.') and files without an image
- * extension are left out of folders silently (a file named explicitly with another extension is reported as
- * skipped). Every candidate is probed completely (read, hashed, decoded) before {@link ImageSink#add} is called, so
+ * Imports image files and folders into an {@link ImageSink}. Folders are walked recursively in sorted path order;
+ * symbolic links to images or folders are not followed and are reported as skipped, as are image types we do not
+ * decode (GIF, HEIF...); hidden files and folders (name starting with '.') and other files are left out of folders
+ * silently (a file named explicitly with another extension is reported as skipped). Images over the pixel limit are
+ * refused from their header. Every candidate is probed completely (read, hashed, decoded) before {@link ImageSink#add} is called, so
  * a file that fails is reported and nothing of it reaches the sink. Probing runs on up to two worker threads; the
  * sink and the progress callback are only called from the calling thread, in file order.
  */
@@ -33,6 +34,14 @@ public final class ImageImporter {
     /** File extensions (lower case, no dot) taken from folders. */
     public static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "jpe", "jfif", "png", "tif", "tiff", "bmp",
             "dib", "webp");
+
+    /** Image file types found in folders that are not taken, and why (reported, never dropped silently). */
+    static final Map<String, String> UNSUPPORTED = Map.of(
+            "gif", "GIF is not supported (convert it to PNG)",
+            "heic", "HEIF/HEIC is not supported (convert it to JPEG or PNG)",
+            "heif", "HEIF/HEIC is not supported (convert it to JPEG or PNG)",
+            "avif", "AVIF is not supported (convert it to JPEG or PNG)",
+            "jxl", "JPEG XL is not supported (convert it to JPEG or PNG)");
 
     /** Files probed at once. */
     static final int PROBE_THREADS = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
@@ -56,6 +65,12 @@ public final class ImageImporter {
      */
     public static ImportReport importPaths(List<Path> inputs, ImageSink sink, Progress progress, BooleanSupplier cancelled)
             throws IOException {
+        return importPaths(inputs, sink, progress, cancelled, ImageLimits.pixels(ImageLimits.DEFAULT_MEGAPIXELS));
+    }
+
+    /** As {@link #importPaths(List, ImageSink, Progress, BooleanSupplier)}; images over {@code maxPixels} are skipped. */
+    public static ImportReport importPaths(List<Path> inputs, ImageSink sink, Progress progress, BooleanSupplier cancelled,
+            long maxPixels) throws IOException {
         List<ImportReport.Skipped> skipped = new ArrayList<>();
         List<Path> files = collect(inputs, skipped);
         List<ImageInfo> added = new ArrayList<>();
@@ -77,7 +92,7 @@ public final class ImageImporter {
                     Path g = files.get(next++);
                     window.add(pool.submit(() -> {
                         try {
-                            return ImageLoader.probe(g);
+                            return ImageLoader.probe(g, maxPixels);
                         } catch (ImageDecodeException e) {
                             return e;
                         }
@@ -143,8 +158,18 @@ public final class ImageImporter {
 
                     @Override
                     public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
-                        if (attrs.isRegularFile() && !f.getFileName().toString().startsWith(".") && hasImageExtension(f)) {
+                        if (f.getFileName().toString().startsWith(".")) {
+                            return FileVisitResult.CONTINUE;
+                        }
+                        if (attrs.isSymbolicLink()) {
+                            if (hasImageExtension(f) || UNSUPPORTED.containsKey(extension(f)) || Files.isDirectory(f)) {
+                                skipped.add(new ImportReport.Skipped(f, "a symbolic link: not followed (import the file or "
+                                        + "folder it points to)"));
+                            }
+                        } else if (attrs.isRegularFile() && hasImageExtension(f)) {
                             found.add(f);
+                        } else if (attrs.isRegularFile() && UNSUPPORTED.containsKey(extension(f))) {
+                            skipped.add(new ImportReport.Skipped(f, UNSUPPORTED.get(extension(f))));
                         }
                         return FileVisitResult.CONTINUE;
                     }

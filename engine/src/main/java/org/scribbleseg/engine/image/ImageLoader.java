@@ -37,14 +37,21 @@ public final class ImageLoader {
     private ImageLoader() {
     }
 
-    /** Decodes the file. */
+    /** Decodes the file (refused when over {@link ImageLimits#DEFAULT_MEGAPIXELS}). */
     public static RgbImage load(Path file) throws ImageDecodeException {
+        return load(file, ImageLimits.pixels(ImageLimits.DEFAULT_MEGAPIXELS));
+    }
+
+    /** Decodes the file; an image over {@code maxPixels} is refused from its header, before decoding. */
+    public static RgbImage load(Path file, long maxPixels) throws ImageDecodeException {
         byte[] bytes = readBytes(file);
+        ImageLimits.check(file, bytes, maxPixels);
         return decode(file, bytes, false).image;
     }
 
     /** Decodes image bytes ({@code file} only names them in errors). */
     public static RgbImage decode(byte[] bytes, Path file) throws ImageDecodeException {
+        ImageLimits.check(file, bytes, ImageLimits.pixels(ImageLimits.DEFAULT_MEGAPIXELS));
         return decode(file, bytes, false).image;
     }
 
@@ -55,7 +62,13 @@ public final class ImageLoader {
      * its header; other formats are decoded at full size but not converted.
      */
     public static ImageInfo probe(Path file) throws ImageDecodeException {
+        return probe(file, ImageLimits.pixels(ImageLimits.DEFAULT_MEGAPIXELS));
+    }
+
+    /** As {@link #probe(Path)}; an image over {@code maxPixels} is refused from its header, before decoding. */
+    public static ImageInfo probe(Path file, long maxPixels) throws ImageDecodeException {
         byte[] bytes = readBytes(file);
+        ImageLimits.check(file, bytes, maxPixels);
         Decoded d = decode(file, bytes, true);
         return new ImageInfo(file, sha256(bytes), d.width, d.height, d.format, d.orientation, bytes.length);
     }
@@ -71,6 +84,7 @@ public final class ImageLoader {
                 return new int[] {h.orientedWidth(), h.orientedHeight()};
             }
         }
+        ImageLimits.check(file, bytes, ImageLimits.pixels(ImageLimits.DEFAULT_MEGAPIXELS));
         Decoded d = decode(file, bytes, true);
         return new int[] {d.width, d.height};
     }
@@ -175,6 +189,15 @@ public final class ImageLoader {
     }
 
     private static Decoded decode(Path file, byte[] bytes, boolean probeOnly) throws ImageDecodeException {
+        try {
+            return decodeBytes(file, bytes, probeOnly);
+        } catch (OutOfMemoryError e) {
+            throw new ImageDecodeException(file, ImageDecodeException.Reason.UNSUPPORTED,
+                    "too large to decode in the memory available", e);
+        }
+    }
+
+    private static Decoded decodeBytes(Path file, byte[] bytes, boolean probeOnly) throws ImageDecodeException {
         if (bytes.length == 0) {
             throw new ImageDecodeException(file, ImageDecodeException.Reason.EMPTY, "0 bytes");
         }

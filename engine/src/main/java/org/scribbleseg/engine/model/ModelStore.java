@@ -193,6 +193,7 @@ public final class ModelStore {
                         + String.join(", ", catalog.models().stream().map(ModelCatalog.ModelEntry::name).toList())));
         Progress p = progress == null ? (f, d, t) -> { } : progress;
         Path dir = root.resolve(entry.name());
+        boolean existed = Files.exists(dir);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -213,10 +214,25 @@ public final class ModelStore {
             try {
                 return downloadLocked(entry, dir, p, cancelled);
             } finally {
+                // a download that got nothing (offline, refused) leaves no empty model folder and no lock file behind
+                if (!existed) {
+                    deleteIfEmpty(dir);
+                }
+                Files.deleteIfExists(lockFile);
                 lock.release();
             }
         } catch (IOException e) {
             throw new ModelStoreException("cannot lock " + lockFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteIfEmpty(Path dir) {
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            if (s.findAny().isEmpty()) {
+                Files.deleteIfExists(dir);
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot tidy {}: {}", dir, e.toString());
         }
     }
 
@@ -575,6 +591,7 @@ public final class ModelStore {
         }
         validateConfig(config);
         int tensors = validateSafetensorsHeader(weights);
+        ConfigCheck.againstWeights(config, weights);
         LOG.info("importing {} ({} tensors) as {}", weights, tensors, target);
         List<Path> toCopy = new ArrayList<>(List.of(config, weights));
         for (String extra : List.of("vocab.json", "merges.txt")) {

@@ -47,4 +47,23 @@ final class CliProcesses {
         }
         return dir;
     }
+
+    /** A new project {@code <name>.sseg} in {@code dir} with classes cat and dog and the images of {@code images}. */
+    static Path project(Path dir, String name, Path images) {
+        Path p = dir.resolve(name + ".sseg");
+        org.assertj.core.api.Assertions.assertThat(ProjectCliTest.cli("init", p.toString(), "--classes", "cat,dog").code()).isZero();
+        ProjectCliTest.Run imp = ProjectCliTest.cli("import", p.toString(), images.toString());
+        org.assertj.core.api.Assertions.assertThat(imp.code()).as(imp.err()).isZero();
+        return p;
+    }
+
+    /** Accepts a mask of one value over the whole of the project's {@code index}-th image. */
+    static void acceptFullMask(Path project, int index, int value) {
+        try (org.scribbleseg.engine.project.ProjectStore s = org.scribbleseg.engine.project.ProjectStore.open(project)) {
+            org.scribbleseg.engine.project.ImageEntry e = s.images().get(index);
+            byte[] m = new byte[e.width() * e.height()];
+            java.util.Arrays.fill(m, (byte) value);
+            s.setMask(e.id(), new org.scribbleseg.engine.image.LabelMap(e.width(), e.height(), m), "accepted");
+        }
+    }
 }

@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.scribbleseg.engine.image.LabelMap;
-import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.ProjectStore;
 
 /**
@@ -28,21 +26,7 @@ class StoreDefectsCliTest {
     Path tmp;
 
     private Path projectWithImages(String name, int count) throws Exception {
-        Path imgs = CliProcesses.images(tmp.resolve(name + "-imgs"), "scene", 0, count, 48, 32);
-        Path p = tmp.resolve(name + ".sseg");
-        assertThat(cli("init", p.toString(), "--classes", "cat,dog").code()).isZero();
-        ProjectCliTest.Run imp = cli("import", p.toString(), imgs.toString());
-        assertThat(imp.code()).as(imp.err()).isZero();
-        return p;
-    }
-
-    private static void acceptFullMask(Path project, int index, int value) {
-        try (ProjectStore s = ProjectStore.open(project)) {
-            ImageEntry e = s.images().get(index);
-            byte[] m = new byte[e.width() * e.height()];
-            java.util.Arrays.fill(m, (byte) value);
-            s.setMask(e.id(), new LabelMap(e.width(), e.height(), m), "accepted");
-        }
+        return CliProcesses.project(tmp, name, CliProcesses.images(tmp.resolve(name + "-imgs"), "scene", 0, count, 48, 32));
     }
 
     @Test
@@ -68,8 +52,8 @@ class StoreDefectsCliTest {
     @Test
     void predictDuringAnImportFinishesEveryImage() throws Exception {
         Path p = projectWithImages("pd", 6);
-        acceptFullMask(p, 0, 1);
-        acceptFullMask(p, 1, 2);
+        CliProcesses.acceptFullMask(p, 0, 1);
+        CliProcesses.acceptFullMask(p, 1, 2);
         Path more = CliProcesses.images(tmp.resolve("more"), "m", 500, 150, 24, 16);
         CliProcesses.Child imp = CliProcesses.start(tmp, "import", "import", p.toString(), more.toString());
         CliProcesses.Child pred = CliProcesses.start(tmp, "predict", "predict", p.toString(), "--out", tmp.resolve("pred").toString());
@@ -109,8 +93,8 @@ class StoreDefectsCliTest {
     @Test
     void exportRefusesImagesWhoseFileChangedAndTheUserCanRelinkThem() throws Exception {
         Path p = projectWithImages("ch", 3);
-        acceptFullMask(p, 0, 1);
-        acceptFullMask(p, 1, 2);
+        CliProcesses.acceptFullMask(p, 0, 1);
+        CliProcesses.acceptFullMask(p, 1, 2);
         Path imgs = tmp.resolve("ch-imgs");
         // same bytes, new time: not a change
         Files.setLastModifiedTime(imgs.resolve("scene1.png"), java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
@@ -151,8 +135,8 @@ class StoreDefectsCliTest {
     @Test
     void vocIdsWithIdenticalImagesAndDifferentMasksAreRefusedAndNoProjectIsLeft() throws Exception {
         Path p = projectWithImages("v", 3);
-        acceptFullMask(p, 0, 1);
-        acceptFullMask(p, 1, 2);
+        CliProcesses.acceptFullMask(p, 0, 1);
+        CliProcesses.acceptFullMask(p, 1, 2);
         Path voc = tmp.resolve("voc");
         assertThat(cli("export", p.toString(), voc.toString()).code()).isZero();
         Path jpeg = voc.resolve("JPEGImages");
@@ -240,7 +224,7 @@ class StoreDefectsCliTest {
     @Test
     void aReadOnlyProjectCanBeReadAndExportedWithoutWritingIntoIt() throws Exception {
         Path p = projectWithImages("ro", 2);
-        acceptFullMask(p, 0, 1);
+        CliProcesses.acceptFullMask(p, 0, 1);
         List<Path> tree;
         try (Stream<Path> s = Files.walk(p)) {
             tree = s.sorted().toList();
