@@ -543,7 +543,11 @@ public final class MainWindow implements FxEngineBridge.Handler {
             pendingWork--;
             if (token == loadToken) {
                 statusBar.setText("Could not load the image");
-                notifier.error("Could not open the image", t, "Check that the file still exists and is readable, or remove it from the project.");
+                boolean large = String.valueOf(t.getMessage()).contains("too large");
+                notifier.error("Could not open the image", t, large
+                        ? "The file is fine but too large to process here: raise the project's pixel limit (import --max-megapixels) "
+                                + "on a machine with the memory, or work on a smaller copy."
+                        : "Check that the file still exists and is readable, or remove it from the project.");
             }
         });
     }

@@ -209,7 +209,9 @@ public final class HeadCommands {
                     }
                     PalettePng.write(p.labels(), dir.resolve(name + ".png"));
                     writeGrey(p.confidence(), e.width(), e.height(), dir.resolve(name + "_confidence.png"));
-                    engine.store().savePrediction(e.id(), "cli-predict", p.labels(), p.confidence(), p.meanUncertainty());
+                    if (!engine.store().isReadOnly()) {
+                        engine.store().savePrediction(e.id(), "cli-predict", p.labels(), p.confidence(), p.meanUncertainty());
+                    }
                     err.printf("%s -> %s.png: mean uncertainty %.3f%n", e.path(), name, p.meanUncertainty());
                     done++;
                 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.scribbleseg.engine.project.ClassDef;
+import org.scribbleseg.engine.project.ImageIntegrity;
 import org.scribbleseg.engine.project.ImageStatus;
 import org.scribbleseg.engine.project.ProjectStore;
 import org.scribbleseg.engine.project.Tag;
@@ -55,6 +56,13 @@ public final class InfoCommand implements Callable<Integer> {
                 classes.add(m);
             }
             info.put("classes", classes);
+            // image files that no longer hold what was imported (size and time first, the hash when they differ)
+            List<ImageIntegrity.Problem> problems = ImageIntegrity.check(s);
+            info.put("changed_images", problems.stream().map(p -> s.resolve(p.image()).toString() + " ("
+                    + p.state().name().toLowerCase() + ")").toList());
+            for (ImageIntegrity.Problem p : problems) {
+                spec.commandLine().getErr().println("warning: " + p.describe());
+            }
         }
         var out = spec.commandLine().getOut();
         if (json) {

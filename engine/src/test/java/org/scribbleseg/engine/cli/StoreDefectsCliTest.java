@@ -112,6 +112,11 @@ class StoreDefectsCliTest {
         assertThat(skip.out()).contains("exported 1 images");
         assertThat(skip.err()).contains("left out").contains("scene0.png");
 
+        ProjectCliTest.Run info = cli("info", p.toString(), "--json");
+        assertThat(info.code()).isZero();
+        assertThat(info.err()).contains("warning: ").contains("scene0.png").contains("content changed");
+        assertThat(info.out()).contains("\"changed_images\"").contains("scene0.png (changed)");
+
         ProjectCliTest.Run list = cli("images", p.toString());
         assertThat(list.code()).isZero();
         assertThat(list.out()).contains("changed").contains("scene0.png");
@@ -244,6 +249,9 @@ class StoreDefectsCliTest {
             ProjectCliTest.Run sug = cli("suggest", p.toString(), "-n", "2");
             assertThat(sug.code()).as(sug.err()).isZero();
             assertThat(sug.out().lines()).hasSize(1); // the one image not done
+            ProjectCliTest.Run pred = cli("predict", p.toString(), "--out", tmp.resolve("ro-pred").toString());
+            assertThat(pred.code()).as(pred.err()).isZero();
+            assertThat(pred.out()).contains("predicted 2 images");
             Path fresh = CliProcesses.images(tmp.resolve("ro-new"), "n", 900, 1, 24, 16);
             ProjectCliTest.Run write = cli("import", p.toString(), fresh.toString());
             assertThat(write.code()).isEqualTo(1);

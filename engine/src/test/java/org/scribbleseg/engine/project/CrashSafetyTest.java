@@ -59,6 +59,17 @@ class CrashSafetyTest {
                 }
             });
             reader.start();
+            // kill at a random moment once commits are under way: on a loaded machine a child's first commit can
+            // take longer than the whole random window, and a child killed before it commits tests nothing
+            long until = System.nanoTime() + 30_000_000_000L;
+            while (System.nanoTime() < until && reading.get()) {
+                synchronized (thisRound) {
+                    if (!thisRound.isEmpty()) {
+                        break;
+                    }
+                }
+                Thread.sleep(5);
+            }
             Thread.sleep(killAfterMs);
             p.destroyForcibly(); // SIGKILL on Linux
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
