@@ -65,6 +65,18 @@ class Block(nn.Module):
         return x + (f * self.ls2 if self.ls2 is not None else f)
 
 
+def peak_rss_mb():
+    """VmHWM of this process: ru_maxrss would include the parent's peak (Linux keeps it across exec)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def quick_gelu(x):
     return x * torch.sigmoid(1.702 * x)
 
@@ -162,7 +174,7 @@ def main():
     print(json.dumps({
         "mode": a.mode, "model": a.model, "size": a.size, "batch": a.batch, "runs": a.runs,
         "median_ms": statistics.median(times) * 1e3, "min_ms": min(times) * 1e3,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "peak_rss_mb": peak_rss_mb(),
         "threads": torch.get_num_threads(), "attention": attention, "torch": torch.__version__,
     }))
 
