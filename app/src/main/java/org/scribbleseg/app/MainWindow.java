@@ -75,6 +75,9 @@ public final class MainWindow implements FxEngineBridge.Handler {
 
         boolean isDarkTheme();
 
+        /** Replaces the working copy of a template project (the demo) with a fresh one and opens it. */
+        void resetDemo(java.nio.file.Path template);
+
         void quit();
     }
 

@@ -64,7 +64,31 @@ final class MenuBuilder {
                 item("Close project", null, s::closeProject),
                 new SeparatorMenuItem(),
                 item("Quit", null, s::quit));
+        org.scribbleseg.engine.project.WorkingCopies.templateOf(w.store().root()).ifPresent(template -> {
+            MenuItem reset = item("Reset demo…", null, () -> confirmResetDemo(template));
+            reset.setId("resetDemo");
+            m.getItems().add(m.getItems().size() - 2, reset);
+        });
         return m;
+    }
+
+    private void confirmResetDemo(java.nio.file.Path template) {
+        if (confirmResetDemo(window(), template)) {
+            w.shell().resetDemo(template);
+        }
+    }
+
+    /** Asks before the working copy of the demo (every label drawn on it) is replaced by a fresh one. */
+    static boolean confirmResetDemo(javafx.stage.Window owner, java.nio.file.Path template) {
+        javafx.scene.control.Alert a = new javafx.scene.control.Alert(javafx.scene.control.Alert.AlertType.CONFIRMATION,
+                "Replace your working copy of the demo with a fresh one?\nEverything you labelled in it is lost; the demo in "
+                        + template + " stays as it is.", ButtonType.OK, ButtonType.CANCEL);
+        a.setTitle("Reset demo");
+        a.setHeaderText("Reset the demo project");
+        if (owner != null) {
+            a.initOwner(owner);
+        }
+        return a.showAndWait().filter(b -> b == ButtonType.OK).isPresent();
     }
 
     private Menu edit() {

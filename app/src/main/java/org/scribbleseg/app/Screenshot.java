@@ -12,7 +12,9 @@ import org.scribbleseg.engine.cli.Defaults;
 /**
  * Renders the main window of a project at 1400×900 to a PNG (a Scene snapshot, so it works under Monocle headless
  * too). Arguments: {@code [project] [out.png] [light|dark] [image stem to show]}; defaults: the demo project and
- * {@code ui-resources/screenshots/main-window.png}. The project is written to (settings), so point it at a copy.
+ * {@code ui-resources/screenshots/main-window.png}. A template project (the demo) opens as a fresh working copy in a
+ * temporary data folder (unless {@code -Dscribbleseg.data} is given), so the picture shows the demo as shipped; any
+ * other project is written to (settings), so point it at a copy.
  */
 public final class Screenshot {
     private static final long TIMEOUT_MS = 60_000;
@@ -20,8 +22,11 @@ public final class Screenshot {
     private Screenshot() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws java.io.IOException {
         Defaults.applyOfflineDefaults();
+        if (System.getProperty("scribbleseg.data") == null) {
+            System.setProperty("scribbleseg.data", java.nio.file.Files.createTempDirectory("scribbleseg-screenshot").toString());
+        }
         Application.launch(Shooter.class, args);
     }
 

@@ -14,6 +14,7 @@ import javafx.scene.control.TextInputDialog;
 import javafx.stage.DirectoryChooser;
 import javafx.stage.Stage;
 import org.scribbleseg.engine.Engine;
+import org.scribbleseg.engine.project.WorkingCopies;
 
 /**
  * The application shell: one window that shows the start screen or an open project. Opening and creating run in
@@ -71,12 +72,15 @@ public final class ScribbleSegApp extends Application implements MainWindow.Shel
         }
     }
 
-    /** Opens a project in the background and shows it. */
+    /**
+     * Opens a project in the background and shows it; a template project (the demo) opens as its working copy in the
+     * user data folder, so the template itself is never written to.
+     */
     public void openProject(Path dir) {
         if (start != null) {
             start.progress("Opening " + dir + "…", -1);
         }
-        UiBackground.run(() -> Engine.open(dir), this::show, t -> {
+        UiBackground.run(() -> Engine.open(WorkingCopies.resolve(dir)), this::show, t -> {
             if (start == null || window != null) {
                 showStart();
             }
@@ -95,6 +99,40 @@ public final class ScribbleSegApp extends Application implements MainWindow.Shel
         start = null;
         setRoot(window.root());
         stage.setTitle(window.title());
+        if (WorkingCopies.templateOf(engine.store().root()).isPresent()) {
+            window.notifier().info("Demo: a working copy", "Your changes go to " + engine.store().root()
+                    + "; the demo in the repository stays as it is. File → Reset demo starts afresh.");
+        }
+    }
+
+    /**
+     * The demo template this app offers on its start screen: {@link #DEMO} below the working folder
+     * ({@code -Dscribbleseg.demo} elsewhere), when it is there.
+     */
+    static Optional<Path> demoTemplate() {
+        Path demo = Path.of(System.getProperty("scribbleseg.demo", DEMO.toString()));
+        return WorkingCopies.isTemplate(demo) ? Optional.of(demo) : Optional.empty();
+    }
+
+    /**
+     * Replaces the working copy of {@code template} (a template, or a working copy of one) with a fresh one and
+     * opens it; an open project is closed first (its store closes before the files are replaced).
+     */
+    @Override
+    public void resetDemo(Path template) {
+        if (window != null) {
+            closeProject();
+        }
+        start.progress("Resetting the demo…", -1);
+        UiBackground.on(UiBackground.store(), () -> Engine.open(WorkingCopies.reset(template)), e -> {
+            show(e);
+            window.notifier().info("Demo reset", "A fresh working copy of the demo: " + e.store().root());
+        }, t -> {
+            if (start != null) {
+                start.progress("", -1);
+                start.notifier().error("Could not reset the demo", t, "Close other windows on the demo and try again.");
+            }
+        });
     }
 
     @Override

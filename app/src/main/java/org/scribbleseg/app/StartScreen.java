@@ -47,6 +47,28 @@ final class StartScreen {
             b.setPrefWidth(280);
         }
         VBox actions = new VBox(10, create, openB, voc);
+        ScribbleSegApp.demoTemplate().ifPresent(template -> {
+            // the demo opens as a working copy in the user data folder; reset makes that copy afresh
+            Button demo = new Button("Open demo");
+            demo.setId("openDemo");
+            demo.setOnAction(e -> open.accept(template));
+            Button reset = new Button("Reset demo");
+            reset.setId("resetDemoStart");
+            reset.setTooltip(new Tooltip("Replaces your working copy of the demo (in " + org.scribbleseg.engine.project.WorkingCopies.workingCopyOf(template)
+                    + ") with a fresh one"));
+            reset.setOnAction(e -> {
+                if (MenuBuilder.confirmResetDemo(root.getScene() == null ? null : root.getScene().getWindow(), template)) {
+                    shell.resetDemo(template);
+                }
+            });
+            demo.setMaxWidth(Double.MAX_VALUE);
+            reset.setMaxWidth(Double.MAX_VALUE);
+            HBox.setHgrow(demo, javafx.scene.layout.Priority.ALWAYS);
+            HBox.setHgrow(reset, javafx.scene.layout.Priority.ALWAYS);
+            HBox row = new HBox(10, demo, reset);
+            row.setPrefWidth(280);
+            actions.getChildren().add(row);
+        });
 
         Label recentTitle = new Label("Recent projects");
         recentTitle.getStyleClass().add("panel-title");

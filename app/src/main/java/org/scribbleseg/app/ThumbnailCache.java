@@ -47,6 +47,9 @@ public final class ThumbnailCache {
         if (img != null) {
             return img;
         }
+        if (worker.isShutdown()) {
+            return null; // the project was closed while a list refresh was still on its way
+        }
         waiting.computeIfAbsent(e.id(), k -> new java.util.ArrayList<>()).add(onReady);
         if (pending.add(e.id())) {
             worker.submit(() -> {

@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
             ModelsCommand.class,
             ZeroShotCommand.class,
             PretrainCommand.class,
+            DemoCommand.class,
         })
 public final class Main implements Runnable {
 

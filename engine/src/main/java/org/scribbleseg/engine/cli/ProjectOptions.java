@@ -2,8 +2,12 @@ package org.scribbleseg.engine.cli;
 
 import java.nio.file.Path;
 import org.scribbleseg.engine.project.ProjectStore;
+import org.scribbleseg.engine.project.WorkingCopies;
 
-/** Resolving the project argument: a {@code .sseg} folder, or a folder holding exactly one. */
+/**
+ * Resolving the project argument: a {@code .sseg} folder, or a folder holding exactly one; a template project (the
+ * demo) resolves to its working copy in the user data folder ({@link WorkingCopies}).
+ */
 final class ProjectOptions {
     private ProjectOptions() {
     }
@@ -27,12 +31,12 @@ final class ProjectOptions {
 
     static Path locate(Path p) {
         if (ProjectStore.isProject(p)) {
-            return p;
+            return WorkingCopies.resolve(p);
         }
         try (var s = java.nio.file.Files.list(p)) {
             var found = s.filter(ProjectStore::isProject).toList();
             if (found.size() == 1) {
-                return found.get(0);
+                return WorkingCopies.resolve(found.get(0));
             }
         } catch (java.io.IOException | java.io.UncheckedIOException ignored) {
             // fall through to the clear error of ProjectStore.open

@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.scribbleseg.engine.image.ImageFixtures;
@@ -25,6 +24,7 @@ import org.scribbleseg.engine.image.RgbImage;
 import org.scribbleseg.engine.project.Split;
 import org.scribbleseg.engine.project.Stroke;
 import org.scribbleseg.engine.project.StrokeKind;
+import org.scribbleseg.engine.testutil.SharedFolder;
 
 class VocExportImportTest {
     @TempDir
@@ -354,12 +354,10 @@ class VocExportImportTest {
         assertThatThrownBy(() -> VocImporter.read(a)).hasMessageContaining("colour 18,52,86 at pixel (2, 1) is no class colour");
     }
 
-    static final Path CAMVID = Path.of("/work/shared/realdata/camvid-val-voc");
-
     @Test
     void camvidSampleImportsAndReExportsIdentically() throws IOException {
-        Assumptions.assumeTrue(Files.isDirectory(CAMVID), "CamVid sample absent at " + CAMVID + "; skipped");
-        ImportedVoc voc = VocImporter.read(CAMVID);
+        Path camvid = SharedFolder.require("realdata/camvid-val-voc");
+        ImportedVoc voc = VocImporter.read(camvid);
         assertThat(voc.classes()).hasSize(11);
         assertThat(voc.classes().get(0).name()).isEqualTo("sky");
         assertThat(voc.items()).hasSize(101);
@@ -367,10 +365,10 @@ class VocExportImportTest {
         assertThat(voc.items().get(0).width()).isEqualTo(480);
         Path out = dir.resolve("camvid");
         VocExporter.export(MemorySource.of(voc), VocExporter.Options.of(out, ExportMode.DONE));
-        assertSameDataset(CAMVID, out);
+        assertSameDataset(camvid, out);
         for (String id : List.of(voc.items().get(0).id(), voc.items().get(100).id())) {
             assertThat(Files.readAllBytes(out.resolve("JPEGImages/" + id + ".jpg")))
-                    .isEqualTo(Files.readAllBytes(CAMVID.resolve("JPEGImages/" + id + ".jpg")));
+                    .isEqualTo(Files.readAllBytes(camvid.resolve("JPEGImages/" + id + ".jpg")));
         }
     }
 }
