@@ -38,6 +38,20 @@ public final class LabelPainter {
         }
     }
 
+    /**
+     * Makes the pixels whose confidence byte (value/255) is below {@code cut} transparent; returns how many it hid.
+     */
+    public static int hideBelow(int[] argb, byte[] confidence, int cut) {
+        int hidden = 0;
+        for (int i = 0; i < argb.length; i++) {
+            if ((confidence[i] & 0xff) < cut && argb[i] != 0) {
+                argb[i] = 0;
+                hidden++;
+            }
+        }
+        return hidden;
+    }
+
     /** ARGB buffer of a label map in class colours. */
     public static int[] labelsToArgb(LabelMap map, int[] colorsByValue) {
         int[] out = new int[map.width() * map.height()];

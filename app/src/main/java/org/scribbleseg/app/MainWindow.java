@@ -93,6 +93,14 @@ public final class MainWindow implements FxEngineBridge.Handler {
     private final ModelPanel modelPanel = new ModelPanel();
     private final StatusBar statusBar = new StatusBar();
     private final Label noPrediction = new Label("No prediction yet");
+    /** On an image nobody labelled: says that pixels below {@link #HIDE_BELOW} are hidden, and how many. */
+    private final Label lowConfidence = new Label();
+    /**
+     * On images nobody labelled the overlay shows only pixels the head is at least this sure of (its calibrated
+     * confidence, see the engine's Calibration): an untouched image's mask is a guess, and a confident-looking wrong
+     * guess is worse than none.
+     */
+    static final double HIDE_BELOW = 0.6;
     private final Label imageInfo = new Label();
     private final Label brushLabel = new Label();
     private final Button cancelJob = new Button("Cancel");
@@ -347,7 +355,13 @@ public final class MainWindow implements FxEngineBridge.Handler {
         noPrediction.setId("noPrediction");
         imageInfo.getStyleClass().add("badge");
         imageInfo.setId("imageInfo");
-        HBox badges = new HBox(6, imageInfo, noPrediction);
+        lowConfidence.getStyleClass().add("badge");
+        lowConfidence.setId("lowConfidence");
+        lowConfidence.setVisible(false);
+        lowConfidence.setManaged(false);
+        lowConfidence.setTooltip(new Tooltip("Nobody labelled this image yet: the prediction is shown only where the model's calibrated "
+                + "confidence is at least " + Math.round(HIDE_BELOW * 100) + " %. Draw a stroke to see the whole mask."));
+        HBox badges = new HBox(6, imageInfo, noPrediction, lowConfidence);
         badges.setPickOnBounds(false);
         badges.setMaxHeight(Region.USE_PREF_SIZE);
         StackPane.setAlignment(badges, Pos.TOP_LEFT);
@@ -435,7 +449,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
         browser.setUncertainties(uncertainties);
         for (EngineEvent e : events) {
             if (e instanceof EngineEvent.PredictionsUpdated p && p.imageId() == currentImage) {
-                showPrediction(p.imageId(), p.labels(), p.uncertainty());
+                showPrediction(p.imageId(), p.labels(), p.uncertainty(), p.confidence());
             } else if (e instanceof EngineEvent.JobProgress p) {
                 long now = System.nanoTime();
                 String eta = jobEta.update(p.jobId(), p.done(), p.total(), now);
@@ -619,9 +633,9 @@ public final class MainWindow implements FxEngineBridge.Handler {
         work(() -> {
             Optional<EngineEvent.PredictionsUpdated> live = engine.latestPrediction(id);
             if (live.isPresent()) {
-                return new Object[] {live.get().labels(), live.get().uncertainty()};
+                return new Object[] {live.get().labels(), live.get().uncertainty(), live.get().confidence()};
             }
-            return store.latestPrediction(id).map(p -> new Object[] {p.labels(), null}).orElse(null);
+            return store.latestPrediction(id).map(p -> new Object[] {p.labels(), null, null}).orElse(null);
         }, p -> {
             if (id != currentImage) {
                 return;
@@ -629,25 +643,45 @@ public final class MainWindow implements FxEngineBridge.Handler {
             if (p == null) {
                 canvas.setPrediction(null);
                 canvas.setUncertainty(null);
+                lowConfidence.setVisible(false);
+                lowConfidence.setManaged(false);
                 updatePredictionBadge();
             } else {
-                showPrediction(id, (LabelMap) p[0], (byte[]) p[1]);
+                showPrediction(id, (LabelMap) p[0], (byte[]) p[1], (byte[]) p[2]);
             }
         }, "Could not read the prediction");
     }
 
-    private void showPrediction(long id, LabelMap labels, byte[] uncertainty) {
+    /** Whether nobody labelled the image (no stroke, mask or tag: the browser shows it as unlabelled). */
+    private boolean untouched(long id) {
+        return browser.images().stream().anyMatch(x -> x.id() == id && x.status() == ImageStatus.UNLABELLED);
+    }
+
+    /**
+     * Shows a prediction; on an image nobody labelled, pixels below {@link #HIDE_BELOW} calibrated confidence are
+     * hidden (when the confidence map came with it).
+     */
+    private void showPrediction(long id, LabelMap labels, byte[] uncertainty, byte[] confidence) {
         int[] table = colorTable.clone();
         long token = loadToken;
+        boolean hide = confidence != null && untouched(id);
         pendingWork++;
-        UiBackground.on(UiBackground.images(), () -> new int[][] {LabelPainter.labelsToArgb(labels, table),
-                uncertainty == null ? null : LabelPainter.uncertaintyToArgb(uncertainty)}, layers -> {
+        UiBackground.on(UiBackground.images(), () -> {
+            int[] argb = LabelPainter.labelsToArgb(labels, table);
+            int hidden = hide ? LabelPainter.hideBelow(argb, confidence, (int) Math.ceil(HIDE_BELOW * 255)) : -1;
+            return new int[][] {argb, uncertainty == null ? null : LabelPainter.uncertaintyToArgb(uncertainty), {hidden, argb.length}};
+        }, layers -> {
                     pendingWork--;
                     if (token != loadToken || id != currentImage) {
                         return;
                     }
                     canvas.setPrediction(layers[0]);
                     canvas.setUncertainty(layers[1]);
+                    int hidden = layers[2][0];
+                    lowConfidence.setVisible(hidden >= 0);
+                    lowConfidence.setManaged(hidden >= 0);
+                    lowConfidence.setText(hidden < 0 ? "" : "Unlabelled: only pixels ≥ " + Math.round(HIDE_BELOW * 100)
+                            + " % sure shown (" + Math.round(100.0 * hidden / Math.max(1, layers[2][1])) + " % hidden)");
                     updatePredictionBadge();
                 }, t -> {
                     pendingWork--;

@@ -22,10 +22,12 @@ import org.scribbleseg.engine.job.JobContext;
 import org.scribbleseg.engine.job.JobHandle;
 import org.scribbleseg.engine.job.JobQueue;
 import org.scribbleseg.engine.job.Lane;
+import org.scribbleseg.engine.predict.Calibration;
 import org.scribbleseg.engine.predict.HeadPredictor;
 import org.scribbleseg.engine.predict.Prediction;
 import org.scribbleseg.engine.project.ClassDef;
 import org.scribbleseg.engine.project.ImageEntry;
+import org.scribbleseg.engine.project.ImageStatus;
 import org.scribbleseg.engine.project.MaskRecord;
 import org.scribbleseg.engine.project.ProjectStore;
 import org.scribbleseg.engine.project.StoreListener;
@@ -78,6 +80,9 @@ final class LiveLoop implements StoreListener {
     private Map<Long, LabelMap> pseudo = Map.of();
     private String pseudoKey = "";
     private volatile LinearHead trained;
+    /** Calibration (see {@link Calibration}): each image's split labels and held-out samples, per labels revision. */
+    private final Map<Long, HeldOut> heldOut = new HashMap<>();
+    private volatile double temperature = 1.0;
     private volatile long trainedRevision = -1;
     private volatile boolean enabled = true;
     private volatile boolean perPixelMaps;
@@ -98,6 +103,13 @@ final class LiveLoop implements StoreListener {
     Timings lastTimings() {
         return lastTimings;
     }
+
+    /** An image's labels split for calibration, and the features of its held-out pixels (null when none). */
+    private record HeldOut(LabelMap source, Calibration.Split split, WeakLabelHead.Samples samples) {
+    }
+
+    /** Held-out pixels per class and image read for the temperature fit (the fit takes at most 5,000 in all). */
+    private static final int HELD_OUT_PER_CLASS = 500;
 
     /** An image's rasterized labels, the strokes they were drawn from, and how many pixels are labelled. */
     private record LabelsAt(long revision, long classesRevision, LabelMap labels, List<Long> strokeIds, long labelled,
@@ -124,6 +136,7 @@ final class LiveLoop implements StoreListener {
             features.clear(); // features of every image seen (hundreds of MB): not kept by a closed project
         }
         labels.clear();
+        heldOut.clear();
         zeroShot.clear();
         pseudo = Map.of();
         trained = null;
@@ -150,8 +163,14 @@ final class LiveLoop implements StoreListener {
         return enabled;
     }
 
+    /** The head the loop predicts with: the trained head with its logits divided by {@link #temperature()}. */
     Optional<LinearHead> head() {
         return Optional.ofNullable(trained);
+    }
+
+    /** The temperature fitted on held-out labelled pixels after the last training (1 before any). */
+    double temperature() {
+        return temperature;
     }
 
     @Override
@@ -207,6 +226,7 @@ final class LiveLoop implements StoreListener {
         ctx.checkCancelled();
 
         List<TrainingImage> training = new ArrayList<>();
+        List<WeakLabelHead.Samples> calibration = new ArrayList<>();
         int n = 0;
         for (long id : labelled) {
             ctx.checkCancelled();
@@ -218,7 +238,20 @@ final class LiveLoop implements StoreListener {
             if (la.labelled() == 0) {
                 continue;
             }
-            training.add(new TrainingImage("img-" + id, revisionOf(id), featuresOf(e), la.labels(), 1.0));
+            // one block in five of the labels is held out from training for the temperature fit
+            HeldOut ho = heldOut.get(id);
+            FeatureMap f = featuresOf(e);
+            if (ho == null || ho.source() != la.labels()) {
+                Calibration.Split sp = Calibration.split(la.labels(), "img-" + id);
+                WeakLabelHead.Samples hs = sp.heldOutPixels() == 0 ? null : WeakLabelHead.sample(
+                        new TrainingImage("held-" + id, revisionOf(id), f, sp.heldOut(), 1.0), HELD_OUT_PER_CLASS, id);
+                ho = new HeldOut(la.labels(), sp, hs);
+                heldOut.put(id, ho);
+            }
+            if (ho.samples() != null) {
+                calibration.add(ho.samples());
+            }
+            training.add(new TrainingImage("img-" + id, revisionOf(id), f, ho.split().train(), 1.0));
             ctx.progress(++n, labelled.size(), "labels of " + e.stem());
         }
         List<TrainingImage> tagPseudo = pseudoMasks(tags, labelled, vocOf, ctx);
@@ -236,7 +269,7 @@ final class LiveLoop implements StoreListener {
             return;
         }
         ctx.checkCancelled();
-        trained = h;
+        trained = Calibration.withTemperature(h, temperature); // the last fitted T until this head's own
         trainedRevision = revision;
         WeakLabelHead.Stats st = head.lastStats();
 
@@ -254,14 +287,18 @@ final class LiveLoop implements StoreListener {
             // on the same samples, then the current image again with the refined head
             h = head.train(training, rest, ctx::checkCancelled);
             ctx.checkCancelled();
-            trained = h;
+            trained = Calibration.withTemperature(h, temperature);
             if (cur.isPresent()) {
                 predictAndPublish(h, cur.get(), revision, ctx, false);
             }
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         double agreement = head.sampleAccuracy(h, 1.0);
-        final LinearHead refined = h;
+        // the mask is out: now the temperature of this head on the held-out pixels (about a millisecond), used by the
+        // confidence maps, the mean uncertainty and the neighbours from here on (the argmax does not change)
+        temperature = Calibration.fitTemperature(h, calibration);
+        final LinearHead refined = Calibration.withTemperature(h, temperature);
+        trained = refined;
         publish.accept(new EngineEvent.HeadTrained(revision, backbone.key(), st.samples(), st.classes(), agreement, ms));
         if (cur.isPresent() && perPixelMaps) {
             // the per-pixel maps on another lane, so the next stroke's training never waits for them
@@ -459,7 +496,8 @@ final class LiveLoop implements StoreListener {
     private Prediction predictAndPublish(LinearHead h, ImageEntry e, long revision, JobContext ctx, boolean withMaps) {
         FeatureMap f = featuresOf(e);
         ctx.checkCancelled();
-        Prediction p = predict(h, e, f, withMaps, ctx::checkCancelled);
+        // an image nobody labelled always gets its confidence map: the overlay hides what the head is unsure of there
+        Prediction p = predict(h, e, f, withMaps || e.status() == ImageStatus.UNLABELLED, ctx::checkCancelled);
         publish.accept(new EngineEvent.PredictionsUpdated(e.id(), revision, p.labels(), p.confidence(), p.uncertainty(),
                 p.meanUncertainty()));
         return p;

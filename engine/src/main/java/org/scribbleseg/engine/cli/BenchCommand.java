@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     BenchLiveCommand.class,
     BenchBackboneCommand.class,
     BenchTrainStepCommand.class,
+    BenchCalibrationCommand.class,
 })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
