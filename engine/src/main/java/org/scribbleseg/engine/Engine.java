@@ -51,6 +51,7 @@ public final class Engine implements AutoCloseable {
     private final JobQueue jobs;
     private final FeatureCache featureCache;
     private final LiveLoop live;
+    private final org.scribbleseg.engine.heavy.HeavyRuns heavy;
     private volatile long currentImage = -1;
     private volatile boolean firstTrainingScheduled;
     /** Images the user touched: their first look is final, the store is not asked again this session. */
@@ -77,6 +78,15 @@ public final class Engine implements AutoCloseable {
         store.addListener(live);
         store.addListener(accepts);
         live.setExcluded(oversized().stream().map(ImageEntry::id).collect(java.util.stream.Collectors.toSet()));
+        this.heavy = new org.scribbleseg.engine.heavy.HeavyRuns(store, jobs, this::publish, org.scribbleseg.engine.heavy.WorkerProcess.Launch::defaults);
+    }
+
+    /**
+     * Heavy runs (SemiVL, SimMIM, ..., conv-probe) in worker processes on the HEAVY lane: start, pause, resume,
+     * cancel, and the runs an earlier session left unfinished.
+     */
+    public org.scribbleseg.engine.heavy.HeavyRuns heavy() {
+        return heavy;
     }
 
     /** Opens a project with the backbone its settings name (the classic filter bank by default). */
@@ -454,6 +464,7 @@ public final class Engine implements AutoCloseable {
 
     @Override
     public void close() {
+        heavy.close(); // running heavy jobs checkpoint and stop first (resumable next session)
         store.removeListener(live);
         store.removeListener(accepts);
         jobs.close();

@@ -50,11 +50,15 @@ public final class HeadCommands {
         @Option(names = "--backbone", description = "classic (default: the project's setting, else classic), classic@s<stride>")
         String backbone;
 
+        @Mixin
+        DeviceOption device = new DeviceOption();
+
         /**
          * Opens the project. An explicit --backbone that cannot be honoured is an error naming the installed choices;
          * only the project's own setting may fall back to the classic bank, with a warning on {@code err}.
          */
         Engine open(PrintWriter err) {
+            device.apply(err);
             Path p = ProjectOptions.locate(project);
             org.scribbleseg.engine.feature.Backbone b;
             if (backbone != null) {
@@ -131,8 +135,30 @@ public final class HeadCommands {
         @Mixin
         ProjectAndBackbone pb;
 
+        @Option(names = "--method", defaultValue = "head", description = "head (the live head, default) or a heavy method run in a worker process: ${COMPLETION-CANDIDATES}",
+                completionCandidates = HeavyTrain.Methods.class)
+        String method;
+
+        @Option(names = "--steps", description = "heavy methods: optimisation steps")
+        Long steps;
+
+        @Option(names = "--seed", description = "heavy methods: random seed (default 0)")
+        Long seed;
+
+        @Option(names = "--checkpoint-every", description = "heavy methods: checkpoint every N steps (default: every 2 minutes of work)")
+        Integer checkpointEvery;
+
+        @Option(names = "--set", description = "heavy methods: config key=value (repeatable), e.g. --set lr=0.005 --set size=48")
+        List<String> set;
+
+        @Option(names = "--resume", description = "continue this heavy run from its newest checkpoint (its method and config are kept)")
+        String resume;
+
         @Override
         public Integer call() throws Exception {
+            if (resume != null || !"head".equals(method)) {
+                return new HeavyTrain(spec, pb, method, steps, seed, checkpointEvery, set, resume).run();
+            }
             try (Engine engine = pb.open(spec.commandLine().getErr())) {
                 long t0 = System.nanoTime();
                 LinearHead head = pb.train(engine, spec.commandLine().getErr());

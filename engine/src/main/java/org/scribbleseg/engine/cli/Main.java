@@ -31,6 +31,8 @@ import picocli.CommandLine.Command;
             ZeroShotCommand.class,
             PretrainCommand.class,
             DemoCommand.class,
+            WorkerCommand.class,
+            GpuCommand.class,
         })
 public final class Main implements Runnable {
 

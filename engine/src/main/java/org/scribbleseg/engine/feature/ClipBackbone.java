@@ -17,7 +17,7 @@ public final class ClipBackbone extends VitBackbone {
     private final ClipModel model;
 
     public static ClipBackbone load(String name, Path modelDir, int resolution) {
-        NDManager m = NDManager.newBaseManager();
+        NDManager m = NDManager.newBaseManager(org.scribbleseg.engine.gpu.ProcessDevice.get());
         try {
             return new ClipBackbone(name, ClipModel.load(modelDir, m, false), m, resolution);
         } catch (RuntimeException e) {

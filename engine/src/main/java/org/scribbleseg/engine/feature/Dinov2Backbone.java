@@ -18,7 +18,7 @@ public final class Dinov2Backbone extends VitBackbone {
 
     /** Loads the model folder (config.json + model.safetensors); {@code name} is e.g. "dinov2-small". */
     public static Dinov2Backbone load(String name, Path modelDir, int resolution) {
-        NDManager m = NDManager.newBaseManager();
+        NDManager m = NDManager.newBaseManager(org.scribbleseg.engine.gpu.ProcessDevice.get());
         try {
             return new Dinov2Backbone(name, Dinov2Model.load(modelDir, m), m, resolution);
         } catch (RuntimeException e) {

@@ -42,6 +42,18 @@ public sealed interface EngineEvent {
     record JobFinished(String jobId, String title, Outcome outcome, String message) implements EngineEvent {
     }
 
+    /**
+     * A heavy run (worker process) changed: {@code state} is one of starting, running, paused, failed, cancelled,
+     * done; {@code step} of {@code total}; {@code etaSeconds} NaN when unknown; {@code device} where it computes and
+     * {@code message} the reason or last status line (for a failed run, why, in one line).
+     */
+    record HeavyRunUpdate(String runId, String jobId, String method, String state, long step, long total, double etaSeconds,
+            String device, String message) implements EngineEvent {
+        public boolean ended() {
+            return state.equals("failed") || state.equals("cancelled") || state.equals("done");
+        }
+    }
+
     enum Outcome {
         COMPLETED, CANCELLED, FAILED
     }

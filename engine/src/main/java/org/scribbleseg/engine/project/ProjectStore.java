@@ -1239,6 +1239,75 @@ public final class ProjectStore implements AutoCloseable {
         });
     }
 
+    // ------------------------------------------------------------------------------------------------ heavy runs
+
+    /** Records a heavy run as {@link RunRecord#RUNNING} at step 0 (a resumed run keeps its row; see {@link #updateRun}). */
+    public void createRun(String runId, String method, String configJson, String device, long dataRevision, long total) {
+        tx(c -> {
+            long now = System.currentTimeMillis();
+            update(c, "INSERT INTO run(id, kind, backbone, created_at, config, metrics, data_revision, device, state, step, total, updated_at) "
+                    + "VALUES (?,?,'',?,?,'[]',?,?,?,0,?,?)", runId, method, now, configJson, dataRevision, device, RunRecord.RUNNING, total, now);
+            return null;
+        });
+    }
+
+    /**
+     * Updates a run's state and progress; {@code checkpoint}, {@code device} and {@code message} are kept when
+     * null. Returns false when there is no such run.
+     */
+    public boolean updateRun(String runId, String state, long step, long total, String checkpoint, String device, String message) {
+        return tx(c -> update(c, "UPDATE run SET state = ?, step = ?, total = CASE WHEN ? > 0 THEN ? ELSE total END, "
+                + "checkpoint = coalesce(?, checkpoint), device = coalesce(?, device), message = coalesce(?, message), updated_at = ? WHERE id = ?",
+                state, step, total, total, checkpoint, device, message, System.currentTimeMillis(), runId) > 0);
+    }
+
+    /** Appends one evaluation ({@code {"step":n,"values":{...}}}) to a run's metrics. */
+    public void addRunMetrics(String runId, long step, Map<String, Double> values) {
+        tx(c -> {
+            String old;
+            try (PreparedStatement ps = prepare(c, "SELECT metrics FROM run WHERE id = ?", runId); ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new ProjectException("no run " + runId);
+                }
+                old = rs.getString(1);
+            }
+            com.fasterxml.jackson.databind.node.ArrayNode arr;
+            try {
+                JsonNode n = JSON.readTree(old == null || old.isBlank() ? "[]" : old);
+                arr = n.isArray() ? (com.fasterxml.jackson.databind.node.ArrayNode) n : JSON.createArrayNode();
+            } catch (java.io.IOException e) {
+                arr = JSON.createArrayNode();
+            }
+            ObjectNode ev = arr.addObject();
+            ev.put("step", step);
+            ObjectNode v = ev.putObject("values");
+            values.forEach(v::put);
+            update(c, "UPDATE run SET metrics = ?, updated_at = ? WHERE id = ?", arr.toString(), System.currentTimeMillis(), runId);
+            return null;
+        });
+    }
+
+    /** Every run, newest first. */
+    public synchronized List<RunRecord> runs() {
+        return query(c -> runQuery(c, "SELECT * FROM run ORDER BY created_at DESC, rowid DESC"));
+    }
+
+    public synchronized Optional<RunRecord> run(String runId) {
+        return query(c -> runQuery(c, "SELECT * FROM run WHERE id = ?", runId).stream().findFirst());
+    }
+
+    private static List<RunRecord> runQuery(Connection c, String sql, Object... args) throws SQLException {
+        List<RunRecord> out = new ArrayList<>();
+        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new RunRecord(rs.getString("id"), rs.getString("kind"), rs.getString("config"), rs.getString("device"),
+                        rs.getLong("data_revision"), rs.getString("metrics"), rs.getString("state"), rs.getLong("step"), rs.getLong("total"),
+                        rs.getString("checkpoint"), rs.getString("message"), rs.getLong("created_at"), rs.getLong("updated_at")));
+            }
+        }
+        return out;
+    }
+
     /** A stored prediction. {@code confidence} is one byte per pixel (0..255 = 0..1), may be null. */
     public record PredictionRecord(long imageId, String runId, LabelMap labels, byte[] confidence, double meanUncertainty) {
     }

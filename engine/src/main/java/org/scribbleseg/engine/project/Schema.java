@@ -105,6 +105,18 @@ final class Schema {
             """
             ALTER TABLE image ADD COLUMN file_size INTEGER;
             ALTER TABLE image ADD COLUMN file_mtime INTEGER;
+            """,
+            // v5: heavy runs (worker process): where a run computes, how far it got, its state and newest checkpoint.
+            // `kind` is the method, `metrics` a JSON array of evaluations [{step, values}], `config` the start config.
+            """
+            ALTER TABLE run ADD COLUMN device TEXT NOT NULL DEFAULT '';
+            ALTER TABLE run ADD COLUMN state TEXT NOT NULL DEFAULT 'done';
+            ALTER TABLE run ADD COLUMN step INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE run ADD COLUMN total INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE run ADD COLUMN checkpoint TEXT;
+            ALTER TABLE run ADD COLUMN message TEXT NOT NULL DEFAULT '';
+            ALTER TABLE run ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX run_state ON run(state);
             """);
 
     static int latestVersion() {

@@ -1,0 +1,120 @@
+package org.scribbleseg.engine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.scribbleseg.engine.Engine;
+import org.scribbleseg.engine.heavy.HeavyJobs;
+import org.scribbleseg.engine.job.EngineEvent;
+import org.scribbleseg.engine.job.EngineListener;
+import org.scribbleseg.engine.project.ProjectException;
+import org.scribbleseg.engine.project.RunRecord;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code train --method <heavy method>} and {@code train --resume <run>}: a heavy run in a worker process, waited for. */
+final class HeavyTrain {
+    /** The heavy methods for --help. */
+    static final class Methods implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            List<String> all = new ArrayList<>(List.of("head"));
+            all.addAll(HeavyJobs.all().keySet());
+            return all.iterator();
+        }
+    }
+
+    private final CommandSpec spec;
+    private final HeadCommands.ProjectAndBackbone pb;
+    private final String method;
+    private final Long steps;
+    private final Long seed;
+    private final Integer checkpointEvery;
+    private final List<String> set;
+    private final String resume;
+
+    HeavyTrain(CommandSpec spec, HeadCommands.ProjectAndBackbone pb, String method, Long steps, Long seed, Integer checkpointEvery,
+            List<String> set, String resume) {
+        this.spec = spec;
+        this.pb = pb;
+        this.method = method;
+        this.steps = steps;
+        this.seed = seed;
+        this.checkpointEvery = checkpointEvery;
+        this.set = set;
+        this.resume = resume;
+    }
+
+    int run() throws Exception {
+        if (resume == null && !HeavyJobs.all().containsKey(method)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "unknown method '" + method + "' (head, "
+                    + String.join(", ", HeavyJobs.all().keySet()) + ")");
+        }
+        ObjectNode cfg = new ObjectMapper().createObjectNode();
+        if (steps != null) {
+            cfg.put("steps", steps);
+        }
+        cfg.put("seed", seed == null ? 0 : seed);
+        if (checkpointEvery != null) {
+            cfg.put("checkpoint_every", checkpointEvery);
+        }
+        for (String kv : set == null ? List.<String>of() : set) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--set needs key=value, not '" + kv + "'");
+            }
+            String k = kv.substring(0, eq);
+            String v = kv.substring(eq + 1);
+            try {
+                cfg.put(k, Double.parseDouble(v));
+                if (v.matches("-?\\d+")) {
+                    cfg.put(k, Long.parseLong(v));
+                }
+            } catch (NumberFormatException e) {
+                cfg.put(k, v);
+            }
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = spec.commandLine().getOut();
+        String device = pb.device.device == null ? "auto" : pb.device.device;
+        try (Engine engine = Engine.open(ProjectOptions.locate(pb.project))) {
+            engine.setLiveUpdate(false);
+            CompletableFuture<EngineEvent.HeavyRunUpdate> end = new CompletableFuture<>();
+            long[] lastPrint = {0};
+            EngineListener l = e -> {
+                if (e instanceof EngineEvent.HeavyRunUpdate u) {
+                    if (u.ended()) {
+                        end.complete(u);
+                    } else if (System.currentTimeMillis() - lastPrint[0] > 2000 || !u.state().equals("running")) {
+                        lastPrint[0] = System.currentTimeMillis();
+                        err.printf("%s: %s step %d/%d%s on %s %s%n", u.runId(), u.state(), u.step(), u.total(),
+                                Double.isFinite(u.etaSeconds()) ? String.format(", %.0f s left", u.etaSeconds()) : "", u.device(), u.message());
+                        err.flush();
+                    }
+                }
+            };
+            engine.addListener(l);
+            String runId;
+            if (resume != null) {
+                runId = resume;
+                engine.heavy().resume(resume);
+            } else {
+                runId = engine.heavy().start(method, cfg, device);
+            }
+            EngineEvent.HeavyRunUpdate u = end.get();
+            RunRecord r = engine.store().run(runId).orElseThrow();
+            if (u.state().equals("failed")) {
+                throw new ProjectException("run " + runId + " failed: " + u.message());
+            }
+            if (u.state().equals("cancelled")) {
+                throw new ProjectException("run " + runId + " was stopped at step " + r.step() + "; continue with --resume " + runId);
+            }
+            out.printf("trained %s run %s: %d steps on %s -> %s%n", r.method(), runId, r.step(), r.device(), r.checkpoint());
+        }
+        return 0;
+    }
+}
