@@ -108,6 +108,9 @@ public final class MainWindow implements FxEngineBridge.Handler {
     /** The engine job whose progress the status bar shows (cancelled by the Cancel button). */
     private String shownJob;
     private final JobEta jobEta = new JobEta();
+    /** Heavy runs (worker process): progress, time left, pause/resume, cancel, resume after a crash. */
+    private final HeavyJobsBar heavyBar;
+    private final java.util.Set<String> heavyJobIds = new java.util.HashSet<>();
     /**
      * An interactive job (the head retraining after each stroke) appears in the status bar once it has run this long;
      * quick ones would only make it flicker. Feature extraction, export and the other background jobs show at once.
@@ -169,7 +172,28 @@ public final class MainWindow implements FxEngineBridge.Handler {
                 }
             }, () -> statusBar.setText("Cancelling…"), "Could not cancel");
         });
-        statusBar.getRightItems().add(cancelJob);
+        heavyBar = new HeavyJobsBar(new HeavyJobsBar.Actions() {
+            @Override
+            public void pause(String runId) {
+                work(() -> engine.heavy().pause(runId), (Boolean ok) -> { }, "Could not pause the training");
+            }
+
+            @Override
+            public void unpause(String runId) {
+                work(() -> engine.heavy().unpause(runId), (Boolean ok) -> { }, "Could not resume the training");
+            }
+
+            @Override
+            public void cancel(String runId) {
+                work(() -> engine.heavy().cancel(runId), (Boolean ok) -> { }, "Could not stop the training");
+            }
+
+            @Override
+            public void resume(String runId) {
+                work(() -> engine.heavy().resume(runId), (Runnable) null, "Could not resume the training");
+            }
+        });
+        statusBar.getRightItems().addAll(heavyBar, cancelJob);
         root = new StackPane(main);
         root.getStyleClass().add("main-window");
         root.addEventFilter(KeyEvent.KEY_PRESSED, this::keyPressed);
@@ -215,6 +239,15 @@ public final class MainWindow implements FxEngineBridge.Handler {
                                 + "(scribbleseg images <project> --relink …) or their labels dropped (--drop-labels).");
             }
         }, t -> notifier.error("Could not check the image files", t, null));
+        work(() -> engine.heavy().interrupted(), heavyBar::offerResume, "Could not read the unfinished training runs");
+    }
+
+    /** Starts a heavy run of {@code method} in the background on the project's device setting. */
+    void startHeavy(String method, int steps) {
+        work(() -> {
+            return engine.heavy().start(method, Map.of("steps", steps), store.setting(org.scribbleseg.engine.gpu.DeviceSpec.SETTING).orElse("auto"));
+        }, id -> notifier.info("Training in the background", method + " runs in a worker process (" + id + ")."),
+                "Could not start the training");
     }
 
     private void reloadAcceptHistory() {
@@ -450,7 +483,15 @@ public final class MainWindow implements FxEngineBridge.Handler {
         for (EngineEvent e : events) {
             if (e instanceof EngineEvent.PredictionsUpdated p && p.imageId() == currentImage) {
                 showPrediction(p.imageId(), p.labels(), p.uncertainty(), p.confidence());
+            } else if (e instanceof EngineEvent.HeavyRunUpdate u) {
+                if (u.jobId() != null) {
+                    heavyJobIds.add(u.jobId());
+                }
+                heavyBar.update(u);
             } else if (e instanceof EngineEvent.JobProgress p) {
+                if (heavyJobIds.contains(p.jobId())) {
+                    continue; // shown by the heavy bar, beside the interactive jobs' line
+                }
                 long now = System.nanoTime();
                 String eta = jobEta.update(p.jobId(), p.done(), p.total(), now);
                 if (!p.jobId().equals(shownJob) && p.lane() == Lane.INTERACTIVE

@@ -38,7 +38,7 @@ final class MenuBuilder {
     }
 
     MenuBar build() {
-        MenuBar bar = new MenuBar(file(), edit(), view(), tools(), help());
+        MenuBar bar = new MenuBar(file(), edit(), view(), tools(), train(), help());
         bar.setId("menuBar");
         return bar;
     }
@@ -89,6 +89,18 @@ final class MenuBuilder {
             a.initOwner(owner);
         }
         return a.showAndWait().filter(b -> b == ButtonType.OK).isPresent();
+    }
+
+    /** Heavy training in a worker process (progress, pause and cancel in the status bar). */
+    private Menu train() {
+        Menu m = new Menu("Train");
+        for (var f : org.scribbleseg.engine.heavy.HeavyJobs.all().values()) {
+            MenuItem it = item("Train " + f.method() + " in the background", null, () -> w.startHeavy(f.method(), 200));
+            it.setId("train-" + f.method());
+            it.setUserData(f.description());
+            m.getItems().add(it);
+        }
+        return m;
     }
 
     private Menu edit() {
@@ -146,11 +158,19 @@ final class MenuBuilder {
         return w.root().getScene() == null ? null : w.root().getScene().getWindow();
     }
 
-    /** Project settings: display name and backbone, saved in the project. */
+    /** Why background training does or does not use a GPU, for the settings dialog. */
+    static String gpuNote(String whyNot) {
+        return whyNot == null ? "Background training (worker process) uses the GPU." : "Background training runs on the CPU: " + whyNot
+                + ". The annotator's live head always runs on the CPU.";
+    }
+
+    /** Project settings: display name, backbone and where heavy jobs run, saved in the project. */
     private void settings() {
         var store = w.store();
         UiBackground.run(() -> new Object[] {store.setting("display-name").orElse(store.name()),
-                store.setting(org.scribbleseg.engine.Engine.BACKBONE_SETTING).orElse("classic"), backbones()}, v -> {
+                store.setting(org.scribbleseg.engine.Engine.BACKBONE_SETTING).orElse("classic"), backbones(),
+                store.setting(org.scribbleseg.engine.gpu.DeviceSpec.SETTING).orElse("auto"),
+                gpuNote(org.scribbleseg.engine.gpu.GpuRuntime.whyNotGpu(org.scribbleseg.engine.gpu.GpuProbe.detectDriver()))}, v -> {
             Dialog<ButtonType> d = new Dialog<>();
             d.setTitle("Project settings");
             d.setHeaderText(store.root().toString());
@@ -179,6 +199,17 @@ final class MenuBuilder {
                     }, t -> { })));
             g.addRow(1, new Label("Backbone"), new HBox(8, backbone, models));
             g.add(note, 0, 2, 2, 1);
+            ChoiceBox<String> device = new ChoiceBox<>();
+            device.setId("settingsDevice");
+            device.getItems().setAll("auto", "cpu", "gpu:0", "gpu:1", "gpu:2", "gpu:3");
+            device.setValue(device.getItems().contains((String) v[3]) ? (String) v[3] : "auto");
+            Label gpu = new Label((String) v[4]);
+            gpu.setId("settingsGpuReason");
+            gpu.getStyleClass().add("muted");
+            gpu.setWrapText(true);
+            gpu.setMaxWidth(360);
+            g.addRow(3, new Label("Heavy jobs on"), device);
+            g.add(gpu, 0, 4, 2, 1);
             d.getDialogPane().setContent(g);
             d.getDialogPane().getButtonTypes().setAll(ButtonType.OK, ButtonType.CANCEL);
             if (window() != null) {
@@ -187,7 +218,9 @@ final class MenuBuilder {
             d.showAndWait().filter(b -> b == ButtonType.OK).ifPresent(b -> {
                 String n = name.getText().strip();
                 String bb = backbone.getValue();
+                String dev = device.getValue();
                 UiBackground.run(() -> {
+                    store.setSetting(org.scribbleseg.engine.gpu.DeviceSpec.SETTING, dev);
                     store.setSetting("display-name", n.isEmpty() ? store.name() : n);
                     store.setSetting(org.scribbleseg.engine.Engine.BACKBONE_SETTING, bb);
                 }, () -> w.notifier().info("Settings saved", "Backbone: " + bb + "."),

@@ -52,6 +52,30 @@ public final class Engine implements AutoCloseable {
     private final FeatureCache featureCache;
     private final LiveLoop live;
     private final org.scribbleseg.engine.heavy.HeavyRuns heavy;
+    private final org.scribbleseg.engine.predict.Predictor livePredictor = new org.scribbleseg.engine.predict.Predictor() {
+        @Override
+        public String id() {
+            return "live-head";
+        }
+
+        @Override
+        public String description() {
+            return "the live head (" + backboneKey() + ")";
+        }
+
+        @Override
+        public org.scribbleseg.engine.predict.Prediction predict(ImageEntry e, boolean withMaps) {
+            LinearHead h = live.head().orElseThrow(() -> new ProjectException("the live head is not trained yet: label something first"));
+            return Engine.this.predict(h, e, withMaps);
+        }
+    };
+    /** The heavy model compared with the live head (null: none), whether it is showing, and why. */
+    private volatile org.scribbleseg.engine.predict.Predictor heavyPredictor;
+    private volatile boolean heavyShowing;
+    private volatile boolean preferLive;
+    private volatile EngineEvent.PredictorChanged predictorStatus =
+            new EngineEvent.PredictorChanged("live-head", "the live head", "the live head is showing: no heavy model has finished training", false, false);
+    private final Map<Long, org.scribbleseg.engine.predict.Prediction> heavyPredictions = new ConcurrentHashMap<>();
     private volatile long currentImage = -1;
     private volatile boolean firstTrainingScheduled;
     /** Images the user touched: their first look is final, the store is not asked again this session. */
@@ -79,6 +103,82 @@ public final class Engine implements AutoCloseable {
         store.addListener(accepts);
         live.setExcluded(oversized().stream().map(ImageEntry::id).collect(java.util.stream.Collectors.toSet()));
         this.heavy = new org.scribbleseg.engine.heavy.HeavyRuns(store, jobs, this::publish, org.scribbleseg.engine.heavy.WorkerProcess.Launch::defaults);
+    }
+
+    /** Which model's predictions are showing and why (see {@link org.scribbleseg.engine.predict.PredictorChoice}). */
+    public EngineEvent.PredictorChanged predictorStatus() {
+        return predictorStatus;
+    }
+
+    /** The predictor whose masks the overlay and the {@code predicted} export show now. */
+    public org.scribbleseg.engine.predict.Predictor currentPredictor() {
+        org.scribbleseg.engine.predict.Predictor h = heavyPredictor;
+        return heavyShowing && h != null ? h : livePredictor;
+    }
+
+    /** The user's switch: {@code true} keeps the live head showing even when a heavy model scores higher. */
+    public void setPreferLiveHead(boolean prefer) {
+        preferLive = prefer;
+        reviewPredictors();
+    }
+
+    /**
+     * Compares the newest finished heavy run's model with the live head on the masks accepted since that run took
+     * its data (the accept records' first looks) and makes the better one current; publishes
+     * {@link EngineEvent.PredictorChanged}. Called after a run finishes and after each accept; callable any time.
+     */
+    public synchronized EngineEvent.PredictorChanged reviewPredictors() {
+        org.scribbleseg.engine.project.RunRecord newest = store.runs().stream()
+                .filter(r -> org.scribbleseg.engine.project.RunRecord.DONE.equals(r.state()) && !"weak-label-head".equals(r.method()))
+                .findFirst().orElse(null);
+        try {
+            if (newest == null) {
+                setHeavy(null, false, "the live head is showing: no heavy model has finished training");
+                return predictorStatus;
+            }
+            org.scribbleseg.engine.predict.Predictor h = heavyPredictor;
+            if (h == null || !h.id().equals("run:" + newest.id())) {
+                h = org.scribbleseg.engine.heavy.RunPredictor.of(newest, this::loadImage).orElse(null);
+                if (h == null) {
+                    setHeavy(null, false, "the live head is showing: " + newest.method() + " models cannot predict yet");
+                    return predictorStatus;
+                }
+            }
+            List<org.scribbleseg.engine.predict.PredictorChoice.Evidence> ev = new java.util.ArrayList<>();
+            for (AcceptRecord a : store.acceptHistory()) {
+                if (a.acceptedAtMillis() <= newest.createdAt()) {
+                    continue; // the run may have trained on it
+                }
+                Optional<ImageEntry> e = store.image(a.imageId());
+                Optional<org.scribbleseg.engine.project.MaskRecord> m = store.mask(a.imageId());
+                if (e.isPresent() && m.isPresent()) {
+                    ev.add(new org.scribbleseg.engine.predict.PredictorChoice.Evidence(e.get(), m.get().labels(), a.meanIoU()));
+                }
+            }
+            var v = org.scribbleseg.engine.predict.PredictorChoice.judge(h, ev);
+            String reason = v.reason() + (v.heavyWins() && preferLive ? "; you chose to show the live head" : "");
+            setHeavy(h, v.heavyWins() && !preferLive, reason);
+        } catch (java.io.IOException | RuntimeException ex) {
+            setHeavy(null, false, "the live head is showing: the heavy model could not be loaded (" + ex.getMessage() + ")");
+        }
+        return predictorStatus;
+    }
+
+    private void setHeavy(org.scribbleseg.engine.predict.Predictor h, boolean showing, String reason) {
+        org.scribbleseg.engine.predict.Predictor old = heavyPredictor;
+        if (old != null && old != h) {
+            heavyPredictions.clear();
+            old.close();
+        }
+        heavyPredictor = h;
+        boolean changed = heavyShowing != showing;
+        heavyShowing = showing;
+        org.scribbleseg.engine.predict.Predictor cur = currentPredictor();
+        predictorStatus = new EngineEvent.PredictorChanged(cur.id(), cur.description(), reason, h != null, preferLive);
+        publish(predictorStatus);
+        if (changed && currentImage >= 0 && live.head().isPresent()) {
+            live.predictSoon(currentImage); // the overlay shows the other model's mask
+        }
     }
 
     /**
@@ -433,13 +533,38 @@ public final class Engine implements AutoCloseable {
 
     void publish(EngineEvent e) {
         if (e instanceof EngineEvent.PredictionsUpdated p) {
-            predictions.put(p.imageId(), p);
-            // before the listeners: once the user sees the mask it is stored, so an accept right away measures it
+            // before the listeners: once the user sees the mask it is stored, so an accept right away measures it.
+            // The first look is always the live head's: it is what the heavy models are measured against.
             keepFirstLook(p);
+            org.scribbleseg.engine.predict.Predictor h = heavyPredictor;
+            if (heavyShowing && h != null) {
+                e = p = heavyPrediction(h, p);
+            }
+            predictions.put(p.imageId(), p);
+        } else if (e instanceof EngineEvent.HeavyRunUpdate u && u.state().equals("done")) {
+            jobs.submit(Lane.FEATURES, "review-predictors", "Comparing models", ctx -> reviewPredictors());
+        } else if (e instanceof EngineEvent.MaskAccepted && heavyPredictor != null) {
+            jobs.submit(Lane.FEATURES, "review-predictors", "Comparing models", ctx -> reviewPredictors());
         }
         for (EngineListener l : listeners) {
             l.onEvent(e);
         }
+    }
+
+    /** The heavy model's mask of the image in place of the live head's (cached: it does not change with strokes). */
+    private EngineEvent.PredictionsUpdated heavyPrediction(org.scribbleseg.engine.predict.Predictor h, EngineEvent.PredictionsUpdated p) {
+        boolean maps = p.confidence() != null;
+        org.scribbleseg.engine.predict.Prediction hp = heavyPredictions.get(p.imageId());
+        if (hp == null || (maps && hp.confidence() == null)) {
+            ImageEntry e = store.image(p.imageId()).orElse(null);
+            if (e == null) {
+                return p;
+            }
+            hp = h.predict(e, maps);
+            heavyPredictions.put(p.imageId(), hp);
+        }
+        return new EngineEvent.PredictionsUpdated(p.imageId(), p.revision(), hp.labels(), maps ? hp.confidence() : null,
+                maps ? hp.uncertainty() : null, hp.meanUncertainty());
     }
 
     /**
@@ -465,6 +590,10 @@ public final class Engine implements AutoCloseable {
     @Override
     public void close() {
         heavy.close(); // running heavy jobs checkpoint and stop first (resumable next session)
+        org.scribbleseg.engine.predict.Predictor h = heavyPredictor;
+        if (h != null) {
+            h.close();
+        }
         store.removeListener(live);
         store.removeListener(accepts);
         jobs.close();

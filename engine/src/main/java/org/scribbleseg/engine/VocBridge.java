@@ -70,7 +70,8 @@ final class VocBridge {
                     return live.get().labels();
                 }
                 if (head.isPresent()) {
-                    return engine.predict(head.get(), store.image(item.imageId()).orElseThrow(), false).labels();
+                    // the current predictor: the live head, or a heavy model that beat it on the accepted masks
+                    return engine.currentPredictor().predict(store.image(item.imageId()).orElseThrow(), false).labels();
                 }
                 return store.latestPrediction(item.imageId()).map(ProjectStore.PredictionRecord::labels).orElse(null);
             }

@@ -76,11 +76,47 @@ public final class BenchLiveCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print {p50_ms, p95_ms, samples, ...} as JSON.")
     boolean json;
 
+    @Option(names = "--with-heavy", description = "engine path: time the strokes twice, idle and while a heavy job (conv-probe in its "
+            + "worker process) trains on the same project; reports both and the p95 ratio.")
+    boolean withHeavy;
+
+    @picocli.CommandLine.Mixin
+    DeviceOption device = new DeviceOption();
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter log = json ? err : out;
+        device.apply(err);
+        if (withHeavy && !path.equals("engine")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--with-heavy needs --path engine");
+        }
+        if (path.equals("engine") && withHeavy) {
+            java.nio.file.Path scratch = workdir != null ? java.nio.file.Files.createDirectories(workdir)
+                    : java.nio.file.Files.createTempDirectory("sseg-bench-live");
+            Map<String, Object> res = new LinkedHashMap<>();
+            try {
+                Map<String, Object> idle = org.scribbleseg.engine.eval.LiveLatencyBenchmark.run(scratch, images, width, height, classes, stride, iterations, false, log);
+                Map<String, Object> busy = org.scribbleseg.engine.eval.LiveLatencyBenchmark.run(scratch, images, width, height, classes, stride, iterations, true, log);
+                res.put("idle", idle);
+                res.put("heavy", busy);
+                res.put("p95_ratio_heavy_over_idle", Math.round(((Number) busy.get("p95_ms")).doubleValue() / ((Number) idle.get("p95_ms")).doubleValue() * 1000) / 1000.0);
+                res.put("p50_ratio_heavy_over_idle", Math.round(((Number) busy.get("p50_ms")).doubleValue() / ((Number) idle.get("p50_ms")).doubleValue() * 1000) / 1000.0);
+            } finally {
+                if (workdir == null) {
+                    org.scribbleseg.engine.util.FileTrees.delete(scratch);
+                }
+            }
+            log.printf("stroke -> PredictionsUpdated p95: idle %s ms, with a heavy job %s ms (ratio %s); p50 idle %s ms, heavy %s ms%n",
+                    ((Map<?, ?>) res.get("idle")).get("p95_ms"), ((Map<?, ?>) res.get("heavy")).get("p95_ms"), res.get("p95_ratio_heavy_over_idle"),
+                    ((Map<?, ?>) res.get("idle")).get("p50_ms"), ((Map<?, ?>) res.get("heavy")).get("p50_ms"));
+            if (json) {
+                out.println(new ObjectMapper().writeValueAsString(res));
+            }
+            out.flush();
+            return 0;
+        }
         if (path.equals("engine")) {
             java.nio.file.Path scratch = workdir != null ? java.nio.file.Files.createDirectories(workdir)
                     : java.nio.file.Files.createTempDirectory("sseg-bench-live");

@@ -34,6 +34,16 @@ public final class LiveLatencyBenchmark {
 
     public static Map<String, Object> run(Path scratch, int images, int width, int height, int classes, int stride,
             int iterations, java.io.PrintWriter log) throws IOException, InterruptedException {
+        return run(scratch, images, width, height, classes, stride, iterations, false, log);
+    }
+
+    /**
+     * With {@code heavy}, a heavy run ({@code conv-probe} in its worker process, started as the app starts it: half
+     * the cores for libtorch, lower OS priority) trains on the same project during the timed strokes.
+     */
+    public static Map<String, Object> run(Path scratch, int images, int width, int height, int classes, int stride,
+            int iterations, boolean heavy, java.io.PrintWriter log) throws IOException, InterruptedException {
+        Map<String, Object> heavyInfo = new LinkedHashMap<>();
         SyntheticScenes gen = new SyntheticScenes(classes, 7);
         List<Path> files = new ArrayList<>();
         List<LabelMap> truth = new ArrayList<>();
@@ -95,6 +105,27 @@ public final class LiveLatencyBenchmark {
             engine.setCurrentImage(current.id());
             engine.setLiveUpdate(true);
             LabelMap pred = await(events, current.id(), store.revision()).labels();
+            String heavyRun = null;
+            if (heavy) {
+                Map<String, Object> cfg = new LinkedHashMap<>();
+                cfg.put("steps", 10_000_000);
+                cfg.put("size", 64);
+                cfg.put("hidden", 32);
+                cfg.put("checkpoint_every", 10_000_000);
+                heavyRun = engine.heavy().start("conv-probe", cfg, "cpu");
+                long deadline = System.currentTimeMillis() + 300_000;
+                while (engine.heavy().status(heavyRun).map(u -> !u.state().equals("running") || u.step() < 5).orElse(true)) {
+                    if (System.currentTimeMillis() > deadline || engine.heavy().status(heavyRun).map(EngineEvent.HeavyRunUpdate::ended).orElse(false)) {
+                        throw new IOException("the heavy job did not start: " + engine.heavy().status(heavyRun).map(EngineEvent.HeavyRunUpdate::message).orElse("?"));
+                    }
+                    Thread.sleep(100);
+                }
+                log.printf("heavy job %s running in its worker process (%d libtorch threads, nice %d)%n", heavyRun,
+                        org.scribbleseg.engine.heavy.WorkerProcess.Launch.defaults().threads(), org.scribbleseg.engine.heavy.WorkerProcess.Launch.defaults().nice());
+                events.clear();
+            }
+            long heavyStep0 = heavyRun == null ? 0 : engine.heavy().status(heavyRun).map(EngineEvent.HeavyRunUpdate::step).orElse(0L);
+            long heavyT0 = System.nanoTime();
             SplittableRandom jitter = new SplittableRandom(5);
             for (int it = 0; it < iterations; it++) {
                 SimulatedAnnotator.SimStroke fix = ann.correction(truth.get(cur), pred, labelled.get(cur), SimulatedAnnotator.Kind.SCRIBBLE);
@@ -121,11 +152,36 @@ public final class LiveLatencyBenchmark {
                     phases.computeIfAbsent(t.getKey(), k -> new double[iterations])[it] = t.getValue();
                 }
             }
+            if (heavyRun != null) {
+                var u = engine.heavy().status(heavyRun).orElseThrow();
+                double secs = (System.nanoTime() - heavyT0) / 1e9;
+                heavyInfo.put("method", "conv-probe");
+                heavyInfo.put("state_during_timing", u.state());
+                heavyInfo.put("steps_during_timing", u.step() - heavyStep0);
+                heavyInfo.put("steps_per_s", round((u.step() - heavyStep0) / secs));
+                heavyInfo.put("threads", org.scribbleseg.engine.heavy.WorkerProcess.Launch.defaults().threads());
+                heavyInfo.put("nice", org.scribbleseg.engine.heavy.WorkerProcess.Launch.defaults().nice());
+                engine.heavy().cancel(heavyRun);
+                try {
+                    engine.heavy().handle(heavyRun).ifPresent(h -> {
+                        try {
+                            h.outcome().get(120, java.util.concurrent.TimeUnit.SECONDS);
+                        } catch (Exception e) {
+                            // reported by the run's state
+                        }
+                    });
+                } finally {
+                    log.printf("heavy job: %s steps while the strokes were timed%n", heavyInfo.get("steps_during_timing"));
+                }
+            }
         }
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("path", "engine: store commit -> live loop -> PredictionsUpdated");
+        if (heavy) {
+            r.put("heavy_job", heavyInfo);
+        }
         r.put("p50_ms", round(pct(sorted, 0.50)));
         r.put("p95_ms", round(pct(sorted, 0.95)));
         r.put("max_ms", round(sorted[sorted.length - 1]));

@@ -191,6 +191,55 @@ public final class ConvProbeJob implements HeavyJob {
     }
 
     /** Predicted class indices (0..K-1) on the grid of a sample. */
+    /**
+     * The model of a finished (or checkpointed) run, for inference only: weights from the checkpoint, on the CPU.
+     * Returns the job (close it); {@link #predictProbabilities} predicts.
+     */
+    static ConvProbeJob forInference(Checkpoint ck) {
+        if (!METHOD.equals(ck.state().path("method").asText())) {
+            throw new IllegalStateException("checkpoint " + ck.dir() + " is not a " + METHOD + " checkpoint");
+        }
+        ConvProbeJob j = new ConvProbeJob();
+        j.manager = NDManager.newBaseManager(ai.djl.Device.cpu());
+        int size = ck.state().path("size").asInt();
+        int[] cv = new int[ck.state().path("class_values").size()];
+        for (int i = 0; i < cv.length; i++) {
+            cv[i] = ck.state().path("class_values").get(i).asInt();
+        }
+        j.data = new ProjectSamples(size, cv, List.of(), ck.state().path("data_revision").asLong());
+        for (String n : PARAMS) {
+            Checkpoint.Tensor t = ck.tensor("param." + n);
+            j.params.put(n, j.manager.create(t.data(), new Shape(t.shape())));
+        }
+        return j;
+    }
+
+    int gridSize() {
+        return data.size();
+    }
+
+    int[] classValues() {
+        return data.classValues();
+    }
+
+    /** Softmax probabilities [K][size*size] on the grid of {@code rgb}. */
+    float[][] predictProbabilities(float[] rgb) {
+        int size = data.size();
+        int k = data.classValues().length;
+        boolean was = ai.djl.pytorch.jni.JniUtils.isGradMode();
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        try (NDManager sub = manager.newSubManager()) {
+            float[] flat = logits(sub.create(rgb, new Shape(1, 3, size, size))).softmax(1).toFloatArray();
+            float[][] out = new float[k][size * size];
+            for (int c = 0; c < k; c++) {
+                System.arraycopy(flat, c * size * size, out[c], 0, size * size);
+            }
+            return out;
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(was);
+        }
+    }
+
     int[] predictCells(float[] rgb) {
         int size = data.size();
         boolean was = ai.djl.pytorch.jni.JniUtils.isGradMode();

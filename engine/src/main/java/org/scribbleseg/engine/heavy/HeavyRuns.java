@@ -76,6 +76,11 @@ public final class HeavyRuns implements AutoCloseable {
         return runId;
     }
 
+    /** {@link #start(String, ObjectNode, String)} with the config as a map of plain values. */
+    public String start(String method, Map<String, ?> config, String device) {
+        return start(method, (ObjectNode) JSON.valueToTree(config), device);
+    }
+
     /** Continues a run from its newest checkpoint (after a crash, a cancel or a closed session). */
     public void resume(String runId) {
         RunRecord r = store.run(runId).orElseThrow(() -> new ProjectException("no run '" + runId + "' in this project"));
@@ -178,7 +183,7 @@ public final class HeavyRuns implements AutoCloseable {
             try {
                 drive(s, method, config, device, resume, ctx);
             } finally {
-                sessions.remove(runId);
+                sessions.remove(runId, s);
             }
         });
     }
@@ -322,6 +327,9 @@ public final class HeavyRuns implements AutoCloseable {
         EngineEvent.HeavyRunUpdate u = new EngineEvent.HeavyRunUpdate(s.runId, s.handle == null ? null : s.handle.id(), method, state,
                 step, total, eta, device == null ? "" : device, message == null ? "" : message);
         latest.put(s.runId, u);
+        if (u.ended()) {
+            sessions.remove(s.runId, s); // whoever hears the end may resume the run at once
+        }
         publish.accept(u);
     }
 

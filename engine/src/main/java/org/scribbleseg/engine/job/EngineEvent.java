@@ -54,6 +54,15 @@ public sealed interface EngineEvent {
         }
     }
 
+    /**
+     * Which model's predictions the overlay, the {@code predicted} export and the uncertainty view show now, and why
+     * ({@code predictorId} {@code live-head} or {@code run:<id>}; {@code heavyAvailable}: a heavy model was compared
+     * and the user may switch between them).
+     */
+    record PredictorChanged(String predictorId, String description, String reason, boolean heavyAvailable, boolean userChoseLive)
+            implements EngineEvent {
+    }
+
     enum Outcome {
         COMPLETED, CANCELLED, FAILED
     }

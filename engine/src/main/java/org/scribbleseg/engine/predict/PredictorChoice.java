@@ -1,0 +1,55 @@
+package org.scribbleseg.engine.predict;
+
+import java.util.List;
+import java.util.Locale;
+import org.scribbleseg.engine.eval.Metrics;
+import org.scribbleseg.engine.image.LabelMap;
+
+/**
+ * When a heavy model's predictions take over from the live head's: only when its mean IoU on the annotator's
+ * accepted masks beats the live head's first looks at the same images (the accept chart's data: what the head showed
+ * before the user touched each image). Both are scored per image as the accept records are (mIoU over the classes
+ * in the accepted mask or the prediction, void pixels ignored) and averaged over images. Needs at least
+ * {@link #MIN_IMAGES} images; the caller passes only images the heavy model did not train on (accepted after its run
+ * took its data), so the comparison is on unseen images for both.
+ */
+public final class PredictorChoice {
+    public static final int MIN_IMAGES = 3;
+
+    /** One accepted image: the mask the user accepted and how well the live head's first look matched it. */
+    public record Evidence(org.scribbleseg.engine.project.ImageEntry image, LabelMap accepted, double liveFirstLookMiou) {
+    }
+
+    /**
+     * The verdict: {@code heavyWins} when the heavy model takes over; the scores and the number of images; a
+     * sentence for the app.
+     */
+    public record Verdict(boolean heavyWins, double heavyMiou, double liveMiou, int images, String reason) {
+    }
+
+    private PredictorChoice() {
+    }
+
+    public static Verdict judge(Predictor heavy, List<Evidence> evidence) {
+        if (evidence.size() < MIN_IMAGES) {
+            return new Verdict(false, Double.NaN, Double.NaN, evidence.size(), String.format(Locale.ROOT,
+                    "the live head is showing: %s is compared with it on masks accepted after it was trained (%d so far, %d needed)",
+                    heavy.description(), evidence.size(), MIN_IMAGES));
+        }
+        double h = 0;
+        double l = 0;
+        for (Evidence e : evidence) {
+            LabelMap pred = heavy.predict(e.image(), false).labels();
+            double m = new Metrics(LabelMap.VOID).add(e.accepted(), pred).meanIoU();
+            h += Double.isNaN(m) ? 0 : m;
+            l += e.liveFirstLookMiou();
+        }
+        h /= evidence.size();
+        l /= evidence.size();
+        boolean wins = h > l;
+        String reason = String.format(Locale.ROOT, "%s: mIoU %.3f on %d accepted masks vs %.3f for the live head's first looks",
+                wins ? heavy.description() + " is showing" : "the live head is showing (" + heavy.description() + " scored lower)",
+                h, evidence.size(), l);
+        return new Verdict(wins, h, l, evidence.size(), reason);
+    }
+}
