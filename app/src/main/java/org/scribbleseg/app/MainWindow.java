@@ -212,6 +212,11 @@ public final class MainWindow implements FxEngineBridge.Handler {
             store.setSetting(LIVE_UPDATE, Boolean.toString(on));
         }, null, "Could not switch live update"));
 
+        modelPanel.preferLiveHead().selectedProperty().addListener((o, a, on) -> {
+            if (on != engine.predictorStatus().userChoseLive()) {
+                work(() -> engine.setPreferLiveHead(on), (Runnable) null, "Could not switch the model shown");
+            }
+        });
         bridge = new FxEngineBridge(engine, this);
         reloadClasses();
         reloadImages(true);
@@ -240,6 +245,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
             }
         }, t -> notifier.error("Could not check the image files", t, null));
         work(() -> engine.heavy().interrupted(), heavyBar::offerResume, "Could not read the unfinished training runs");
+        work(engine::reviewPredictors, s -> modelPanel.onEvents(List.of(s)), "Could not compare the models");
     }
 
     /** Starts a heavy run of {@code method} in the background on the project's device setting. */

@@ -20,6 +20,9 @@ public final class ModelPanel extends VBox {
     private final Label job = new Label("idle");
     private final Label device = new Label("CPU");
     private final AcceptHistoryChart accepts = new AcceptHistoryChart();
+    private final Label showing = new Label("the live head");
+    private final Label showingWhy = new Label("no heavy model has finished training");
+    private final CheckBox preferLive = new CheckBox("Always show the live head");
 
     public ModelPanel() {
         getStyleClass().add("model-panel");
@@ -43,7 +46,16 @@ public final class ModelPanel extends VBox {
         g.addRow(1, muted("Device"), device);
         g.addRow(2, muted("Head"), head);
         g.addRow(3, muted("Jobs"), job);
-        getChildren().addAll(live, g, accepts);
+        showing.setId("predictorShowing");
+        showingWhy.setId("predictorReason");
+        showingWhy.setWrapText(true);
+        showingWhy.getStyleClass().add("muted");
+        preferLive.setId("preferLiveHead");
+        preferLive.setDisable(true);
+        preferLive.setTooltip(new Tooltip("Show the live head's predictions even when a background model scores higher on your accepted masks"));
+        g.addRow(4, muted("Showing"), showing);
+        g.add(showingWhy, 0, 5, 2, 1);
+        getChildren().addAll(live, g, preferLive, accepts);
     }
 
     private static Label muted(String s) {
@@ -51,6 +63,11 @@ public final class ModelPanel extends VBox {
         l.getStyleClass().add("muted");
         l.setMinWidth(Label.USE_PREF_SIZE);
         return l;
+    }
+
+    /** The user's switch back to the live head (MainWindow tells the engine). */
+    public CheckBox preferLiveHead() {
+        return preferLive;
     }
 
     public CheckBox liveUpdate() {
@@ -78,6 +95,13 @@ public final class ModelPanel extends VBox {
                 backbone.setText(h.backbone());
                 head.setText(String.format("rev %d · %d samples · %d classes · train acc %.0f %% · %d ms", h.revision(),
                         h.samples(), h.classes(), h.trainAccuracy() * 100, h.millis()));
+            } else if (e instanceof EngineEvent.PredictorChanged pc) {
+                showing.setText(pc.description());
+                showingWhy.setText(pc.reason());
+                preferLive.setDisable(!pc.heavyAvailable());
+                if (preferLive.isSelected() != pc.userChoseLive()) {
+                    preferLive.setSelected(pc.userChoseLive());
+                }
             } else if (e instanceof EngineEvent.JobProgress p) {
                 job.setText(p.title() + (p.total() > 0 ? " " + p.done() + "/" + p.total() : "") + (p.message() == null ? "" : " · " + p.message()));
             } else if (e instanceof EngineEvent.JobFinished f) {

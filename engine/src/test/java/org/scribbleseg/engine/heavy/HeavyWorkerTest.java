@@ -183,6 +183,12 @@ class HeavyWorkerTest {
             assertThat(engine.heavy().unpause(run)).isTrue();
             assertThat(engine.heavy().handle(run).orElseThrow().outcome().get(180, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.COMPLETED);
             assertThat(engine.store().run(run).orElseThrow().step()).isEqualTo(400);
+            // the finished model is compared with the live head, but no mask was accepted since it took its data
+            var status = engine.reviewPredictors();
+            assertThat(status.heavyAvailable()).isTrue();
+            assertThat(status.predictorId()).isEqualTo("live-head");
+            assertThat(status.reason()).contains("conv-probe run").contains("(0 so far, 3 needed)");
+            assertThat(engine.currentPredictor().id()).isEqualTo("live-head");
         }
     }
 
