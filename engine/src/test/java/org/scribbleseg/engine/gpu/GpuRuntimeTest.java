@@ -75,7 +75,7 @@ class GpuRuntimeTest {
     @Test
     void thisMachineHasNoGpuAndSaysSo() {
         GpuProbe d = GpuProbe.detectDriver();
-        assertThat(d.cuda()).as("no CUDA on the build machines").isFalse();
+        org.junit.jupiter.api.Assumptions.assumeFalse(d.cuda(), "this machine has a CUDA driver: the no-GPU messages do not apply");
         System.setProperty("scribbleseg.gpu.home", tmp.resolve("home").toString());
         assertThat(GpuRuntime.whyNotGpu(d)).isEqualTo(d.driverError());
         assertThat(GpuRuntime.describe()).startsWith("no GPU runtime installed");
