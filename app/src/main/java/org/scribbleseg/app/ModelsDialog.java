@@ -71,7 +71,7 @@ final class ModelsDialog {
         scroll.setFitToWidth(true);
         scroll.setPrefViewportHeight(420);
         rows.setPadding(new Insets(4, 8, 4, 4));
-        VBox content = new VBox(10, scroll, note);
+        VBox content = new VBox(10, scroll, gpuRow(), note);
         content.setPrefWidth(820);
         dialog.getDialogPane().setContent(content);
         dialog.getDialogPane().getButtonTypes().setAll(ButtonType.CLOSE);
@@ -80,6 +80,64 @@ final class ModelsDialog {
             running.values().forEach(ModelDownloads.Download::cancel);
             downloads.close();
         });
+    }
+
+    private org.scribbleseg.engine.gpu.GpuInstallProcess gpuInstall;
+
+    /**
+     * The GPU runtime of background training: what is installed and why the GPU is (not) used; Install runs
+     * {@code scribbleseg gpu install} as a child process with its progress, Cancel ends it.
+     */
+    private VBox gpuRow() {
+        Label name = new Label("GPU runtime for background training");
+        name.setStyle("-fx-font-weight: bold;");
+        Label state = new Label("checking…");
+        state.setId("gpuState");
+        state.setWrapText(true);
+        state.getStyleClass().add("muted");
+        Label progress = new Label();
+        progress.setId("gpuProgress");
+        Button install = new Button("Install GPU runtime (about 2.5 GB)");
+        install.setId("gpuInstall");
+        Button cancel = new Button("Cancel");
+        cancel.setId("gpuCancel");
+        cancel.setDisable(true);
+        Runnable refresh = () -> UiBackground.run(() -> {
+            String why = org.scribbleseg.engine.gpu.GpuRuntime.whyNotGpu(org.scribbleseg.engine.gpu.GpuProbe.detectDriver());
+            return org.scribbleseg.engine.gpu.GpuRuntime.describe() + ". " + MenuBuilder.gpuNote(why);
+        }, state::setText, t -> state.setText("cannot check the GPU: " + t.getMessage()));
+        refresh.run();
+        install.setOnAction(e -> {
+            install.setDisable(true);
+            cancel.setDisable(false);
+            progress.setText("starting the download…");
+            try {
+                gpuInstall = org.scribbleseg.engine.gpu.GpuInstallProcess.start(System.getProperty("scribbleseg.gpu.mirror"),
+                        line -> javafx.application.Platform.runLater(() -> progress.setText(line)),
+                        r -> javafx.application.Platform.runLater(() -> {
+                            gpuInstall = null;
+                            install.setDisable(false);
+                            cancel.setDisable(true);
+                            progress.setText(r.ok() ? "installed: " + r.message() : r.cancelled() ? r.message() : "failed: " + r.message());
+                            refresh.run();
+                        }));
+            } catch (java.io.IOException ex) {
+                install.setDisable(false);
+                cancel.setDisable(true);
+                progress.setText("failed: " + ex.getMessage());
+            }
+        });
+        cancel.setOnAction(e -> {
+            if (gpuInstall != null) {
+                gpuInstall.cancel();
+            }
+        });
+        dialog.setOnCloseRequest(e -> {
+            if (gpuInstall != null) {
+                gpuInstall.cancel();
+            }
+        });
+        return new VBox(4, name, state, new HBox(8, install, cancel, progress));
     }
 
     /** Opens the window (not modal); {@code onChange} runs on the FX thread after a model was installed or removed. */

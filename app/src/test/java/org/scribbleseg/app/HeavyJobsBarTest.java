@@ -57,7 +57,7 @@ class HeavyJobsBarTest extends AppTestBase {
     }
 
     private void waitText(FxRobot robot, String regex) throws Exception {
-        WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> text(robot).matches(regex));
+        WaitForAsyncUtils.waitFor(600, TimeUnit.SECONDS, () -> text(robot).matches(regex));
     }
 
     private boolean shown(FxRobot robot, String id) throws Exception {

@@ -35,8 +35,8 @@ import org.scribbleseg.engine.project.RunRecord;
  */
 public final class HeavyRuns implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** How long a worker may take to say {@code ready} (JVM start, libtorch load). */
-    private static final long READY_TIMEOUT_MS = Long.getLong("scribbleseg.worker.ready-timeout-ms", 120_000);
+    /** How long a worker may take to say {@code ready} (JVM start, libtorch load; minutes on a machine under heavy load). */
+    private static final long READY_TIMEOUT_MS = Long.getLong("scribbleseg.worker.ready-timeout-ms", 600_000);
 
     private final ProjectStore store;
     private final JobQueue jobs;
@@ -109,12 +109,13 @@ public final class HeavyRuns implements AutoCloseable {
     }
 
     /**
-     * Runs that stopped without finishing and can continue: those a previous session left running or paused (the
-     * worker or the app was killed, or the project was closed) or that were cancelled, with a checkpoint.
+     * Runs that stopped without finishing and can continue from a checkpoint: those a previous session left running
+     * or paused (the app was killed, or the project was closed), whose worker died (killed, crashed), or that were
+     * cancelled. Newest first.
      */
     public List<RunRecord> interrupted() {
         return store.runs().stream().filter(r -> !sessions.containsKey(r.id()) && r.resumable()
-                && !RunRecord.FAILED.equals(r.state()) && !"weak-label-head".equals(r.method())).toList();
+                && !"weak-label-head".equals(r.method())).toList();
     }
 
     /** Pauses a run at its next step (it checkpoints first); false when it is not running here. */

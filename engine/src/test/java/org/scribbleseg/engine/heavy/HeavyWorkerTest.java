@@ -93,16 +93,16 @@ class HeavyWorkerTest {
             engine.addListener(rec);
 
             String a = engine.heavy().start(ConvProbeJob.METHOD, probeConfig(300), "cpu");
-            assertThat(engine.heavy().handle(a).orElseThrow().outcome().get(180, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.COMPLETED);
+            assertThat(engine.heavy().handle(a).orElseThrow().outcome().get(900, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.COMPLETED);
             Map<String, Checkpoint.Tensor> uninterrupted = finalWeights(engine, a);
 
             String b = engine.heavy().start(ConvProbeJob.METHOD, probeConfig(300), "cpu");
-            rec.await(u -> u.runId().equals(b) && u.state().equals("running") && u.step() >= 60, 120_000);
+            rec.await(u -> u.runId().equals(b) && u.state().equals("running") && u.step() >= 60, 600_000);
             ProcessHandle worker = engine.heavy().workerProcess(b).orElseThrow();
             worker.destroyForcibly(); // SIGKILL
             assertThat(engine.heavy().handle(b).map(h -> {
                 try {
-                    return h.outcome().get(60, TimeUnit.SECONDS);
+                    return h.outcome().get(300, TimeUnit.SECONDS);
                 } catch (Exception e) {
                     throw new AssertionError(e);
                 }
@@ -114,7 +114,7 @@ class HeavyWorkerTest {
             assertThat(killed.checkpoint()).as("a checkpoint was written before the kill").isNotNull();
 
             engine.heavy().resume(b);
-            assertThat(engine.heavy().handle(b).orElseThrow().outcome().get(180, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.COMPLETED);
+            assertThat(engine.heavy().handle(b).orElseThrow().outcome().get(900, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.COMPLETED);
             Map<String, Checkpoint.Tensor> resumed = finalWeights(engine, b);
             assertThat(rec.updates).anyMatch(u -> u.runId().equals(b) && u.message().startsWith("resum"));
 
@@ -134,14 +134,14 @@ class HeavyWorkerTest {
             ObjectNode c = JSON.createObjectNode().put("steps", 50).put("crash_at", 5).put("how", "exit");
             String run = engine.heavy().start("crash-test", c, "cpu");
             var h = engine.heavy().handle(run).orElseThrow();
-            assertThat(h.outcome().get(120, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.FAILED);
+            assertThat(h.outcome().get(900, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.FAILED);
             assertThat(h.failure()).contains("exited with code 7");
             assertThat(engine.store().run(run).orElseThrow().state()).isEqualTo(RunRecord.FAILED);
             // the engine still works: a stroke commits, and the next heavy run gets a fresh worker
             long img = engine.store().images().get(0).id();
             engine.store().commitStroke(img, engine.store().classes().get(1).id(), StrokeKind.SCRIBBLE, 3, new float[] {20, 20, 30, 30});
             String next = engine.heavy().start(ConvProbeJob.METHOD, probeConfig(10), "cpu");
-            assertThat(engine.heavy().handle(next).orElseThrow().outcome().get(120, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.COMPLETED);
+            assertThat(engine.heavy().handle(next).orElseThrow().outcome().get(900, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.COMPLETED);
         }
     }
 
@@ -154,7 +154,7 @@ class HeavyWorkerTest {
             ObjectNode c = JSON.createObjectNode().put("steps", 50).put("crash_at", 3).put("how", "oom");
             String run = engine.heavy().start("crash-test", c, "cpu");
             var h = engine.heavy().handle(run).orElseThrow();
-            assertThat(h.outcome().get(120, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.FAILED);
+            assertThat(h.outcome().get(900, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.FAILED);
             assertThat(h.failure()).startsWith("out of memory").contains("heap limit");
             assertThat(engine.store().run(run).orElseThrow().message()).startsWith("out of memory");
         } finally {
@@ -170,9 +170,9 @@ class HeavyWorkerTest {
             Recorder rec = new Recorder();
             engine.addListener(rec);
             String run = engine.heavy().start(ConvProbeJob.METHOD, probeConfig(400), "cpu");
-            rec.await(u -> u.runId().equals(run) && u.step() >= 20, 120_000);
+            rec.await(u -> u.runId().equals(run) && u.step() >= 20, 600_000);
             assertThat(engine.heavy().pause(run)).isTrue();
-            EngineEvent.HeavyRunUpdate paused = rec.await(u -> u.runId().equals(run) && u.state().equals("paused"), 60_000);
+            EngineEvent.HeavyRunUpdate paused = rec.await(u -> u.runId().equals(run) && u.state().equals("paused"), 600_000);
             RunRecord r = engine.store().run(run).orElseThrow();
             assertThat(r.state()).isEqualTo(RunRecord.PAUSED);
             assertThat(r.checkpoint()).as("pausing writes a checkpoint").endsWith(Checkpoint.name(r.step()));
@@ -181,7 +181,7 @@ class HeavyWorkerTest {
             assertThat(stepNow).as("no steps while paused").isEqualTo(r.step());
             assertThat(rec.updates.get(rec.updates.size() - 1).step()).isEqualTo(paused.step());
             assertThat(engine.heavy().unpause(run)).isTrue();
-            assertThat(engine.heavy().handle(run).orElseThrow().outcome().get(180, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.COMPLETED);
+            assertThat(engine.heavy().handle(run).orElseThrow().outcome().get(900, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.COMPLETED);
             assertThat(engine.store().run(run).orElseThrow().step()).isEqualTo(400);
             // the finished model is compared with the live head, but no mask was accepted since it took its data
             var status = engine.reviewPredictors();
@@ -201,7 +201,7 @@ class HeavyWorkerTest {
             Recorder rec = new Recorder();
             engine.addListener(rec);
             run = engine.heavy().start(ConvProbeJob.METHOD, probeConfig(400), "cpu");
-            rec.await(u -> u.runId().equals(run) && u.step() >= 10, 120_000);
+            rec.await(u -> u.runId().equals(run) && u.step() >= 10, 600_000);
         }
         try (Engine engine = Engine.open(project)) {
             engine.setLiveUpdate(false);
@@ -210,7 +210,7 @@ class HeavyWorkerTest {
             assertThat(r.state()).isEqualTo(RunRecord.PAUSED);
             assertThat(r.message()).contains("closed");
             engine.heavy().resume(run);
-            assertThat(engine.heavy().handle(run).orElseThrow().outcome().get(180, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.COMPLETED);
+            assertThat(engine.heavy().handle(run).orElseThrow().outcome().get(900, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.COMPLETED);
             assertThat(engine.heavy().interrupted()).isEmpty();
         }
     }
