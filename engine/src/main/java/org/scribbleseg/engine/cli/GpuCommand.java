@@ -30,7 +30,7 @@ public final class GpuCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a gpu command: status, install or use");
     }
 
-    @Command(name = "status", description = "The NVIDIA driver, CUDA runtime and GPUs found, the GPU runtime installed, and whether heavy jobs would use the GPU (and why not).")
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "The NVIDIA driver, CUDA runtime and GPUs found, the GPU runtime installed, and whether heavy jobs would use the GPU (and why not).")
     public static final class Status implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -49,7 +49,7 @@ public final class GpuCommand implements Runnable {
         }
     }
 
-    @Command(name = "install", description = "Download DJL's CUDA 12.8 libtorch " + GpuRuntime.PYTORCH_VERSION + " (about 2.5 GB) into DJL's cache and use it for heavy jobs. Needs the network; Ctrl-C cancels (nothing half-installed is kept).")
+    @Command(name = "install", mixinStandardHelpOptions = true, description = "Download DJL's CUDA 12.8 libtorch " + GpuRuntime.PYTORCH_VERSION + " (about 2.5 GB) into DJL's cache and use it for heavy jobs. Needs the network; Ctrl-C cancels (nothing half-installed is kept).")
     public static final class Install implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -93,6 +93,10 @@ public final class GpuCommand implements Runnable {
 
         @Option(names = "--version", defaultValue = GpuRuntime.PYTORCH_VERSION, description = "its PyTorch version (default ${DEFAULT-VALUE})")
         String version;
+
+        // an explicit help option: the standard mixin would also add --version, which is this command's own option
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
 
         @Option(names = "--cpu", description = "forget the configured runtime: heavy jobs use the bundled CPU libtorch")
         boolean cpu;

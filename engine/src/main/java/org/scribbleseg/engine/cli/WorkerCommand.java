@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  * {@code scribbleseg worker}: the heavy-job process. The engine starts it as a child JVM and talks to it with JSON
  * lines on stdin/stdout (docs/WORKER.md); a user can run it by hand to try the protocol. Logs go to stderr.
  */
-@Command(name = "worker", description = "Run heavy training jobs for the engine: JSON commands on stdin, JSON events on stdout (docs/WORKER.md).")
+@Command(name = "worker", mixinStandardHelpOptions = true, description = "Run heavy training jobs for the engine: JSON commands on stdin, JSON events on stdout (docs/WORKER.md).")
 public final class WorkerCommand implements Callable<Integer> {
 
     @Option(names = "--device", defaultValue = "auto", description = "auto (default), cpu, gpu or gpu:N; a job's own device wins")
