@@ -210,6 +210,9 @@ final class MenuBuilder {
             gpu.setMaxWidth(360);
             g.addRow(3, new Label("Heavy jobs on"), device);
             g.add(gpu, 0, 4, 2, 1);
+            FeatureCacheRow cache = new FeatureCacheRow(w.engine(), w.notifier());
+            g.addRow(5, new Label("Cache limit"), cache.node);
+            g.add(cache.usage, 0, 6, 2, 1);
             d.getDialogPane().setContent(g);
             d.getDialogPane().getButtonTypes().setAll(ButtonType.OK, ButtonType.CANCEL);
             if (window() != null) {
@@ -219,6 +222,7 @@ final class MenuBuilder {
                 String n = name.getText().strip();
                 String bb = backbone.getValue();
                 String dev = device.getValue();
+                cache.apply();
                 UiBackground.run(() -> {
                     store.setSetting(org.scribbleseg.engine.gpu.DeviceSpec.SETTING, dev);
                     store.setSetting("display-name", n.isEmpty() ? store.name() : n);

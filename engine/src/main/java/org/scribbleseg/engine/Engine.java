@@ -50,6 +50,7 @@ public final class Engine implements AutoCloseable {
     private final Map<Long, EngineEvent.PredictionsUpdated> predictions = new ConcurrentHashMap<>();
     private final JobQueue jobs;
     private final FeatureCache featureCache;
+    private volatile java.util.Set<String> suggestedShas = java.util.Set.of();
     private final LiveLoop live;
     private final org.scribbleseg.engine.heavy.HeavyRuns heavy;
     private final org.scribbleseg.engine.predict.Predictor livePredictor = new org.scribbleseg.engine.predict.Predictor() {
@@ -98,6 +99,8 @@ public final class Engine implements AutoCloseable {
         this.store = store;
         this.jobs = new JobQueue(this::publish, Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
         this.featureCache = store.isReadOnly() ? FeatureCache.readOnlyForProject(store.root()) : FeatureCache.forProject(store.root());
+        featureCache.setLimitBytes(featureCacheLimitBytes(store));
+        featureCache.setPinned(this::pinnedFeatureShas);
         this.live = new LiveLoop(store, backbone, featureCache, jobs, this::publish, this::loadImage, () -> currentImage);
         store.addListener(live);
         store.addListener(accepts);
@@ -291,7 +294,80 @@ public final class Engine implements AutoCloseable {
      * come last, in project order. Empty when no head is trained yet.
      */
     public List<Suggestion> suggestNext(int n) {
-        return Suggestions.rank(store, live.head().orElse(null), featureCache, live.backboneKey(), n);
+        List<Suggestion> ranked = Suggestions.rank(store, live.head().orElse(null), featureCache, live.backboneKey(), n);
+        suggestedShas = ranked.stream().map(s -> s.image().sha256()).collect(java.util.stream.Collectors.toUnmodifiableSet());
+        return ranked;
+    }
+
+    /** Project setting: the feature cache's size limit in GB (decimal); default {@link #DEFAULT_FEATURE_CACHE_GB}. */
+    public static final String FEATURE_CACHE_SETTING = "feature_cache_gb";
+    public static final double DEFAULT_FEATURE_CACHE_GB = FeatureCache.DEFAULT_LIMIT_BYTES / 1e9;
+
+    /** The project's feature cache limit in bytes (an unreadable setting falls back to the default, with a warning). */
+    static long featureCacheLimitBytes(ProjectStore store) {
+        Optional<String> v = store.setting(FEATURE_CACHE_SETTING);
+        if (v.isEmpty()) {
+            return FeatureCache.DEFAULT_LIMIT_BYTES;
+        }
+        try {
+            return gbToBytes(Double.parseDouble(v.get().strip()));
+        } catch (IllegalArgumentException e) {
+            org.slf4j.LoggerFactory.getLogger(Engine.class).warn("project setting {}='{}' is not a size in GB > 0; using {} GB",
+                    FEATURE_CACHE_SETTING, v.get(), DEFAULT_FEATURE_CACHE_GB);
+            return FeatureCache.DEFAULT_LIMIT_BYTES;
+        }
+    }
+
+    private static long gbToBytes(double gb) {
+        if (!(gb > 0) || gb > 1e6) {
+            throw new IllegalArgumentException("the feature cache limit must be between 0 and 1,000,000 GB: " + gb);
+        }
+        return Math.max(1, Math.round(gb * 1e9));
+    }
+
+    /** Bytes the project's feature cache holds on disk, and its limit. */
+    public record FeatureCacheUsage(long bytes, long limitBytes, int maps) {
+    }
+
+    public FeatureCacheUsage featureCacheUsage() {
+        List<FeatureCache.Entry> entries = featureCache.entries();
+        return new FeatureCacheUsage(entries.stream().mapToLong(FeatureCache.Entry::bytes).sum(), featureCache.limitBytes(),
+                entries.size());
+    }
+
+    /** Saves a new limit (GB) in the project and evicts down to it now; returns the bytes freed. */
+    public long setFeatureCacheLimitGb(double gb) {
+        long bytes = gbToBytes(gb);
+        store.setSetting(FEATURE_CACHE_SETTING, Double.toString(gb));
+        featureCache.setLimitBytes(bytes);
+        return featureCache.trim();
+    }
+
+    /** Deletes every cached feature map (they are recomputed when an image needs them); returns the bytes freed. */
+    public long clearFeatureCache() {
+        return featureCache.clear();
+    }
+
+    /**
+     * Images whose cached features are never evicted: the current image and the next two (prefetched), every image
+     * with labels, and the last suggestions.
+     */
+    private java.util.Set<String> pinnedFeatureShas() {
+        java.util.Set<String> keep = new java.util.HashSet<>(suggestedShas);
+        List<ImageEntry> all = store.images();
+        long current = currentImage;
+        for (int i = 0; i < all.size(); i++) {
+            ImageEntry e = all.get(i);
+            if (e.status() != org.scribbleseg.engine.project.ImageStatus.UNLABELLED) {
+                keep.add(e.sha256());
+            }
+            if (e.id() == current) {
+                for (int j = i; j < Math.min(all.size(), i + 3); j++) {
+                    keep.add(all.get(j).sha256());
+                }
+            }
+        }
+        return keep;
     }
 
     public ProjectStore store() {

@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -31,6 +33,12 @@ import org.slf4j.LoggerFactory;
  * {@code ATOMIC_MOVE}, so a concurrent reader sees either no file, the old one or the new one, never a partial file.
  * A file that fails any check (magic, version, sizes, CRC, truncation) is deleted and reported as a miss, so the
  * caller recomputes it. Thread-safe.
+ *
+ * <p>Size limit ({@link #setLimitBytes}): after a {@link #put} takes the cache over its limit, the least recently used
+ * files (by modification time, which {@link #get} refreshes on a hit) are deleted until it is at 90 % of the limit;
+ * the images named by {@link #setPinned} (the current, labelled and next-suggested images) are never evicted, so the
+ * cache may stay over its limit when they alone exceed it. An evicted map is a miss: {@link #getOrCompute} recomputes
+ * it transparently.
  */
 public final class FeatureCache {
 
@@ -45,6 +53,11 @@ public final class FeatureCache {
     private final Path root;
     /** Read, never written (a read-only project): computed maps are not stored, damaged files not deleted. */
     private final boolean readOnly;
+    private volatile long limitBytes = Long.MAX_VALUE;
+    private volatile Supplier<java.util.Set<String>> pinned = java.util.Set::of;
+    /** Bytes on disk as last counted plus what {@link #put} wrote since; -1 until first counted. */
+    private final java.util.concurrent.atomic.AtomicLong approxBytes = new java.util.concurrent.atomic.AtomicLong(-1);
+    private final Object evictLock = new Object();
 
     private FeatureCache(Path root, boolean readOnly) {
         this.root = Objects.requireNonNull(root, "root");
@@ -68,6 +81,136 @@ public final class FeatureCache {
 
     public Path root() {
         return root;
+    }
+
+    /** Default size limit of a project's feature cache: 5 GB (DINOv2-B features of ~2,500 images in float16). */
+    public static final long DEFAULT_LIMIT_BYTES = 5_000_000_000L;
+
+    /** The size limit ({@link Long#MAX_VALUE}: none); takes effect at the next {@link #put} (call {@link #trim} now). */
+    public void setLimitBytes(long limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("feature cache limit must be positive: " + limit);
+        }
+        limitBytes = limit;
+    }
+
+    public long limitBytes() {
+        return limitBytes;
+    }
+
+    /** The image sha256s whose maps are never evicted; asked each time the cache evicts. */
+    public void setPinned(Supplier<java.util.Set<String>> pinnedShas) {
+        pinned = Objects.requireNonNull(pinnedShas, "pinnedShas");
+    }
+
+    /** One cached file: its backbone folder, image sha256, size and last use. */
+    public record Entry(Path file, String sha256, long bytes, long lastUsedMillis) {
+    }
+
+    /** Every cached map file of every backbone (unreadable folders are skipped). */
+    public List<Entry> entries() {
+        List<Entry> out = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return out;
+        }
+        try (var dirs = Files.newDirectoryStream(root, Files::isDirectory)) {
+            for (Path dir : dirs) {
+                try (var files = Files.newDirectoryStream(dir, "*.bin")) {
+                    for (Path f : files) {
+                        try {
+                            var attrs = Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class);
+                            String name = f.getFileName().toString();
+                            out.add(new Entry(f, name.substring(0, name.length() - 4), attrs.size(),
+                                    attrs.lastModifiedTime().toMillis()));
+                        } catch (NoSuchFileException gone) {
+                            // evicted or replaced meanwhile
+                        }
+                    }
+                } catch (IOException e) {
+                    LOG.warn("cannot list feature cache folder {}: {}", dir, e.toString());
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot list feature cache {}: {}", root, e.toString());
+        }
+        return out;
+    }
+
+    /** Bytes the cache holds on disk now (all backbones). */
+    public long sizeBytes() {
+        long total = 0;
+        for (Entry e : entries()) {
+            total += e.bytes();
+        }
+        approxBytes.set(total);
+        return total;
+    }
+
+    /**
+     * Evicts least recently used maps, never a pinned image's, until the cache is at 90 % of its limit; does nothing
+     * while it is within the limit. Returns the bytes freed.
+     */
+    public long trim() {
+        if (readOnly || limitBytes == Long.MAX_VALUE) {
+            return 0;
+        }
+        synchronized (evictLock) {
+            List<Entry> all = entries();
+            long total = 0;
+            for (Entry e : all) {
+                total += e.bytes();
+            }
+            approxBytes.set(total);
+            if (total <= limitBytes) {
+                return 0;
+            }
+            long target = limitBytes - limitBytes / 10;
+            java.util.Set<String> keep = pinned.get();
+            all.sort(java.util.Comparator.comparingLong(Entry::lastUsedMillis).thenComparing(e -> e.file().toString()));
+            long freed = 0;
+            int evicted = 0;
+            for (Entry e : all) {
+                if (total - freed <= target) {
+                    break;
+                }
+                if (keep.contains(e.sha256())) {
+                    continue;
+                }
+                try {
+                    if (Files.deleteIfExists(e.file())) {
+                        freed += e.bytes();
+                        evicted++;
+                    }
+                } catch (IOException ex) {
+                    LOG.warn("cannot evict {}: {}", e.file(), ex.toString());
+                }
+            }
+            approxBytes.addAndGet(-freed);
+            LOG.info("feature cache over its limit ({} MB > {} MB): evicted {} maps, {} MB", total / 1_000_000,
+                    limitBytes / 1_000_000, evicted, freed / 1_000_000);
+            return freed;
+        }
+    }
+
+    /** Deletes every cached map of every backbone (they are recomputed when needed); returns the bytes freed. */
+    public long clear() {
+        if (readOnly) {
+            throw new IllegalStateException("the project is read-only: its feature cache cannot be cleared");
+        }
+        synchronized (evictLock) {
+            long freed = 0;
+            for (Entry e : entries()) {
+                try {
+                    if (Files.deleteIfExists(e.file())) {
+                        freed += e.bytes();
+                    }
+                } catch (IOException ex) {
+                    throw new UncheckedIOException("cannot delete " + e.file(), ex);
+                }
+            }
+            approxBytes.set(0);
+            return freed;
+        }
     }
 
     /** The file that holds (or would hold) the map of one image for one backbone. */
@@ -111,7 +254,11 @@ public final class FeatureCache {
             return Optional.empty();
         }
         try {
-            return Optional.of(decode(bytes));
+            FeatureMap map = decode(bytes);
+            if (!readOnly && limitBytes != Long.MAX_VALUE) {
+                touch(file);
+            }
+            return Optional.of(map);
         } catch (CorruptFeatureFileException e) {
             LOG.warn("discarding corrupt feature cache file {}: {}", file, e.getMessage());
             if (readOnly) {
@@ -142,6 +289,21 @@ public final class FeatureCache {
             org.scribbleseg.engine.project.AtomicFiles.write(file, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write feature cache file " + file, e);
+        }
+        if (limitBytes != Long.MAX_VALUE) {
+            long now = approxBytes.get() < 0 ? sizeBytes() : approxBytes.addAndGet(bytes.length);
+            if (now > limitBytes) {
+                trim();
+            }
+        }
+    }
+
+    /** Marks a file as just used (its modification time is the LRU clock). */
+    private static void touch(Path file) {
+        try {
+            Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+        } catch (IOException e) {
+            // evicted meanwhile, or a read-only file system: the order is only a hint
         }
     }
 
