@@ -80,8 +80,82 @@ public final class BenchLiveCommand implements Callable<Integer> {
             + "worker process) trains on the same project; reports both and the p95 ratio.")
     boolean withHeavy;
 
+    @Option(names = "--backbone", defaultValue = "classic", description = "engine path: classic, dinov2-<small|base|large>-random[@res] "
+            + "(random weights of the real shape: timing only) or an installed DINOv2 model[@res]. Default ${DEFAULT-VALUE}.")
+    String backbone;
+
+    @Option(names = "--synthetic-features", description = "engine path, ViT backbones: instead of running the ViT to warm the "
+            + "cache, use a stand-in with the same feature shape (channels and patch grid): classic features pooled per "
+            + "patch and randomly projected. Same head cost, minutes less preparation; the key says -projected.")
+    boolean syntheticFeatures;
+
+    @Option(names = "--reference", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "engine path: also time one DINOv2 ViT-S/14 forward at 518x518 (random weights) in the same run, "
+                    + "as T, and report p50/p95 as a ratio to T (the figure that transfers between machines). Default on.")
+    boolean reference;
+
     @picocli.CommandLine.Mixin
     DeviceOption device = new DeviceOption();
+
+    /** A fresh backbone for each engine the benchmark opens. */
+    private java.util.function.Supplier<org.scribbleseg.engine.feature.Backbone> backboneSupplier(java.nio.file.Path scratch) {
+        if (org.scribbleseg.engine.Backbones.CLASSIC.equals(backbone)) {
+            if (syntheticFeatures) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--synthetic-features is for ViT backbones");
+            }
+            return () -> new ClassicBackbone(stride);
+        }
+        var setting = org.scribbleseg.engine.Backbones.Setting.parse(backbone, org.scribbleseg.engine.feature.Dinov2Backbone.DEFAULT_RESOLUTION);
+        boolean random = org.scribbleseg.engine.Backbones.isRandom(backbone);
+        String size = random ? setting.model().substring(0, setting.model().length() - org.scribbleseg.engine.Backbones.RANDOM_SUFFIX.length())
+                : setting.model();
+        if (syntheticFeatures) {
+            org.scribbleseg.engine.nn.Dinov2Config cfg;
+            try {
+                cfg = org.scribbleseg.engine.nn.Dinov2Config.preset(size);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--synthetic-features: no known shape for '" + size + "'");
+            }
+            return () -> new org.scribbleseg.engine.eval.ProjectedFeatures(size, cfg.hiddenSize(), setting.resolution(), cfg.patchSize(), 42);
+        }
+        return () -> {
+            try {
+                if (random) {
+                    return org.scribbleseg.engine.Backbones.randomDinov2(backbone, org.scribbleseg.engine.feature.Dinov2Backbone.DEFAULT_RESOLUTION,
+                            42, java.nio.file.Files.createTempDirectory(scratch, "weights"));
+                }
+                return org.scribbleseg.engine.Backbones.installedDinov2(backbone, org.scribbleseg.engine.feature.Dinov2Backbone.DEFAULT_RESOLUTION);
+            } catch (java.io.IOException | org.scribbleseg.engine.model.ModelStoreException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage()
+                        + "; or use dinov2-small-random for timing with random weights");
+            }
+        };
+    }
+
+    /** T: median of 3 DINOv2 ViT-S/14 forwards at 518x518 with random weights, after one warm-up (ms). */
+    static double referenceMs(java.nio.file.Path scratch, PrintWriter log) throws java.io.IOException {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(scratch, "reference");
+        try (var vit = org.scribbleseg.engine.Backbones.randomDinov2("dinov2-small-random@518", 518, 7, dir)) {
+            org.scribbleseg.engine.image.RgbImage img = new SyntheticScenes(3, 1).scene(0, 518, 518).image();
+            vit.features(img);
+            double[] t = new double[3];
+            for (int i = 0; i < t.length; i++) {
+                long a = System.nanoTime();
+                vit.features(img);
+                t[i] = (System.nanoTime() - a) / 1e6;
+            }
+            double ms = percentile(t, 50);
+            log.printf("reference T: DINOv2 ViT-S/14 forward at 518x518 (random weights), median of 3: %.1f ms%n", ms);
+            return ms;
+        }
+    }
+
+    /** Adds T and the ratios p50/T, p95/T to a result. */
+    private static void addRatios(Map<String, Object> res, double tMs) {
+        res.put("reference_T_ms", round(tMs));
+        res.put("p50_over_T", Math.round(((Number) res.get("p50_ms")).doubleValue() / tMs * 1000) / 1000.0);
+        res.put("p95_over_T", Math.round(((Number) res.get("p95_ms")).doubleValue() / tMs * 1000) / 1000.0);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -97,8 +171,9 @@ public final class BenchLiveCommand implements Callable<Integer> {
                     : java.nio.file.Files.createTempDirectory("sseg-bench-live");
             Map<String, Object> res = new LinkedHashMap<>();
             try {
-                Map<String, Object> idle = org.scribbleseg.engine.eval.LiveLatencyBenchmark.run(scratch, images, width, height, classes, stride, iterations, false, log);
-                Map<String, Object> busy = org.scribbleseg.engine.eval.LiveLatencyBenchmark.run(scratch, images, width, height, classes, stride, iterations, true, log);
+                var bb = backboneSupplier(scratch);
+                Map<String, Object> idle = org.scribbleseg.engine.eval.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, false, log);
+                Map<String, Object> busy = org.scribbleseg.engine.eval.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, true, log);
                 res.put("idle", idle);
                 res.put("heavy", busy);
                 res.put("p95_ratio_heavy_over_idle", Math.round(((Number) busy.get("p95_ms")).doubleValue() / ((Number) idle.get("p95_ms")).doubleValue() * 1000) / 1000.0);
@@ -122,7 +197,11 @@ public final class BenchLiveCommand implements Callable<Integer> {
                     : java.nio.file.Files.createTempDirectory("sseg-bench-live");
             Map<String, Object> res;
             try {
-                res = org.scribbleseg.engine.eval.LiveLatencyBenchmark.run(scratch, images, width, height, classes, stride, iterations, log);
+                res = org.scribbleseg.engine.eval.LiveLatencyBenchmark.run(scratch, images, width, height, classes,
+                        backboneSupplier(scratch), iterations, false, log);
+                if (reference) {
+                    addRatios(res, referenceMs(scratch, log));
+                }
             } finally {
                 if (workdir == null) {
                     org.scribbleseg.engine.util.FileTrees.delete(scratch);
@@ -131,6 +210,9 @@ public final class BenchLiveCommand implements Callable<Integer> {
             log.printf("stroke -> PredictionsUpdated through the engine: p50 %s ms, p95 %s ms, max %s ms over %s strokes;"
                     + " phases p50 (ms) %s, p95 %s%n", res.get("p50_ms"), res.get("p95_ms"), res.get("max_ms"),
                     res.get("samples"), res.get("phases_p50_ms"), res.get("phases_p95_ms"));
+            if (reference) {
+                log.printf("as a ratio to T (%s ms): p50 %s, p95 %s%n", res.get("reference_T_ms"), res.get("p50_over_T"), res.get("p95_over_T"));
+            }
             log.printf("refined prediction (all head iterations): p50 %s ms, p95 %s ms; mean mIoU of the current image"
                     + " first %s, refined %s%n", res.get("refined_p50_ms"), res.get("refined_p95_ms"),
                     res.get("first_miou_mean"), res.get("refined_miou_mean"));
@@ -143,6 +225,9 @@ public final class BenchLiveCommand implements Callable<Integer> {
         }
         if (!path.equals("head")) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--path must be engine or head");
+        }
+        if (!org.scribbleseg.engine.Backbones.CLASSIC.equals(backbone)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--path head times the classic backbone only; use --path engine");
         }
         SyntheticScenes gen = new SyntheticScenes(classes, 7);
         long t0 = System.nanoTime();

@@ -34,15 +34,16 @@ public final class LiveLatencyBenchmark {
 
     public static Map<String, Object> run(Path scratch, int images, int width, int height, int classes, int stride,
             int iterations, java.io.PrintWriter log) throws IOException, InterruptedException {
-        return run(scratch, images, width, height, classes, stride, iterations, false, log);
+        return run(scratch, images, width, height, classes, () -> new ClassicBackbone(stride), iterations, false, log);
     }
 
     /**
      * With {@code heavy}, a heavy run ({@code conv-probe} in its worker process, started as the app starts it: half
      * the cores for libtorch, lower OS priority) trains on the same project during the timed strokes.
      */
-    public static Map<String, Object> run(Path scratch, int images, int width, int height, int classes, int stride,
-            int iterations, boolean heavy, java.io.PrintWriter log) throws IOException, InterruptedException {
+    public static Map<String, Object> run(Path scratch, int images, int width, int height, int classes,
+            java.util.function.Supplier<org.scribbleseg.engine.feature.Backbone> backbone, int iterations, boolean heavy,
+            java.io.PrintWriter log) throws IOException, InterruptedException {
         Map<String, Object> heavyInfo = new LinkedHashMap<>();
         SyntheticScenes gen = new SyntheticScenes(classes, 7);
         List<Path> files = new ArrayList<>();
@@ -78,7 +79,10 @@ public final class LiveLatencyBenchmark {
         double[] firstMiou = new double[iterations];
         double[] refinedMiou = new double[iterations];
         Map<String, double[]> phases = new LinkedHashMap<>();
-        try (Engine engine = Engine.open(project, new ClassicBackbone(stride))) {
+        String backboneKey;
+        int channels;
+        int[] grid = new int[2];
+        try (Engine engine = Engine.open(project, backbone.get())) {
             ProjectStore store = engine.store();
             engine.setLiveUpdate(false);
             List<ImageEntry> list = store.images();
@@ -98,6 +102,11 @@ public final class LiveLatencyBenchmark {
             }
             log.printf("prepared %d images %dx%d with scribbles and warm %s features in %.1f s%n", list.size(), width, height,
                     engine.backboneKey(), (System.nanoTime() - t0) / 1e9);
+            backboneKey = engine.backboneKey();
+            org.scribbleseg.engine.feature.FeatureMap f0 = engine.features(list.get(0));
+            channels = f0.channels();
+            grid[0] = f0.width();
+            grid[1] = f0.height();
             BlockingQueue<EngineEvent> events = new LinkedBlockingQueue<>();
             engine.addListener(events::add);
             int cur = list.size() - 1;
@@ -194,7 +203,9 @@ public final class LiveLatencyBenchmark {
         r.put("samples", iterations);
         r.put("images", images + 1);
         r.put("image_size", width + "x" + height);
-        r.put("backbone", "classic-v1@s" + stride);
+        r.put("backbone", backboneKey);
+        r.put("channels", channels);
+        r.put("feature_grid", grid[0] + "x" + grid[1]);
         Map<String, Object> p50 = new LinkedHashMap<>();
         Map<String, Object> p95 = new LinkedHashMap<>();
         for (Map.Entry<String, double[]> ph : phases.entrySet()) {

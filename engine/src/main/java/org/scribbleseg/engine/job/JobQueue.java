@@ -60,7 +60,18 @@ public final class JobQueue implements AutoCloseable {
             }
         }
         active.put(h.id(), h);
-        lanes.get(lane).execute(() -> runJob(lane, key, h, job));
+        try {
+            lanes.get(lane).execute(() -> runJob(lane, key, h, job));
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // submitted while the queue closes (e.g. a running job's follow-up): dropped as cancelled, not an error
+            active.remove(h.id());
+            if (key != null) {
+                byKey.remove(key, h);
+            }
+            h.cancel();
+            h.done.complete(EngineEvent.Outcome.CANCELLED);
+            LOG.debug("job '{}' dropped: the queue is closing", title);
+        }
         return h;
     }
 

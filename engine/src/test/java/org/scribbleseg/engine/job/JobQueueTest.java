@@ -110,4 +110,26 @@ class JobQueueTest {
             assertThat(heavy.outcome().get(5, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.COMPLETED);
         }
     }
+
+    @Test
+    void aJobSubmittedWhileTheQueueClosesIsDroppedAsCancelledNotFailed() throws Exception {
+        List<EngineEvent> events = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<JobHandle> followUp = new java.util.concurrent.atomic.AtomicReference<>();
+        CountDownLatch running = new CountDownLatch(1);
+        JobQueue q = new JobQueue(events::add, 1);
+        JobHandle first = q.submit(Lane.INTERACTIVE, "train", ctx -> {
+            running.countDown();
+            while (!ctx.isCancelled()) {
+                Thread.sleep(5);
+            }
+            Thread.sleep(100); // the queue's executors are shutting down now
+            followUp.set(q.submit(Lane.INTERACTIVE, "predict", c -> { }));
+        });
+        running.await();
+        q.close();
+        assertThat(first.outcome().get()).isEqualTo(EngineEvent.Outcome.CANCELLED);
+        assertThat(followUp.get()).isNotNull();
+        assertThat(followUp.get().outcome().get()).isEqualTo(EngineEvent.Outcome.CANCELLED);
+        assertThat(events).noneMatch(e -> e instanceof EngineEvent.JobFinished f && f.outcome() == EngineEvent.Outcome.FAILED);
+    }
 }
