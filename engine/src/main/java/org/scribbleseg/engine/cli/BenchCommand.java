@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
     BenchBackboneCommand.class,
     BenchTrainStepCommand.class,
     BenchCalibrationCommand.class,
+    BenchMemoryCommand.class,
 })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec

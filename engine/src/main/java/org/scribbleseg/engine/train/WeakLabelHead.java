@@ -85,7 +85,8 @@ public final class WeakLabelHead {
 
     /**
      * One image's sampled pixels (≤ N per class, raster order) and, read lazily, their features: only the samples
-     * the total cap keeps are ever read, so a re-sampled image costs a scan of its labels plus the few kept reads.
+     * the total cap keeps are ever read, and only those are held (one row of C floats each), so a labelled image
+     * costs memory in proportion to what trains on it, not to the N per class it could give.
      */
     private static final class CacheEntry {
         final long revision;
@@ -94,8 +95,7 @@ public final class WeakLabelHead {
         final double weight;
         final int[] pixels;
         final int[] values;
-        final float[] feat;
-        final java.util.BitSet have;
+        final float[][] rows;
 
         CacheEntry(TrainingImage im, int maxPerClass, long seed) {
             this.revision = im.revision();
@@ -105,15 +105,17 @@ public final class WeakLabelHead {
             int[][] pv = pick(im, maxPerClass, seed);
             this.pixels = pv[0];
             this.values = pv[1];
-            this.feat = new float[pixels.length * features.channels()];
-            this.have = new java.util.BitSet(pixels.length);
+            this.rows = new float[pixels.length][];
         }
 
         boolean matches(TrainingImage im) {
             return revision == im.revision() && features == im.features() && labels == im.labels() && weight == im.weight();
         }
 
-        /** The samples at {@code keep} (ascending indices into the picked pixels), features read once each. */
+        /**
+         * The samples at {@code keep} (ascending indices into the picked pixels), features read once each; rows no
+         * longer kept are released.
+         */
         Samples samples(int[] keep) {
             int c = features.channels();
             int w = labels.width();
@@ -122,14 +124,24 @@ public final class WeakLabelHead {
             int[] l = new int[keep.length];
             float[] wt = new float[keep.length];
             java.util.Arrays.fill(wt, (float) weight);
+            int next = 0;
             for (int o = 0; o < keep.length; o++) {
                 int i = keep[o];
-                if (!have.get(i)) {
-                    features.sample(pixels[i] % w, pixels[i] / w, w, h, feat, i * c);
-                    have.set(i);
+                for (; next < i; next++) {
+                    rows[next] = null;
                 }
-                System.arraycopy(feat, i * c, f, o * c, c);
+                next = i + 1;
+                float[] row = rows[i];
+                if (row == null) {
+                    row = new float[c];
+                    features.sample(pixels[i] % w, pixels[i] / w, w, h, row, 0);
+                    rows[i] = row;
+                }
+                System.arraycopy(row, 0, f, o * c, c);
                 l[o] = values[i];
+            }
+            for (; next < rows.length; next++) {
+                rows[next] = null;
             }
             return new Samples(c, f, l, wt);
         }
