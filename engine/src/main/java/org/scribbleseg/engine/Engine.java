@@ -34,7 +34,6 @@ import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.ImageIntegrity;
 import org.scribbleseg.engine.project.ProjectException;
 import org.scribbleseg.engine.project.ProjectStore;
-import org.scribbleseg.engine.project.StoreListener;
 
 /**
  * The facade the app, the CLI and the tests use: one open project, its store, image loading, background jobs and
@@ -79,21 +78,8 @@ public final class Engine implements AutoCloseable {
     private final Map<Long, org.scribbleseg.engine.predict.Prediction> heavyPredictions = new ConcurrentHashMap<>();
     private volatile long currentImage = -1;
     private volatile boolean firstTrainingScheduled;
-    /** Images the user touched: their first look is final, the store is not asked again this session. */
-    private final java.util.Set<Long> touched = ConcurrentHashMap.newKeySet();
-    /** Head revision of the first look saved per untouched image this session. */
-    private final Map<Long, Long> firstLookRevision = new ConcurrentHashMap<>();
-    private final StoreListener accepts = new StoreListener() {
-        @Override
-        public void annotationsChanged(long imageId, long revision) {
-            // the live loop hears these
-        }
-
-        @Override
-        public void maskAccepted(AcceptRecord record) {
-            publish(new EngineEvent.MaskAccepted(record));
-        }
-    };
+    /** First looks and accept records (accuracy before correction), off the event path. */
+    private final org.scribbleseg.engine.eval.AcceptTracker accepts;
 
     private Engine(ProjectStore store, Backbone backbone) {
         this.store = store;
@@ -101,9 +87,9 @@ public final class Engine implements AutoCloseable {
         this.featureCache = store.isReadOnly() ? FeatureCache.readOnlyForProject(store.root()) : FeatureCache.forProject(store.root());
         featureCache.setLimitBytes(featureCacheLimitBytes(store));
         featureCache.setPinned(this::pinnedFeatureShas);
-        this.live = new LiveLoop(store, backbone, featureCache, jobs, this::publish, this::loadImage, () -> currentImage);
+        this.accepts = new org.scribbleseg.engine.eval.AcceptTracker(store, r -> publish(new EngineEvent.MaskAccepted(r)));
+        this.live = new LiveLoop(store, backbone, featureCache, jobs, this::publishLive, this::loadImage, () -> currentImage);
         store.addListener(live);
-        store.addListener(accepts);
         live.setExcluded(oversized().stream().map(ImageEntry::id).collect(java.util.stream.Collectors.toSet()));
         this.heavy = new org.scribbleseg.engine.heavy.HeavyRuns(store, jobs, this::publish, org.scribbleseg.engine.heavy.WorkerProcess.Launch::defaults);
     }
@@ -604,14 +590,29 @@ public final class Engine implements AutoCloseable {
      * (its first look) against the accepted mask, and the strokes and time the image took. In first-accept order.
      */
     public List<AcceptRecord> acceptHistory() {
+        accepts.flush(); // the records of the accepts made so far
         return store.acceptHistory();
+    }
+
+    /** The accept tracker: {@link org.scribbleseg.engine.eval.AcceptTracker#flush()} waits for pending first looks. */
+    public org.scribbleseg.engine.eval.AcceptTracker acceptTracker() {
+        return accepts;
+    }
+
+    /**
+     * The live loop's events: the live head's prediction of the image on screen is its first look while nobody has
+     * labelled it (the first look is always the live head's: it is what the heavy models are measured against).
+     * Only the current image: the neighbours' predictions are not seen.
+     */
+    private void publishLive(EngineEvent e) {
+        if (e instanceof EngineEvent.PredictionsUpdated p && p.imageId() == currentImage) {
+            accepts.looked(p.imageId(), p.labels(), p.revision());
+        }
+        publish(e);
     }
 
     void publish(EngineEvent e) {
         if (e instanceof EngineEvent.PredictionsUpdated p) {
-            // before the listeners: once the user sees the mask it is stored, so an accept right away measures it.
-            // The first look is always the live head's: it is what the heavy models are measured against.
-            keepFirstLook(p);
             org.scribbleseg.engine.predict.Predictor h = heavyPredictor;
             if (heavyShowing && h != null) {
                 e = p = heavyPrediction(h, p);
@@ -643,26 +644,6 @@ public final class Engine implements AutoCloseable {
                 maps ? hp.uncertainty() : null, hp.meanUncertainty());
     }
 
-    /**
-     * Stores the prediction of the image the user is looking at, while nobody has labelled it, as its first look
-     * (what accuracy before correction measures). Only the current image: the neighbours' predictions are not seen,
-     * and writing them would cost a durable write per neighbour per stroke.
-     */
-    private void keepFirstLook(EngineEvent.PredictionsUpdated p) {
-        if (p.imageId() != currentImage) {
-            return;
-        }
-        Long saved = firstLookRevision.get(p.imageId());
-        // once per head: the second event of a prediction (with its maps) or a stale head's comes too late
-        if (!touched.contains(p.imageId()) && (saved == null || p.revision() > saved)) {
-            if (store.saveFirstLook(p.imageId(), p.labels(), p.revision())) {
-                firstLookRevision.put(p.imageId(), p.revision());
-            } else {
-                touched.add(p.imageId());
-            }
-        }
-    }
-
     @Override
     public void close() {
         heavy.close(); // running heavy jobs checkpoint and stop first (resumable next session)
@@ -671,8 +652,8 @@ public final class Engine implements AutoCloseable {
             h.close();
         }
         store.removeListener(live);
-        store.removeListener(accepts);
         jobs.close();
+        accepts.close(); // pending first looks and accept records are written
         live.close();
         predictions.clear(); // a closed engine still referenced from somewhere holds no prediction maps
         listeners.clear();

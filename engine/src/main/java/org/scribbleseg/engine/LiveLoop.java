@@ -76,6 +76,7 @@ final class LiveLoop implements StoreListener {
     // interactive-lane state (one thread)
     private final LinkedHashMap<Long, FeatureMap> features = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<Long, LabelsAt> labels = new HashMap<>();
+    private final LabelSnapshot snapshot;
     private final Map<Long, LabelsAt> zeroShot = new HashMap<>();
     private Map<Long, LabelMap> pseudo = Map.of();
     private String pseudoKey = "";
@@ -125,6 +126,7 @@ final class LiveLoop implements StoreListener {
         this.publish = publish;
         this.loader = loader;
         this.currentImage = currentImage;
+        this.snapshot = new LabelSnapshot(store);
     }
 
     /** Releases the backbone (native memory of DJL models). Call after the job queue stopped. */
@@ -217,9 +219,10 @@ final class LiveLoop implements StoreListener {
         for (ClassDef c : classes) {
             vocOf.put(c.id(), c.vocIndex());
         }
-        Map<Long, List<Stroke>> strokes = store.allStrokes();
-        Set<Long> withMask = new HashSet<>(store.imagesWithMask());
-        List<Tag> tags = store.allTags();
+        snapshot.refresh(); // what changed since the last run, not the whole tables
+        Map<Long, List<Stroke>> strokes = snapshot.strokes();
+        Set<Long> withMask = snapshot.withMask();
+        List<Tag> tags = snapshot.tags();
         Set<Long> labelled = new java.util.TreeSet<>(strokes.keySet());
         labelled.addAll(withMask);
         labelled.removeAll(excluded);

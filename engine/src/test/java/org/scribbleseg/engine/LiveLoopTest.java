@@ -193,6 +193,8 @@ class LiveLoopTest {
             // the user opens an image nobody labelled: the head's prediction of it is its first look
             engine.setCurrentImage(target.id());
             EngineEvent.PredictionsUpdated first = awaitPrediction(events, target.id(), s.revision());
+            engine.acceptTracker().flush(); // first looks are written off the event path
+
             LabelMap firstLook = s.prediction(target.id(), ProjectStore.FIRST_LOOK_RUN).orElseThrow().labels();
             assertThat(firstLook).isEqualTo(first.labels());
 
@@ -207,6 +209,8 @@ class LiveLoopTest {
             s.undo(target.id());
             EngineEvent.PredictionsUpdated corrected = awaitPrediction(events, target.id(), s.revision());
             // later predictions of the now labelled image never replace its first look
+            engine.acceptTracker().flush(); // first looks are written off the event path
+
             assertThat(s.prediction(target.id(), ProjectStore.FIRST_LOOK_RUN).orElseThrow().labels()).isEqualTo(firstLook);
 
             // accepted: the final mask, here the exact truth
@@ -264,16 +268,24 @@ class LiveLoopTest {
             scribbleFromTruth(s, labelled, fx.truth().get(0), fx.classes());
             awaitPrediction(events, labelled.id(), s.revision());
             awaitPrediction(events, untouched.id(), s.revision()); // the neighbour, predicted but not shown
+            engine.acceptTracker().flush(); // first looks are written off the event path
+
             assertThat(s.prediction(labelled.id(), ProjectStore.FIRST_LOOK_RUN)).isEmpty();
+            engine.acceptTracker().flush(); // first looks are written off the event path
+
             assertThat(s.prediction(untouched.id(), ProjectStore.FIRST_LOOK_RUN)).as("not looked at yet").isEmpty();
             // the user goes to the untouched image: what the head shows there is its first look
             engine.setCurrentImage(untouched.id());
             EngineEvent.PredictionsUpdated early = awaitPrediction(events, untouched.id(), s.revision());
+            engine.acceptTracker().flush(); // first looks are written off the event path
+
             assertThat(s.prediction(untouched.id(), ProjectStore.FIRST_LOOK_RUN).orElseThrow().labels()).isEqualTo(early.labels());
             // a better head looks again at the still untouched image: its first look is the newer one
             s.commitStroke(labelled.id(), fx.classes().get(0).id(), StrokeKind.POINT, 3, new float[] {2, 2});
             EngineEvent.PredictionsUpdated later = awaitPrediction(events, untouched.id(), s.revision());
             assertThat(later.revision()).isGreaterThan(early.revision());
+            engine.acceptTracker().flush(); // first looks are written off the event path
+
             assertThat(s.prediction(untouched.id(), ProjectStore.FIRST_LOOK_RUN).orElseThrow().labels()).isEqualTo(later.labels());
 
             // accepting the image that was labelled from the start records nothing: no fake 100 %

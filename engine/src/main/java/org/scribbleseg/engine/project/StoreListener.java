@@ -1,5 +1,7 @@
 package org.scribbleseg.engine.project;
 
+import org.scribbleseg.engine.image.LabelMap;
+
 /** Hears every committed change. Called on the thread that made the change, after the commit. */
 @FunctionalInterface
 public interface StoreListener {
@@ -10,9 +12,9 @@ public interface StoreListener {
     void annotationsChanged(long imageId, long revision);
 
     /**
-     * A mask was accepted for an image that had a first look: its record was added (or, on a re-accept, replaced).
+     * A dense mask was set for an image ({@code source}: {@link MaskRecord#ACCEPTED}, partial, imported...).
      * Called after {@link #annotationsChanged} for the same change.
      */
-    default void maskAccepted(AcceptRecord record) {
+    default void maskSet(long imageId, LabelMap mask, String source, long revision) {
     }
 }

@@ -71,7 +71,8 @@ class PredictorChoiceTest {
 
     private List<PredictorChoice.Evidence> evidence(int images) {
         Path dir = tmp.resolve("choice-" + images + ".sseg");
-        try (ProjectStore s = ProjectStore.create(dir)) {
+        try (ProjectStore s = ProjectStore.create(dir);
+                org.scribbleseg.engine.eval.AcceptTracker tracker = new org.scribbleseg.engine.eval.AcceptTracker(s, r -> { })) {
             s.addClass("background", 0, 0, "", List.of());
             s.addClass("thing", 0xff0000, 1, "", List.of());
             for (int i = 0; i < images; i++) {
@@ -80,6 +81,7 @@ class PredictorChoiceTest {
                 s.setMask(e.id(), truth(), MaskRecord.ACCEPTED);
             }
             List<PredictorChoice.Evidence> out = new ArrayList<>();
+            tracker.flush();
             for (AcceptRecord a : s.acceptHistory()) {
                 out.add(new PredictorChoice.Evidence(s.image(a.imageId()).orElseThrow(), s.mask(a.imageId()).orElseThrow().labels(), a.meanIoU()));
             }
