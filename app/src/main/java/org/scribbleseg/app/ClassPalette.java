@@ -29,7 +29,7 @@ import javafx.scene.layout.VBox;
 import javafx.scene.paint.Color;
 import javafx.scene.shape.Rectangle;
 import org.scribbleseg.engine.project.ClassDef;
-import org.scribbleseg.engine.project.ProjectStore;
+import org.scribbleseg.engine.Classes;
 
 /**
  * The class palette: the project's classes in palette order with colour and VOC index; add, rename, recolour,
@@ -37,7 +37,7 @@ import org.scribbleseg.engine.project.ProjectStore;
  * in the background; the list refreshes from the store's change event.
  */
 public final class ClassPalette extends VBox {
-    private final ProjectStore store;
+    private final Classes commands;
     private final Notifier notifier;
     private final ObservableList<ClassDef> items = FXCollections.observableArrayList();
     private final ListView<ClassDef> list = new ListView<>(items);
@@ -53,8 +53,8 @@ public final class ClassPalette extends VBox {
     private Long pendingSelect;
     private long shownId = -1;
 
-    public ClassPalette(ProjectStore store, Notifier notifier) {
-        this.store = store;
+    public ClassPalette(Classes commands, Notifier notifier) {
+        this.commands = commands;
         this.notifier = notifier;
         getStyleClass().add("class-palette");
         setSpacing(6);
@@ -220,7 +220,7 @@ public final class ClassPalette extends VBox {
         }
         String nm = "class " + n;
         int vocIndex = idx;
-        UiBackground.run(() -> store.addClass(nm, VocPalette.rgb(vocIndex), vocIndex, "", List.of()), c -> {
+        UiBackground.run(() -> commands.add(nm, VocPalette.rgb(vocIndex), vocIndex, "", List.of()), c -> {
             pendingSelect = c.id();
             if (items.stream().noneMatch(x -> x.id() == c.id())) {
                 items.add(c); // the store's list follows with its change event
@@ -242,7 +242,7 @@ public final class ClassPalette extends VBox {
             name.setText(c.name());
             return;
         }
-        UiBackground.run(() -> store.renameClass(c.id(), n), null, t -> {
+        UiBackground.run(() -> commands.rename(c.id(), n), null, t -> {
             name.setText(c.name());
             notifier.error("Could not rename '" + c.name() + "'", t, "Choose another name.");
         });
@@ -276,7 +276,7 @@ public final class ClassPalette extends VBox {
             return;
         }
         showIndexError(null);
-        UiBackground.run(() -> store.setClassIndex(c.id(), v), null, t -> showIndexError(t.getMessage()));
+        UiBackground.run(() -> commands.setIndex(c.id(), v), null, t -> showIndexError(t.getMessage()));
     }
 
     private void showIndexError(String message) {
@@ -300,7 +300,7 @@ public final class ClassPalette extends VBox {
         if (rgb == (c.rgb() & 0xffffff)) {
             return;
         }
-        UiBackground.run(() -> store.recolorClass(c.id(), rgb), null, t -> notifier.error("Could not change the colour", t, null));
+        UiBackground.run(() -> commands.recolor(c.id(), rgb), null, t -> notifier.error("Could not change the colour", t, null));
     }
 
     private void commitDescription() {
@@ -314,7 +314,7 @@ public final class ClassPalette extends VBox {
         if (def.equals(c.definition()) && con.equals(c.concepts())) {
             return;
         }
-        UiBackground.run(() -> store.describeClass(c.id(), def, con), null, t -> notifier.error("Could not save the definition", t, null));
+        UiBackground.run(() -> commands.describe(c.id(), def, con), null, t -> notifier.error("Could not save the definition", t, null));
     }
 
     private void move(int delta) {
@@ -326,7 +326,7 @@ public final class ClassPalette extends VBox {
         if (pos < 0 || pos >= items.size()) {
             return;
         }
-        UiBackground.run(() -> store.moveClass(c.id(), pos), null, t -> notifier.error("Could not move the class", t, null));
+        UiBackground.run(() -> commands.move(c.id(), pos), null, t -> notifier.error("Could not move the class", t, null));
     }
 
     private void deleteSelected() {
@@ -334,7 +334,7 @@ public final class ClassPalette extends VBox {
         if (c == null) {
             return;
         }
-        UiBackground.run(() -> store.classUsage(c.id()), usage -> {
+        UiBackground.run(() -> commands.usage(c.id()), usage -> {
             Long target = null;
             if (!usage.isEmpty()) {
                 List<ClassDef> others = items.stream().filter(x -> x.id() != c.id()).toList();
@@ -355,7 +355,7 @@ public final class ClassPalette extends VBox {
                 target = r.get().id();
             }
             Long to = target;
-            UiBackground.run(() -> store.deleteClass(c.id(), to), null, t -> notifier.error("Could not delete '" + c.name() + "'", t, null));
+            UiBackground.run(() -> commands.delete(c.id(), to), null, t -> notifier.error("Could not delete '" + c.name() + "'", t, null));
         }, t -> notifier.error("Could not delete '" + c.name() + "'", t, null));
     }
 

@@ -12,14 +12,14 @@ import javafx.application.Platform;
 import org.scribbleseg.engine.Engine;
 import org.scribbleseg.engine.job.EngineEvent;
 import org.scribbleseg.engine.job.EngineListener;
-import org.scribbleseg.engine.project.StoreListener;
 
 /**
- * Hands engine events and store changes (heard on engine and store threads) to the FX thread: everything that
- * arrives before the FX thread gets round to it is coalesced into one {@link Platform#runLater} — the newest
- * prediction per image, the newest progress per job, the set of changed images.
+ * Hands the engine's event stream (heard on engine threads; store changes are on it as
+ * {@link EngineEvent.AnnotationsChanged} and {@link EngineEvent.ClassesChanged}) to the FX thread: the one path back
+ * to the UI. Everything that arrives before the FX thread gets round to it is coalesced into one
+ * {@link Platform#runLater} — the newest prediction per image, the newest progress per job, the set of changed images.
  */
-public final class FxEngineBridge implements EngineListener, StoreListener {
+public final class FxEngineBridge implements EngineListener {
 
     /** What the UI hears, on the FX thread. */
     public interface Handler {
@@ -36,24 +36,15 @@ public final class FxEngineBridge implements EngineListener, StoreListener {
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private volatile boolean closed;
 
-    private record StoreChange(long imageId) {
-    }
-
     public FxEngineBridge(Engine engine, Handler handler) {
         this.engine = engine;
         this.handler = handler;
         engine.addListener(this);
-        engine.store().addListener(this);
     }
 
     @Override
     public void onEvent(EngineEvent event) {
         offer(event);
-    }
-
-    @Override
-    public void annotationsChanged(long imageId, long revision) {
-        offer(new StoreChange(imageId));
     }
 
     private void offer(Object o) {
@@ -72,8 +63,10 @@ public final class FxEngineBridge implements EngineListener, StoreListener {
         Map<Object, EngineEvent> latest = new LinkedHashMap<>();
         Object o;
         while ((o = queue.poll()) != null) {
-            if (o instanceof StoreChange c) {
+            if (o instanceof EngineEvent.AnnotationsChanged c) {
                 changed.add(c.imageId());
+            } else if (o instanceof EngineEvent.ClassesChanged) {
+                changed.add(-1L);
             } else if (o instanceof EngineEvent.PredictionsUpdated p) {
                 latest.remove("p" + p.imageId());
                 latest.put("p" + p.imageId(), p);
@@ -98,6 +91,5 @@ public final class FxEngineBridge implements EngineListener, StoreListener {
     public void close() {
         closed = true;
         engine.removeListener(this);
-        engine.store().removeListener(this);
     }
 }

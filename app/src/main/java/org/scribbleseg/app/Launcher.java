@@ -6,7 +6,6 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
 import javafx.application.Application;
-import org.scribbleseg.engine.cli.Defaults;
 
 /**
  * Plain entry point (not the {@link Application} subclass, so the JavaFX jars work from the class path).
@@ -22,7 +21,7 @@ public final class Launcher {
     }
 
     public static void main(String[] args) {
-        Defaults.applyOfflineDefaults();
+        org.scribbleseg.engine.Engine.applyOfflineDefaults();
         // "Unsupported JavaFX configuration: classes were loaded from 'unnamed module'": running from the class path is
         // how this launcher works on purpose; the warning only buries a real error under it
         JAVAFX_LOG.setLevel(Level.SEVERE);

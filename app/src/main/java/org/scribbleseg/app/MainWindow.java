@@ -45,7 +45,7 @@ import org.scribbleseg.engine.project.ClassDef;
 import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.ImageStatus;
 import org.scribbleseg.engine.project.MaskRecord;
-import org.scribbleseg.engine.project.ProjectStore;
+import org.scribbleseg.engine.ProjectInfo;
 import org.scribbleseg.engine.project.Stroke;
 import org.scribbleseg.engine.project.StrokeKind;
 import org.scribbleseg.engine.project.Tag;
@@ -82,7 +82,8 @@ public final class MainWindow implements FxEngineBridge.Handler {
     }
 
     private final Engine engine;
-    private final ProjectStore store;
+    private final ProjectInfo project;
+    private final org.scribbleseg.engine.Annotations labels;
     private final Shell shell;
     private final Notifier notifier = new Notifier();
     private final ThumbnailCache thumbnails;
@@ -143,12 +144,13 @@ public final class MainWindow implements FxEngineBridge.Handler {
 
     public MainWindow(Engine engine, Shell shell) {
         this.engine = engine;
-        this.store = engine.store();
+        this.project = engine.project();
+        this.labels = engine.annotations();
         this.shell = shell;
         this.thumbnails = new ThumbnailCache(engine);
         this.browser = new ImageBrowser(thumbnails);
-        this.palette = new ClassPalette(store, notifier);
-        this.tagsPanel = new TagsPanel(store, notifier);
+        this.palette = new ClassPalette(engine.classes(), notifier);
+        this.tagsPanel = new TagsPanel(labels, notifier);
 
         BorderPane main = new BorderPane();
         main.setTop(new VBox(new MenuBuilder(this).build(), toolBar()));
@@ -209,7 +211,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
         brushLabel.textProperty().bind(Bindings.format("%.0f px", canvas.brushRadiusProperty().multiply(2)));
         modelPanel.liveUpdate().selectedProperty().addListener((o, a, on) -> work(() -> {
             engine.setLiveUpdate(on);
-            store.setSetting(LIVE_UPDATE, Boolean.toString(on));
+            project.setSetting(LIVE_UPDATE, Boolean.toString(on));
         }, null, "Could not switch live update"));
 
         modelPanel.preferLiveHead().selectedProperty().addListener((o, a, on) -> {
@@ -221,9 +223,9 @@ public final class MainWindow implements FxEngineBridge.Handler {
         reloadClasses();
         reloadImages(true);
         work(() -> {
-            boolean live = Boolean.parseBoolean(store.setting(LIVE_UPDATE).orElse("true"));
+            boolean live = Boolean.parseBoolean(project.setting(LIVE_UPDATE).orElse("true"));
             engine.setLiveUpdate(live);
-            if (live && store.revision() > 0) {
+            if (live && project.revision() > 0) {
                 engine.retrain(); // the head of the last session is not kept: train it now, the prediction follows
             }
             return new String[] {engine.backboneKey(), Boolean.toString(live), engine.deviceDescription()};
@@ -233,7 +235,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
             modelPanel.liveUpdate().setSelected(Boolean.parseBoolean(s[1]));
         }, "Could not read the project settings");
         reloadAcceptHistory();
-        for (String n : store.notices()) {
+        for (String n : project.notices()) {
             notifier.info("Project", n); // a schema upgrade (and where the old file is kept), read-only
         }
         // off the store thread: a changed file is hashed, which must not hold up saving strokes
@@ -251,7 +253,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
     /** Starts a heavy run of {@code method} in the background on the project's device setting. */
     void startHeavy(String method, int steps) {
         work(() -> {
-            return engine.heavy().start(method, Map.of("steps", steps), store.setting(org.scribbleseg.engine.gpu.DeviceSpec.SETTING).orElse("auto"));
+            return engine.heavy().start(method, Map.of("steps", steps), project.setting(org.scribbleseg.engine.gpu.DeviceSpec.SETTING).orElse("auto"));
         }, id -> notifier.info("Training in the background", method + " runs in a worker process (" + id + ")."),
                 "Could not start the training");
     }
@@ -294,7 +296,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
     }
 
     public String title() {
-        return "ScribbleSeg — " + store.name();
+        return "ScribbleSeg — " + project.name();
     }
 
     // ------------------------------------------------------------------------------------------------ layout
@@ -526,7 +528,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
     }
 
     private void reloadClasses() {
-        work(store::classes, list -> {
+        work(engine.classes()::list, list -> {
             classes = list;
             Map<Long, Integer> byId = new HashMap<>();
             Map<Integer, Integer> byIndex = new HashMap<>();
@@ -548,7 +550,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
 
     /** Reloads the image list; on opening, shows the image the user last looked at (else the first one to do). */
     private void reloadImages(boolean selectFirst) {
-        work(() -> Map.entry(store.images(), selectFirst ? store.setting(LAST_IMAGE).orElse("") : ""), r -> {
+        work(() -> Map.entry(project.images(), selectFirst ? project.setting(LAST_IMAGE).orElse("") : ""), r -> {
             List<ImageEntry> list = r.getKey();
             browser.setImages(list);
             if (selectFirst && currentImage < 0 && !list.isEmpty()) {
@@ -559,7 +561,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
             list.stream().filter(e -> e.id() == currentImage).findFirst().ifPresent(this::showImageInfo);
         }, "Could not read the image list");
         if (selectFirst) { // predictions stored by earlier sessions; live ones arrive as PredictionsUpdated
-            work(store::latestMeanUncertainties, browser::setUncertainties, "Could not read the stored predictions");
+            work(project::storedUncertainties, browser::setUncertainties, "Could not read the stored predictions");
         }
     }
 
@@ -579,7 +581,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
         // the engine predicts the current image first and prefetches the next ones' features
         UiBackground.run(() -> {
             engine.setCurrentImage(id);
-            store.setSetting(LAST_IMAGE, Long.toString(id));
+            project.setSetting(LAST_IMAGE, Long.toString(id));
         }, null, t -> notifier.error("Could not switch images", t, null));
         browser.select(id);
         browser.images().stream().filter(e -> e.id() == id).findFirst().ifPresent(this::showImageInfo);
@@ -616,12 +618,17 @@ public final class MainWindow implements FxEngineBridge.Handler {
         });
     }
 
+    private Annotations annotationsOf(long id) {
+        var a = labels.of(id);
+        return new Annotations(id, a.strokes(), a.mask(), a.tags());
+    }
+
     private void reloadAnnotations() {
         long id = currentImage;
         if (id < 0) {
             return;
         }
-        work(() -> new Annotations(id, store.strokes(id), store.mask(id), store.tags(id)), a -> {
+        work(() -> annotationsOf(id), a -> {
             if (a.imageId() != currentImage) {
                 return;
             }
@@ -682,7 +689,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
             if (live.isPresent()) {
                 return new Object[] {live.get().labels(), live.get().uncertainty(), live.get().confidence()};
             }
-            return store.latestPrediction(id).map(p -> new Object[] {p.labels(), null, null}).orElse(null);
+            return labels.storedPrediction(id).map(l -> new Object[] {l, null, null}).orElse(null);
         }, p -> {
             if (id != currentImage) {
                 return;
@@ -777,7 +784,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
         canvas.paintStroke(tool.kind(), rgb, radius, points);
         Long cls = classId;
         StrokeKind kind = tool.kind();
-        work(() -> store.commitStroke(img, cls, kind, radius, points, durationMs), s -> {
+        work(() -> labels.commitStroke(img, cls, kind, radius, points, durationMs), s -> {
             if (s.imageId() == currentImage && !fullRenderInFlight && !renderedIds.contains(s.id())) {
                 // painted above already; the change event that follows must not paint it again
                 if (latest == null || latest.strokes().stream().noneMatch(x -> x.id() == s.id())) {
@@ -803,7 +810,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
         if (img < 0) {
             return;
         }
-        work(() -> store.undo(img), r -> statusBar.setText(r.map(x -> "Undid: " + x.description().replace("undo ", "")).orElse("Nothing to undo")),
+        work(() -> labels.undo(img), r -> statusBar.setText(r.map(x -> "Undid: " + x.replace("undo ", "")).orElse("Nothing to undo")),
                 "Could not undo");
     }
 
@@ -812,14 +819,14 @@ public final class MainWindow implements FxEngineBridge.Handler {
         if (img < 0) {
             return;
         }
-        work(() -> store.redo(img), r -> statusBar.setText(r.map(x -> "Redid: " + x.description().replace("redo ", "")).orElse("Nothing to redo")),
+        work(() -> labels.redo(img), r -> statusBar.setText(r.map(x -> "Redid: " + x.replace("redo ", "")).orElse("Nothing to redo")),
                 "Could not redo");
     }
 
     /** The image's newest prediction: the live one, else the stored one. Off the FX thread. */
     private Optional<LabelMap> currentPrediction(long img) {
         return engine.latestPrediction(img).map(EngineEvent.PredictionsUpdated::labels)
-                .or(() -> store.latestPrediction(img).map(ProjectStore.PredictionRecord::labels));
+                .or(() -> labels.storedPrediction(img));
     }
 
     /**
@@ -837,11 +844,11 @@ public final class MainWindow implements FxEngineBridge.Handler {
                 return false;
             }
             LabelMap mask = p.get();
-            Optional<MaskRecord> open = store.mask(img).filter(MaskRecord::isOpen);
+            Optional<MaskRecord> open = labels.mask(img).filter(MaskRecord::isOpen);
             if (open.isPresent()) {
                 mask = Regions.overlay(mask, open.get().labels());
             }
-            store.setMask(img, mask, MaskRecord.ACCEPTED);
+            labels.setMask(img, mask, MaskRecord.ACCEPTED);
             return true;
         }, ok -> {
             if (ok) {
@@ -891,10 +898,10 @@ public final class MainWindow implements FxEngineBridge.Handler {
             if (region.length == 0 || value == LabelMap.VOID) {
                 return RegionOutcome.failed("Nothing predicted here", "Click inside a region of the prediction overlay.");
             }
-            Optional<MaskRecord> old = store.mask(img);
+            Optional<MaskRecord> old = labels.mask(img);
             LabelMap base = old.map(MaskRecord::labels).orElseGet(() -> LabelMap.unlabelled(pred.width(), pred.height()));
             String source = old.map(MaskRecord::source).orElse(MaskRecord.PARTIAL);
-            store.setMask(img, Regions.fill(base, region, value), source);
+            labels.setMask(img, Regions.fill(base, region, value), source);
             String what = fill != null ? "Filled a region with '" + fillName + "'" : "Accepted a region";
             return new RegionOutcome(null, null, what + " (" + region.length + " pixels)"
                     + (MaskRecord.PARTIAL.equals(source) ? "; accept (A) when the rest is right" : ""));
@@ -913,7 +920,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
         if (img < 0) {
             return;
         }
-        work(() -> store.toggleDone(img), s -> statusBar.setText(s == ImageStatus.DONE ? "Marked done" : "Marked not done: the image is in progress"),
+        work(() -> labels.toggleDone(img), s -> statusBar.setText(s == ImageStatus.DONE ? "Marked done" : "Marked not done: the image is in progress"),
                 "Could not mark the image done");
     }
 
@@ -933,7 +940,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
     }
 
     void clearNow(long img) {
-        work(() -> store.clearImage(img), () -> statusBar.setText("Cleared the image's labels"), "Could not clear the image");
+        work(() -> labels.clear(img), () -> statusBar.setText("Cleared the image's labels"), "Could not clear the image");
     }
 
     /**
@@ -984,7 +991,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
 
     /** File → Export PASCAL VOC: options, then the export in the background with progress and cancel. */
     void exportVoc() {
-        var o = VocDialogs.ask(root.getScene() == null ? null : root.getScene().getWindow(), store.exportsDir().resolve("voc"));
+        var o = VocDialogs.ask(root.getScene() == null ? null : root.getScene().getWindow(), project.exportsDir().resolve("voc"));
         if (o != null) {
             exportVoc(o);
         }
@@ -1017,8 +1024,8 @@ public final class MainWindow implements FxEngineBridge.Handler {
         return shell;
     }
 
-    ProjectStore store() {
-        return store;
+    ProjectInfo project() {
+        return project;
     }
 
     // ------------------------------------------------------------------------------------------------ keys

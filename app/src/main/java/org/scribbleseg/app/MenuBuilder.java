@@ -64,7 +64,7 @@ final class MenuBuilder {
                 item("Close project", null, s::closeProject),
                 new SeparatorMenuItem(),
                 item("Quit", null, s::quit));
-        org.scribbleseg.engine.project.WorkingCopies.templateOf(w.store().root()).ifPresent(template -> {
+        org.scribbleseg.engine.ProjectInfo.templateOf(w.project().root()).ifPresent(template -> {
             MenuItem reset = item("Reset demo…", null, () -> confirmResetDemo(template));
             reset.setId("resetDemo");
             m.getItems().add(m.getItems().size() - 2, reset);
@@ -166,7 +166,7 @@ final class MenuBuilder {
 
     /** Project settings: display name, backbone and where heavy jobs run, saved in the project. */
     private void settings() {
-        var store = w.store();
+        var store = w.project();
         UiBackground.run(() -> new Object[] {store.setting("display-name").orElse(store.name()),
                 store.setting(org.scribbleseg.engine.Engine.BACKBONE_SETTING).orElse("classic"), backbones(),
                 store.setting(org.scribbleseg.engine.gpu.DeviceSpec.SETTING).orElse("auto"),

@@ -33,7 +33,7 @@ public final class ProjectCreator {
         Path dir = imageFolder.resolve(clean.endsWith(".sseg") ? clean : clean + ".sseg");
         Engine engine = Engine.create(dir);
         try {
-            engine.store().addClass("background", VocPalette.rgb(0), 0, "everything that is none of the other classes", List.of());
+            engine.classes().add("background", VocPalette.rgb(0), 0, "everything that is none of the other classes", List.of());
             ImportReport r = engine.importImages(List.of(imageFolder), (done, total) -> {
                 if (progress != null) {
                     progress.accept(done, total);

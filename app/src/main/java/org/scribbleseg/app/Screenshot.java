@@ -7,7 +7,6 @@ import javafx.application.Application;
 import javafx.application.Platform;
 import javafx.stage.Stage;
 import javafx.util.Duration;
-import org.scribbleseg.engine.cli.Defaults;
 
 /**
  * Renders the main window of a project at 1400×900 to a PNG (a Scene snapshot, so it works under Monocle headless
@@ -23,7 +22,7 @@ public final class Screenshot {
     }
 
     public static void main(String[] args) throws java.io.IOException {
-        Defaults.applyOfflineDefaults();
+        org.scribbleseg.engine.Engine.applyOfflineDefaults();
         if (System.getProperty("scribbleseg.data") == null) {
             System.setProperty("scribbleseg.data", java.nio.file.Files.createTempDirectory("scribbleseg-screenshot").toString());
         }

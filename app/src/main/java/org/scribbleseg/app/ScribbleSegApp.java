@@ -14,7 +14,7 @@ import javafx.scene.control.TextInputDialog;
 import javafx.stage.DirectoryChooser;
 import javafx.stage.Stage;
 import org.scribbleseg.engine.Engine;
-import org.scribbleseg.engine.project.WorkingCopies;
+import org.scribbleseg.engine.ProjectInfo;
 
 /**
  * The application shell: one window that shows the start screen or an open project. Opening and creating run in
@@ -80,7 +80,7 @@ public final class ScribbleSegApp extends Application implements MainWindow.Shel
         if (start != null) {
             start.progress("Opening " + dir + "…", -1);
         }
-        UiBackground.run(() -> Engine.open(WorkingCopies.resolve(dir)), this::show, t -> {
+        UiBackground.run(() -> Engine.open(ProjectInfo.resolve(dir)), this::show, t -> {
             if (start == null || window != null) {
                 showStart();
             }
@@ -94,13 +94,13 @@ public final class ScribbleSegApp extends Application implements MainWindow.Shel
         if (window != null) {
             window.close();
         }
-        Prefs.addRecent(engine.store().root());
+        Prefs.addRecent(engine.project().root());
         window = new MainWindow(engine, this);
         start = null;
         setRoot(window.root());
         stage.setTitle(window.title());
-        if (WorkingCopies.templateOf(engine.store().root()).isPresent()) {
-            window.notifier().info("Demo: a working copy", "Your changes go to " + engine.store().root()
+        if (ProjectInfo.templateOf(engine.project().root()).isPresent()) {
+            window.notifier().info("Demo: a working copy", "Your changes go to " + engine.project().root()
                     + "; the demo in the repository stays as it is. File → Reset demo starts afresh.");
         }
     }
@@ -111,7 +111,7 @@ public final class ScribbleSegApp extends Application implements MainWindow.Shel
      */
     static Optional<Path> demoTemplate() {
         Path demo = Path.of(System.getProperty("scribbleseg.demo", DEMO.toString()));
-        return WorkingCopies.isTemplate(demo) ? Optional.of(demo) : Optional.empty();
+        return ProjectInfo.isTemplate(demo) ? Optional.of(demo) : Optional.empty();
     }
 
     /**
@@ -124,9 +124,9 @@ public final class ScribbleSegApp extends Application implements MainWindow.Shel
             closeProject();
         }
         start.progress("Resetting the demo…", -1);
-        UiBackground.on(UiBackground.store(), () -> Engine.open(WorkingCopies.reset(template)), e -> {
+        UiBackground.on(UiBackground.store(), () -> Engine.open(ProjectInfo.resetWorkingCopy(template)), e -> {
             show(e);
-            window.notifier().info("Demo reset", "A fresh working copy of the demo: " + e.store().root());
+            window.notifier().info("Demo reset", "A fresh working copy of the demo: " + e.project().root());
         }, t -> {
             if (start != null) {
                 start.progress("", -1);

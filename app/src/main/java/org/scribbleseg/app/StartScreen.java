@@ -54,7 +54,7 @@ final class StartScreen {
             demo.setOnAction(e -> open.accept(template));
             Button reset = new Button("Reset demo");
             reset.setId("resetDemoStart");
-            reset.setTooltip(new Tooltip("Replaces your working copy of the demo (in " + org.scribbleseg.engine.project.WorkingCopies.workingCopyOf(template)
+            reset.setTooltip(new Tooltip("Replaces your working copy of the demo (in " + org.scribbleseg.engine.ProjectInfo.workingCopyOf(template)
                     + ") with a fresh one"));
             reset.setOnAction(e -> {
                 if (MenuBuilder.confirmResetDemo(root.getScene() == null ? null : root.getScene().getWindow(), template)) {

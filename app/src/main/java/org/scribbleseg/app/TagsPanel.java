@@ -16,12 +16,12 @@ import javafx.scene.layout.VBox;
 import javafx.scene.paint.Color;
 import javafx.scene.shape.Rectangle;
 import org.scribbleseg.engine.project.ClassDef;
-import org.scribbleseg.engine.project.ProjectStore;
+import org.scribbleseg.engine.Annotations;
 import org.scribbleseg.engine.project.Tag;
 
 /** Image-level tags of the current image: per class present / absent / unknown. Each click is one undoable store action. */
 public final class TagsPanel extends VBox {
-    private final ProjectStore store;
+    private final Annotations commands;
     private final Notifier notifier;
     private final VBox rows = new VBox(3);
     private final Label empty = new Label("Add classes to tag images.");
@@ -30,8 +30,8 @@ public final class TagsPanel extends VBox {
     private long imageId = -1;
     private boolean loading;
 
-    public TagsPanel(ProjectStore store, Notifier notifier) {
-        this.store = store;
+    public TagsPanel(Annotations commands, Notifier notifier) {
+        this.commands = commands;
         this.notifier = notifier;
         getStyleClass().add("tags-panel");
         setId("tagsPanel");
@@ -99,7 +99,7 @@ public final class TagsPanel extends VBox {
             if (img < 0) {
                 return;
             }
-            UiBackground.run(() -> store.setTag(img, c.id(), present), null,
+            UiBackground.run(() -> commands.setTag(img, c.id(), present), null,
                     t -> notifier.error("Could not save the tag", t, null));
         });
         HBox seg = new HBox(yes, no, unknown);

@@ -100,7 +100,7 @@ class DemoWorkingCopyTest extends AppTestBase {
             reset.fire();
         });
         confirm(robot);
-        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> fx(() -> app.window() != null && app.window().store() != s));
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> fx(() -> app.window() != null && app.window().engine().store() != s));
         waitIdle();
         assertThat(fx(() -> app.window().engine().store().root())).isEqualTo(copy);
         assertThat(strokes(store())).isEqualTo(shipped);

@@ -78,6 +78,12 @@ public final class Engine implements AutoCloseable {
     private final Map<Long, org.scribbleseg.engine.predict.Prediction> heavyPredictions = new ConcurrentHashMap<>();
     private volatile long currentImage = -1;
     private volatile boolean firstTrainingScheduled;
+    /** The store's changes on the event stream: the one path by which the UI hears of them. */
+    private final org.scribbleseg.engine.project.StoreListener storeChanges = (imageId, revision) ->
+            publish(imageId < 0 ? new EngineEvent.ClassesChanged(revision) : new EngineEvent.AnnotationsChanged(imageId, revision));
+    private final Classes classes;
+    private final Annotations annotations;
+    private final ProjectInfo project;
     /** First looks and accept records (accuracy before correction), off the event path. */
     private final org.scribbleseg.engine.eval.AcceptTracker accepts;
 
@@ -87,14 +93,18 @@ public final class Engine implements AutoCloseable {
         this.featureCache = store.isReadOnly() ? FeatureCache.readOnlyForProject(store.root()) : FeatureCache.forProject(store.root());
         featureCache.setLimitBytes(featureCacheLimitBytes(store));
         featureCache.setPinned(this::pinnedFeatureShas);
+        this.classes = new Classes(store.classRepository());
+        this.annotations = new Annotations(store);
+        this.project = new ProjectInfo(store);
         this.accepts = new org.scribbleseg.engine.eval.AcceptTracker(store, r -> publish(new EngineEvent.MaskAccepted(r)));
         this.live = new LiveLoop(store, backbone, featureCache, jobs, this::publishLive, this::loadImage, () -> currentImage);
         store.addListener(live);
+        store.addListener(storeChanges);
         live.setExcluded(oversized().stream().map(ImageEntry::id).collect(java.util.stream.Collectors.toSet()));
         this.heavy = new org.scribbleseg.engine.heavy.HeavyRuns(store, jobs, this::publish, org.scribbleseg.engine.heavy.WorkerProcess.Launch::defaults);
     }
 
-    /** Which model's predictions are showing and why (see {@link org.scribbleseg.engine.predict.PredictorChoice}). */
+    /** Which model's predictions are showing and why (see {@link org.scribbleseg.engine.eval.PredictorChoice}). */
     public EngineEvent.PredictorChanged predictorStatus() {
         return predictorStatus;
     }
@@ -133,7 +143,7 @@ public final class Engine implements AutoCloseable {
                     return predictorStatus;
                 }
             }
-            List<org.scribbleseg.engine.predict.PredictorChoice.Evidence> ev = new java.util.ArrayList<>();
+            List<org.scribbleseg.engine.eval.PredictorChoice.Evidence> ev = new java.util.ArrayList<>();
             for (AcceptRecord a : store.acceptHistory()) {
                 if (a.acceptedAtMillis() <= newest.createdAt()) {
                     continue; // the run may have trained on it
@@ -141,10 +151,10 @@ public final class Engine implements AutoCloseable {
                 Optional<ImageEntry> e = store.image(a.imageId());
                 Optional<org.scribbleseg.engine.project.MaskRecord> m = store.mask(a.imageId());
                 if (e.isPresent() && m.isPresent()) {
-                    ev.add(new org.scribbleseg.engine.predict.PredictorChoice.Evidence(e.get(), m.get().labels(), a.meanIoU()));
+                    ev.add(new org.scribbleseg.engine.eval.PredictorChoice.Evidence(e.get(), m.get().labels(), a.meanIoU()));
                 }
             }
-            var v = org.scribbleseg.engine.predict.PredictorChoice.judge(h, ev);
+            var v = org.scribbleseg.engine.eval.PredictorChoice.judge(h, ev);
             String reason = v.reason() + (v.heavyWins() && preferLive ? "; you chose to show the live head" : "");
             setHeavy(h, v.heavyWins() && !preferLive, reason);
         } catch (java.io.IOException | RuntimeException ex) {
@@ -356,8 +366,37 @@ public final class Engine implements AutoCloseable {
         return keep;
     }
 
+    /**
+     * The store under the facade, for the CLI, the engine's own services and tests. The app uses
+     * {@link #classes()}, {@link #annotations()} and {@link #project()} (ArchitectureTest keeps it so).
+     */
     public ProjectStore store() {
         return store;
+    }
+
+    /** The project's classes: list and edit. */
+    public Classes classes() {
+        return classes;
+    }
+
+    /** Images' labels: strokes, tags, masks, undo. */
+    public Annotations annotations() {
+        return annotations;
+    }
+
+    /** The open project: name, folders, images, settings, notices. */
+    public ProjectInfo project() {
+        return project;
+    }
+
+    /** DJL offline and tracking opted out, unless set explicitly: call first thing in a {@code main}. */
+    public static void applyOfflineDefaults() {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+        if (System.getProperty("OPT_OUT_TRACKING") == null) {
+            System.setProperty("OPT_OUT_TRACKING", "true");
+        }
     }
 
     /** Decodes an image of the project (EXIF orientation applied). Throws {@link ProjectException} with the reason. */
@@ -652,6 +691,7 @@ public final class Engine implements AutoCloseable {
             h.close();
         }
         store.removeListener(live);
+        store.removeListener(storeChanges);
         jobs.close();
         accepts.close(); // pending first looks and accept records are written
         live.close();

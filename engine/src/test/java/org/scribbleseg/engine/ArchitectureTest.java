@@ -1,13 +1,20 @@
 package org.scribbleseg.engine;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** The engine is headless: it never touches JavaFX or AWT windows, so it runs in the CLI and on servers. */
+/**
+ * The engine is headless: it never touches JavaFX or AWT windows, so it runs in the CLI and on servers. Its packages
+ * form layers without cycles: the CLI and the benchmarks on top, the {@code Engine} facade, the services (jobs,
+ * live head, heavy runs, training, prediction, evaluation, export, features, models, GPU), the store
+ * ({@code project}), and at the bottom images, {@code nn} and {@code util}. See docs/ARCHITECTURE.md.
+ */
 class ArchitectureTest {
 
     private final JavaClasses engine = new ClassFileImporter()
@@ -23,9 +30,43 @@ class ArchitectureTest {
     }
 
     @Test
+    void engineNeverUsesAwtWindowsOrToolkit() {
+        // java.awt.image (BufferedImage, colour models: the PNG codecs) is headless; the rest of AWT is not
+        noClasses().that().resideInAPackage("org.scribbleseg.engine..")
+                .should().dependOnClassesThat().resideInAnyPackage("java.awt", "java.awt.event..", "javax.swing..")
+                .because("the engine runs in the CLI and on servers without a display")
+                .check(engine);
+    }
+
+    @Test
     void engineNeverDependsOnTheApp() {
         noClasses().that().resideInAPackage("org.scribbleseg.engine..")
                 .should().dependOnClassesThat().resideInAPackage("org.scribbleseg.app..")
+                .check(engine);
+    }
+
+    @Test
+    void enginePackagesAreFreeOfCycles() {
+        slices().matching("org.scribbleseg.engine.(*)..").should().beFreeOfCycles().check(engine);
+    }
+
+    @Test
+    void enginePackagesFormLayers() {
+        layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("Cli").definedBy("org.scribbleseg.engine.cli..")
+                .layer("Bench").definedBy("org.scribbleseg.engine.bench..")
+                .layer("Facade").definedBy("org.scribbleseg.engine")
+                .layer("Services").definedBy("org.scribbleseg.engine.job..", "org.scribbleseg.engine.heavy..",
+                        "org.scribbleseg.engine.train..", "org.scribbleseg.engine.predict..", "org.scribbleseg.engine.eval..",
+                        "org.scribbleseg.engine.export..", "org.scribbleseg.engine.feature..", "org.scribbleseg.engine.model..",
+                        "org.scribbleseg.engine.gpu..")
+                .layer("Store").definedBy("org.scribbleseg.engine.project..")
+                .layer("Base").definedBy("org.scribbleseg.engine.image..", "org.scribbleseg.engine.nn..", "org.scribbleseg.engine.util..")
+                .whereLayer("Cli").mayNotBeAccessedByAnyLayer()
+                .whereLayer("Bench").mayOnlyBeAccessedByLayers("Cli")
+                .whereLayer("Facade").mayOnlyBeAccessedByLayers("Cli", "Bench")
+                .whereLayer("Services").mayOnlyBeAccessedByLayers("Facade", "Cli", "Bench")
+                .whereLayer("Store").mayOnlyBeAccessedByLayers("Services", "Facade", "Cli", "Bench")
                 .check(engine);
     }
 }

@@ -324,6 +324,6 @@ class LiveLoopTest {
 
     private static EngineEvent.PredictionsUpdated awaitPrediction(BlockingQueue<EngineEvent> events, long imageId, long revision)
             throws InterruptedException {
-        return org.scribbleseg.engine.eval.LiveLatencyBenchmark.await(events, imageId, revision);
+        return org.scribbleseg.engine.bench.LiveLatencyBenchmark.await(events, imageId, revision);
     }
 }

@@ -172,8 +172,8 @@ public final class BenchLiveCommand implements Callable<Integer> {
             Map<String, Object> res = new LinkedHashMap<>();
             try {
                 var bb = backboneSupplier(scratch);
-                Map<String, Object> idle = org.scribbleseg.engine.eval.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, false, log);
-                Map<String, Object> busy = org.scribbleseg.engine.eval.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, true, log);
+                Map<String, Object> idle = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, false, log);
+                Map<String, Object> busy = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, true, log);
                 res.put("idle", idle);
                 res.put("heavy", busy);
                 res.put("p95_ratio_heavy_over_idle", Math.round(((Number) busy.get("p95_ms")).doubleValue() / ((Number) idle.get("p95_ms")).doubleValue() * 1000) / 1000.0);
@@ -197,7 +197,7 @@ public final class BenchLiveCommand implements Callable<Integer> {
                     : java.nio.file.Files.createTempDirectory("sseg-bench-live");
             Map<String, Object> res;
             try {
-                res = org.scribbleseg.engine.eval.LiveLatencyBenchmark.run(scratch, images, width, height, classes,
+                res = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes,
                         backboneSupplier(scratch), iterations, false, log);
                 if (reference) {
                     addRatios(res, referenceMs(scratch, log));

@@ -7,11 +7,6 @@ public final class Defaults {
 
     /** DJL offline + tracking opt-out, unless the user set them explicitly. */
     public static void applyOfflineDefaults() {
-        if (System.getProperty("ai.djl.offline") == null) {
-            System.setProperty("ai.djl.offline", "true");
-        }
-        if (System.getProperty("OPT_OUT_TRACKING") == null) {
-            System.setProperty("OPT_OUT_TRACKING", "true");
-        }
+        org.scribbleseg.engine.Engine.applyOfflineDefaults();
     }
 }

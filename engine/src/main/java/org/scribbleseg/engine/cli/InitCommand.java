@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.scribbleseg.engine.project.ClassPresets;
+import org.scribbleseg.engine.export.ClassPresets;
 import org.scribbleseg.engine.project.ProjectCreation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

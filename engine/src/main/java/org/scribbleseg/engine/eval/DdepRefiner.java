@@ -85,6 +85,6 @@ public final class DdepRefiner implements EffortBenchmark.Refiner {
 
     @Override
     public LabelMap predict(LabeledImage image, FeatureMap features) {
-        return trainer.predict(image.image(), features).labels();
+        return new org.scribbleseg.engine.predict.DecoderPredictor(trainer).predict(image.image(), features).labels();
     }
 }

@@ -286,7 +286,7 @@ public final class FeatureCache {
         }
         byte[] bytes = encode(map);
         try {
-            org.scribbleseg.engine.project.AtomicFiles.write(file, bytes);
+            org.scribbleseg.engine.util.AtomicFiles.write(file, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write feature cache file " + file, e);
         }

@@ -11,7 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.scribbleseg.engine.project.AtomicFiles;
+import org.scribbleseg.engine.util.AtomicFiles;
 
 /**
  * The GPU runtime the worker process starts with: a CUDA libtorch folder chosen by {@code scribbleseg gpu install}

@@ -4,8 +4,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
-import org.scribbleseg.engine.project.Stroke;
-import org.scribbleseg.engine.project.StrokeKind;
 
 /**
  * Turns strokes into an 8-bit label map (value = class VOC index, {@link LabelMap#VOID} = 255 = unlabelled/void).
@@ -13,7 +11,7 @@ import org.scribbleseg.engine.project.StrokeKind;
  * <p><b>Coverage rule.</b> A stroke with points p0..pn and radius r covers pixel (x, y) exactly when the pixel's
  * centre c = (x + 0.5, y + 0.5) lies within distance r<sub>eff</sub> of the stroke's shape (with a tolerance of
  * 1e-6 so that boundary pixels do not depend on rounding), where r<sub>eff</sub> = max(r, √½). The shape of a
- * {@link StrokeKind#POINT} is its point(s) (a disc around each); of any other kind, the polyline p0–p1–…–pn
+ * point stroke ({@link StrokeShape#separateDiscs()}) is its point(s) (a disc around each); of any other kind, the polyline p0–p1–…–pn
  * (thick round-capped segments; a single point is a disc). The √½ floor means every point of the polyline lies in
  * a covered pixel, so even a zero-radius stroke never vanishes.
  *
@@ -42,7 +40,7 @@ public final class LabelRasterizer {
     }
 
     /** Rasterizes onto an unlabelled map of the given size. */
-    public static LabelMap rasterize(int width, int height, List<Stroke> strokes, Function<Long, Integer> vocIndexOfClass) {
+    public static LabelMap rasterize(int width, int height, List<? extends StrokeShape> strokes, Function<Long, Integer> vocIndexOfClass) {
         return rasterize(LabelMap.unlabelled(width, height), strokes, vocIndexOfClass, false).labels();
     }
 
@@ -51,17 +49,17 @@ public final class LabelRasterizer {
      * {@code withIgnoreMask} the result also says which pixels the ignore brush marked (one byte per pixel, 1 =
      * ignored), which both export as 255 but only the ignore brush means "never train on this".
      */
-    public static Result rasterize(LabelMap base, List<Stroke> strokes, Function<Long, Integer> vocIndexOfClass,
+    public static Result rasterize(LabelMap base, List<? extends StrokeShape> strokes, Function<Long, Integer> vocIndexOfClass,
             boolean withIgnoreMask) {
         Objects.requireNonNull(base, "base");
         LabelMap out = base.copy();
         byte[] ignored = withIgnoreMask ? new byte[base.width() * base.height()] : null;
         Painter p = new Painter(out.width(), out.height(), out.data(), ignored);
-        for (Stroke s : strokes) {
+        for (StrokeShape s : strokes) {
             int value;
             byte ign;
-            switch (s.kind()) {
-                case SCRIBBLE, POINT -> {
+            switch (s.effect()) {
+                case PAINT_CLASS -> {
                     Integer idx = s.classId() == null ? null : vocIndexOfClass.apply(s.classId());
                     if (idx == null) {
                         continue;
@@ -81,7 +79,7 @@ public final class LabelRasterizer {
                     value = LabelMap.VOID;
                     ign = 1;
                 }
-                default -> throw new IllegalStateException("unknown stroke kind " + s.kind());
+                default -> throw new IllegalStateException("unknown stroke effect " + s.effect());
             }
             p.value = (byte) value;
             p.ign = ign;
@@ -94,7 +92,7 @@ public final class LabelRasterizer {
             if (n == 0) {
                 continue;
             }
-            if (s.kind() == StrokeKind.POINT || n == 1) {
+            if (s.separateDiscs() || n == 1) {
                 for (int i = 0; i < n; i++) {
                     p.capsule(pts[2 * i], pts[2 * i + 1], pts[2 * i], pts[2 * i + 1], r, true);
                 }

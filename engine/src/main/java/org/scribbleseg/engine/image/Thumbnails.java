@@ -40,7 +40,7 @@ public final class Thumbnails {
         }
         RgbImage thumb = make(source.get(), maxSide);
         try {
-            org.scribbleseg.engine.project.AtomicFiles.write(file, ImageWriter.encodePng(thumb));
+            org.scribbleseg.engine.util.AtomicFiles.write(file, ImageWriter.encodePng(thumb));
         } catch (IOException | RuntimeException ignored) {
             // a read-only or full disk: the thumbnail is still returned
         }

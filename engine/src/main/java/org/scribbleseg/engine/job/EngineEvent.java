@@ -6,6 +6,17 @@ import org.scribbleseg.engine.project.AcceptRecord;
 /** Events the engine publishes to listeners (UI, CLI, tests). Never carries JavaFX types. */
 public sealed interface EngineEvent {
 
+    /**
+     * An image's annotations (strokes, tags, mask) or the image itself changed and were committed: the store's
+     * change, told on the engine's event stream (the UI reads the image's labels again).
+     */
+    record AnnotationsChanged(long imageId, long revision) implements EngineEvent {
+    }
+
+    /** The classes changed (added, renamed, recoloured, re-indexed, moved, deleted) and were committed. */
+    record ClassesChanged(long revision) implements EngineEvent {
+    }
+
     /** A new head was trained for annotation revision {@code revision}. */
     record HeadTrained(long revision, String backbone, int samples, int classes, double trainAccuracy, long millis) implements EngineEvent {
     }

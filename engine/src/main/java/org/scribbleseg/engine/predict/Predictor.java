@@ -5,7 +5,7 @@ import org.scribbleseg.engine.project.ImageEntry;
 /**
  * Something that predicts an image's mask: the live head, or the model of a heavy run. The overlay, the
  * {@code predicted} export and the uncertainty view take their masks from the engine's current predictor
- * ({@link org.scribbleseg.engine.Engine#predictorStatus}); {@link PredictorChoice} decides when a heavy one takes
+ * ({@link org.scribbleseg.engine.Engine#predictorStatus}); {@link org.scribbleseg.engine.eval.PredictorChoice} decides when a heavy one takes
  * over.
  */
 public interface Predictor extends AutoCloseable {

@@ -5,7 +5,18 @@ package org.scribbleseg.engine.project;
  * image pixel coordinates (a polyline; a single point for {@link StrokeKind#POINT}). {@code classId} is null for
  * ERASE and IGNORE. {@code radius} is the brush radius in image pixels.
  */
-public record Stroke(long id, long imageId, Long classId, StrokeKind kind, float radius, float[] points, long createdAtMillis) {
+public record Stroke(long id, long imageId, Long classId, StrokeKind kind, float radius, float[] points, long createdAtMillis)
+        implements org.scribbleseg.engine.image.StrokeShape {
+
+    @Override
+    public Effect effect() {
+        return kind.effect();
+    }
+
+    @Override
+    public boolean separateDiscs() {
+        return kind == StrokeKind.POINT;
+    }
 
     public int pointCount() {
         return points.length / 2;

@@ -22,8 +22,6 @@ import org.scribbleseg.engine.feature.FeatureMap;
 import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.image.RgbImage;
 import org.scribbleseg.engine.nn.DdepDecoder;
-import org.scribbleseg.engine.predict.HeadPredictor;
-import org.scribbleseg.engine.predict.Prediction;
 
 /**
  * Trains a {@link DdepDecoder} over a frozen backbone (seed 003, methods.md §D), one step at a time, so that a
@@ -100,7 +98,6 @@ public final class DdepTrainer implements AutoCloseable {
     private final NDManager manager;
     private final DdepDecoder decoder;
     private SplittableRandom rng;
-    private final HeadPredictor post = new HeadPredictor(false);
     private Optimizer optimizer;
     private int[] classValues;
     private long pretrainSteps;
@@ -429,28 +426,20 @@ public final class DdepTrainer implements AutoCloseable {
     }
 
     /**
-     * The fine-tuned decoder's prediction for a whole image from its features (e.g. from the feature cache), with
-     * the live head's post-processing ({@link HeadPredictor#fromGridLogits}: softmax, argmax label values,
-     * confidence and uncertainty maps, classes tagged absent excluded).
-     *
-     * @param absent class label values tagged absent on the image (null: none)
+     * The fine-tuned decoder's class logits for a whole image from its features (e.g. from the feature cache), laid
+     * out [class][y][x] at the image's size, for {@link #classValues()}. {@code predict.DecoderPredictor} turns them
+     * into a prediction with the live head's post-processing.
      */
-    public Prediction predict(RgbImage image, FeatureMap features, Set<Integer> absent) {
+    public float[] logits(RgbImage image, FeatureMap features) {
         if (classValues == null) {
             throw new IllegalStateException("the decoder is not fine-tuned");
         }
         int w = image.width();
         int h = image.height();
-        float[] logits;
         try (NDManager step = manager.newSubManager()) {
             NDArray x = step.create(Denoising.toSigned(image), new Shape(1, 3, h, w));
-            logits = decoder.forward(x, features(step, features)).toFloatArray();
+            return decoder.forward(x, features(step, features)).toFloatArray();
         }
-        return post.fromGridLogits(logits, classValues, h, w, w, h, absent, true);
-    }
-
-    public Prediction predict(RgbImage image, FeatureMap features) {
-        return predict(image, features, null);
     }
 
     /** Writes the decoder (and the step counters, class values) to a safetensors file. */

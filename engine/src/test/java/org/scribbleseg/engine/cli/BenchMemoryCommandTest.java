@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.scribbleseg.engine.eval.MemoryBenchmark;
+import org.scribbleseg.engine.bench.MemoryBenchmark;
 import org.scribbleseg.engine.image.ImageLoader;
 
 class BenchMemoryCommandTest {

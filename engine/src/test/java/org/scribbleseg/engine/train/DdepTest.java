@@ -120,7 +120,7 @@ class DdepTest {
                 t.save(file);
                 DdepTrainer.Labelled l0 = labelled.get(0);
                 FeatureMap f0 = bb.features(l0.image());
-                Prediction p = t.predict(l0.image(), f0);
+                Prediction p = new org.scribbleseg.engine.predict.DecoderPredictor(t).predict(l0.image(), f0);
                 try (NDManager m = NDManager.newBaseManager(); DdepDecoder back = DdepDecoder.load(file, m)) {
                     assertThat(back.config()).isEqualTo(t.decoder().config());
                     NDArray x = m.create(Denoising.toSigned(l0.image()), new Shape(1, 3, l0.image().height(), l0.image().width()));
@@ -155,7 +155,7 @@ class DdepTest {
             for (SyntheticScenes.Scene s : scenes) {
                 FeatureMap f = bb.features(s.image());
                 LabelMap a = hp.predict(head, f, s.image().width(), s.image().height(), null).labels();
-                LabelMap b = t.predict(s.image(), f).labels();
+                LabelMap b = new org.scribbleseg.engine.predict.DecoderPredictor(t).predict(s.image(), f).labels();
                 long same = 0;
                 for (int i = 0; i < a.data().length; i++) {
                     same += a.data()[i] == b.data()[i] ? 1 : 0;

@@ -1,4 +1,4 @@
-package org.scribbleseg.engine.eval;
+package org.scribbleseg.engine.bench;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -15,6 +15,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.zip.CRC32;
 import org.scribbleseg.engine.Engine;
+import org.scribbleseg.engine.eval.ProjectedFeatures;
+import org.scribbleseg.engine.eval.SimulatedAnnotator;
+import org.scribbleseg.engine.eval.SyntheticScenes;
 import org.scribbleseg.engine.feature.Backbone;
 import org.scribbleseg.engine.feature.FeatureCache;
 import org.scribbleseg.engine.feature.FeatureMap;

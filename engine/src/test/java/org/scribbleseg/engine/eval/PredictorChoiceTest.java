@@ -1,4 +1,4 @@
-package org.scribbleseg.engine.predict;
+package org.scribbleseg.engine.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,6 +9,8 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.scribbleseg.engine.image.LabelMap;
+import org.scribbleseg.engine.predict.Prediction;
+import org.scribbleseg.engine.predict.Predictor;
 import org.scribbleseg.engine.project.AcceptRecord;
 import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.MaskRecord;

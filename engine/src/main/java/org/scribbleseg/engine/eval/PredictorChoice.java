@@ -1,9 +1,10 @@
-package org.scribbleseg.engine.predict;
+package org.scribbleseg.engine.eval;
 
 import java.util.List;
 import java.util.Locale;
-import org.scribbleseg.engine.eval.Metrics;
 import org.scribbleseg.engine.image.LabelMap;
+import org.scribbleseg.engine.predict.Prediction;
+import org.scribbleseg.engine.predict.Predictor;
 
 /**
  * When a heavy model's predictions take over from the live head's: only when its mean IoU on the annotator's

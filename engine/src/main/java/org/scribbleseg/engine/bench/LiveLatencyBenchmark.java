@@ -1,4 +1,4 @@
-package org.scribbleseg.engine.eval;
+package org.scribbleseg.engine.bench;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,6 +13,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.scribbleseg.engine.Engine;
+import org.scribbleseg.engine.eval.Metrics;
+import org.scribbleseg.engine.eval.ProjectedFeatures;
+import org.scribbleseg.engine.eval.SimulatedAnnotator;
+import org.scribbleseg.engine.eval.SyntheticScenes;
 import org.scribbleseg.engine.image.ImageWriter;
 import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.job.EngineEvent;

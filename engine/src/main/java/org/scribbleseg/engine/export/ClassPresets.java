@@ -1,9 +1,9 @@
-package org.scribbleseg.engine.project;
+package org.scribbleseg.engine.export;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.scribbleseg.engine.export.LabelmapTxt;
-import org.scribbleseg.engine.export.VocPalette;
+import org.scribbleseg.engine.project.ClassDef;
+import org.scribbleseg.engine.project.ProjectStore;
 
 /** Class lists a new project can start from. */
 public final class ClassPresets {
