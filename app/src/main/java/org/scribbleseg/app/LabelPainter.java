@@ -5,6 +5,7 @@ import java.util.Map;
 import javafx.scene.image.PixelFormat;
 import javafx.scene.image.WritableImage;
 import org.scribbleseg.engine.image.LabelMap;
+import org.scribbleseg.engine.image.LabelRasterizer;
 import org.scribbleseg.engine.project.Stroke;
 import org.scribbleseg.engine.project.StrokeKind;
 
@@ -99,56 +100,28 @@ public final class LabelPainter {
     }
 
     /**
-     * Paints one stroke: every pixel whose centre lies within {@code radius} of the polyline. Returns the touched
-     * box {x0, y0, x1, y1} (exclusive ends), or null when it lies outside the image.
+     * Paints one stroke on the pixels the engine's coverage rule gives it ({@link LabelRasterizer#cover}: the same
+     * pixels the stroke's label map gets). Returns the touched box {x0, y0, x1, y1} (exclusive ends), or null when
+     * no pixel of the image is covered.
      */
     public static int[] paintStroke(StrokeKind kind, int rgb, float radius, float[] pts, int[] out, int width, int height) {
-        int n = pts.length / 2;
-        float r = Math.max(0.5f, radius);
-        float r2 = r * r;
-        int bx0 = Integer.MAX_VALUE;
-        int by0 = Integer.MAX_VALUE;
-        int bx1 = Integer.MIN_VALUE;
-        int by1 = Integer.MIN_VALUE;
-        for (int i = 0; i < Math.max(1, n - 1); i++) {
-            float ax = pts[2 * i];
-            float ay = pts[2 * i + 1];
-            float cx = n > 1 ? pts[2 * i + 2] : ax;
-            float cy = n > 1 ? pts[2 * i + 3] : ay;
-            int x0 = Math.max(0, (int) Math.floor(Math.min(ax, cx) - r));
-            int y0 = Math.max(0, (int) Math.floor(Math.min(ay, cy) - r));
-            int x1 = Math.min(width, (int) Math.ceil(Math.max(ax, cx) + r) + 1);
-            int y1 = Math.min(height, (int) Math.ceil(Math.max(ay, cy) + r) + 1);
-            if (x0 >= x1 || y0 >= y1) {
-                continue;
+        int[] box = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE};
+        int paint = opaque(rgb);
+        LabelRasterizer.cover(kind == StrokeKind.POINT, radius, pts, width, height, (y, x0, x1) -> {
+            int row = y * width;
+            for (int x = x0; x <= x1; x++) {
+                out[row + x] = switch (kind) {
+                    case SCRIBBLE, POINT -> paint;
+                    case ERASE -> 0;
+                    case IGNORE -> ((x + y) / 6) % 2 == 0 ? IGNORE_A : IGNORE_B;
+                };
             }
-            float dx = cx - ax;
-            float dy = cy - ay;
-            float len2 = dx * dx + dy * dy;
-            for (int y = y0; y < y1; y++) {
-                float py = y + 0.5f;
-                int row = y * width;
-                for (int x = x0; x < x1; x++) {
-                    float px = x + 0.5f;
-                    float t = len2 == 0 ? 0 : ((px - ax) * dx + (py - ay) * dy) / len2;
-                    t = t < 0 ? 0 : (t > 1 ? 1 : t);
-                    float ex = ax + t * dx - px;
-                    float ey = ay + t * dy - py;
-                    if (ex * ex + ey * ey <= r2) {
-                        out[row + x] = switch (kind) {
-                            case SCRIBBLE, POINT -> opaque(rgb);
-                            case ERASE -> 0;
-                            case IGNORE -> ((x + y) / 6) % 2 == 0 ? IGNORE_A : IGNORE_B;
-                        };
-                    }
-                }
-            }
-            bx0 = Math.min(bx0, x0);
-            by0 = Math.min(by0, y0);
-            bx1 = Math.max(bx1, x1);
-            by1 = Math.max(by1, y1);
-        }
-        return bx0 == Integer.MAX_VALUE ? null : new int[] {bx0, by0, bx1, by1};
+            box[0] = Math.min(box[0], x0);
+            box[1] = Math.min(box[1], y);
+            box[2] = Math.max(box[2], x1 + 1);
+            box[3] = Math.max(box[3], y + 1);
+        });
+        return box[0] == Integer.MAX_VALUE ? null : box;
     }
 
     /** A new image holding an ARGB buffer. */

@@ -54,6 +54,43 @@ class LabelPainterTest {
     }
 
     @Test
+    void paintedPixelsAreTheEngineLabelMapsPixelsForTheSameStrokes() {
+        // one coverage rule: what the canvas paints at once is what the stroke's label map (training, export) holds
+        int w = 61;
+        int h = 47;
+        java.util.Random r = new java.util.Random(5);
+        StrokeKind[] kinds = StrokeKind.values();
+        for (int trial = 0; trial < 40; trial++) {
+            List<Stroke> strokes = new java.util.ArrayList<>();
+            for (int k = 0; k < 6; k++) {
+                StrokeKind kind = kinds[r.nextInt(kinds.length)];
+                int n = kind == StrokeKind.POINT ? 1 : 1 + r.nextInt(4);
+                float[] pts = new float[2 * n];
+                for (int i = 0; i < n; i++) {
+                    pts[2 * i] = r.nextFloat() * (w + 10) - 5; // off the image too
+                    pts[2 * i + 1] = r.nextFloat() * (h + 10) - 5;
+                }
+                float radius = new float[] {0.2f, 0.71f, 1f, 2.5f, 4.3f}[r.nextInt(5)];
+                Long cls = kind.needsClass() ? (r.nextBoolean() ? 7L : 8L) : null;
+                strokes.add(new Stroke(k, 1, cls, kind, radius, pts, 0));
+            }
+            int[] argb = new int[w * h];
+            LabelPainter.paintStrokes(strokes, Map.of(7L, 0xff0000, 8L, 0x0000ff), argb, w, h);
+            org.scribbleseg.engine.image.LabelRasterizer.Result labels = org.scribbleseg.engine.image.LabelRasterizer.rasterize(
+                    LabelMap.unlabelled(w, h), strokes, id -> id == 7L ? 1 : 2, true);
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int painted = argb[y * w + x];
+                    int value = labels.labels().get(x, y);
+                    int expected = labels.isIgnored(x, y) ? (((x + y) / 6) % 2 == 0 ? LabelPainter.IGNORE_A : LabelPainter.IGNORE_B)
+                            : value == 1 ? 0xffff0000 : value == 2 ? 0xff0000ff : 0;
+                    assertThat(painted).as("trial %d pixel (%d, %d)", trial, x, y).isEqualTo(expected);
+                }
+            }
+        }
+    }
+
+    @Test
     void uncertaintyOpacityGrowsWithUncertainty() {
         int[] u = LabelPainter.uncertaintyToArgb(new byte[] {0, (byte) 128, (byte) 255});
         assertThat(u[0] >>> 24).isZero();

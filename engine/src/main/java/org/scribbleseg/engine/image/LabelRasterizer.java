@@ -54,7 +54,8 @@ public final class LabelRasterizer {
         Objects.requireNonNull(base, "base");
         LabelMap out = base.copy();
         byte[] ignored = withIgnoreMask ? new byte[base.width() * base.height()] : null;
-        Painter p = new Painter(out.width(), out.height(), out.data(), ignored);
+        byte[] data = out.data();
+        int w = out.width();
         for (StrokeShape s : strokes) {
             int value;
             byte ign;
@@ -81,45 +82,63 @@ public final class LabelRasterizer {
                 }
                 default -> throw new IllegalStateException("unknown stroke effect " + s.effect());
             }
-            p.value = (byte) value;
-            p.ign = ign;
-            if (!Float.isFinite(s.radius())) {
-                continue; // a damaged stroke paints nothing
-            }
-            double r = Math.max(s.radius(), MIN_RADIUS);
-            float[] pts = s.points();
-            int n = pts.length / 2;
-            if (n == 0) {
-                continue;
-            }
-            if (s.separateDiscs() || n == 1) {
-                for (int i = 0; i < n; i++) {
-                    p.capsule(pts[2 * i], pts[2 * i + 1], pts[2 * i], pts[2 * i + 1], r, true);
+            byte v = (byte) value;
+            byte g = ign;
+            cover(s.separateDiscs(), s.radius(), s.points(), w, out.height(), (y, x0, x1) -> {
+                int o = y * w;
+                Arrays.fill(data, o + x0, o + x1 + 1, v);
+                if (ignored != null) {
+                    Arrays.fill(ignored, o + x0, o + x1 + 1, g);
                 }
-            } else {
-                // segment i > 0 leaves out its start disc: the previous segment's end disc is the same disc
-                boolean prevDrawn = false;
-                for (int i = 0; i + 1 < n; i++) {
-                    prevDrawn = p.capsule(pts[2 * i], pts[2 * i + 1], pts[2 * i + 2], pts[2 * i + 3], r, !prevDrawn);
-                }
-            }
+            });
         }
         return new Result(out, ignored);
     }
 
-    private static final class Painter {
+    /** Receives the covered pixels x0..x1 (inclusive) of row y. */
+    @FunctionalInterface
+    public interface SpanSink {
+        void span(int y, int x0, int x1);
+    }
+
+    /**
+     * The pixels one stroke covers under the coverage rule above, clipped to {@code width} x {@code height}, as row
+     * spans (a pixel may be reported more than once). The one coverage rule of the tool: the label maps here and the
+     * app's instant paint of a stroke both use it. {@code separateDiscs}: each point is a disc (a click), else the
+     * points are a polyline. A non-finite radius covers nothing, and so does a segment with a non-finite coordinate.
+     */
+    public static void cover(boolean separateDiscs, float radius, float[] pts, int width, int height, SpanSink sink) {
+        if (!Float.isFinite(radius)) {
+            return; // a damaged stroke paints nothing
+        }
+        double r = Math.max(radius, MIN_RADIUS);
+        int n = pts.length / 2;
+        if (n == 0) {
+            return;
+        }
+        Cover c = new Cover(width, height, sink);
+        if (separateDiscs || n == 1) {
+            for (int i = 0; i < n; i++) {
+                c.capsule(pts[2 * i], pts[2 * i + 1], pts[2 * i], pts[2 * i + 1], r, true);
+            }
+        } else {
+            // segment i > 0 leaves out its start disc: the previous segment's end disc is the same disc
+            boolean prevDrawn = false;
+            for (int i = 0; i + 1 < n; i++) {
+                prevDrawn = c.capsule(pts[2 * i], pts[2 * i + 1], pts[2 * i + 2], pts[2 * i + 3], r, !prevDrawn);
+            }
+        }
+    }
+
+    private static final class Cover {
         final int w;
         final int h;
-        final byte[] data;
-        final byte[] ignored;
-        byte value;
-        byte ign;
+        final SpanSink sink;
 
-        Painter(int w, int h, byte[] data, byte[] ignored) {
+        Cover(int w, int h, SpanSink sink) {
             this.w = w;
             this.h = h;
-            this.data = data;
-            this.ignored = ignored;
+            this.sink = sink;
         }
 
         /**
@@ -203,11 +222,7 @@ public final class LabelRasterizer {
                 if (x0 > x1) {
                     continue;
                 }
-                int o = y * w;
-                Arrays.fill(data, o + x0, o + x1 + 1, value);
-                if (ignored != null) {
-                    Arrays.fill(ignored, o + x0, o + x1 + 1, ign);
-                }
+                sink.span(y, x0, x1);
             }
             return true;
         }
