@@ -57,8 +57,14 @@ final class LiveLoop implements StoreListener {
      * follow, and the current image is predicted again (unless a newer stroke cancelled the job by then).
      */
     static final int FIRST_STEPS = 4;
-    /** In-memory feature maps kept for the loop, in floats (about 1.5 GB). */
-    private static final long MEMORY_BUDGET_FLOATS = 400_000_000L;
+    /**
+     * In-memory feature maps kept for the loop, in floats (about 380 MB): the current image and its neighbours; the
+     * head keeps its own samples of every other labelled image, so their maps are read (from the disk cache) only
+     * when an image is re-sampled.
+     */
+    private static final long MEMORY_BUDGET_FLOATS = 96_000_000L;
+    /** Full-resolution label maps kept (the most recently used images), for incremental painting of new strokes. */
+    private static final int LABEL_MAPS_KEPT = 8;
 
     private final ProjectStore store;
     private final Backbone backbone;
@@ -75,14 +81,19 @@ final class LiveLoop implements StoreListener {
     private volatile long classesRevision;
     // interactive-lane state (one thread)
     private final LinkedHashMap<Long, FeatureMap> features = new LinkedHashMap<>(16, 0.75f, true);
-    private final Map<Long, LabelsAt> labels = new HashMap<>();
+    private final Map<Long, LabelsAt> labels = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, LabelsAt> eldest) {
+            return size() > LABEL_MAPS_KEPT;
+        }
+    };
     private final LabelSnapshot snapshot;
     private final Map<Long, LabelsAt> zeroShot = new HashMap<>();
     private Map<Long, LabelMap> pseudo = Map.of();
     private String pseudoKey = "";
     private volatile LinearHead trained;
-    /** Calibration (see {@link Calibration}): each image's split labels and held-out samples, per labels revision. */
-    private final Map<Long, HeldOut> heldOut = new HashMap<>();
+    /** Per labelled image, what each stroke needs without its maps: revision, labelled count, held-out samples. */
+    private final Map<Long, ImageState> heldOut = new HashMap<>();
     private volatile double temperature = 1.0;
     private volatile long trainedRevision = -1;
     private volatile boolean enabled = true;
@@ -105,8 +116,22 @@ final class LiveLoop implements StoreListener {
         return lastTimings;
     }
 
-    /** An image's labels split for calibration, and the features of its held-out pixels (null when none). */
-    private record HeldOut(LabelMap source, Calibration.Split split, WeakLabelHead.Samples samples) {
+    /**
+     * An image's labels at one revision, without the maps: how many pixels are labelled and the features of its
+     * held-out pixels for calibration (null when none). Its identity is the head's cue to keep the image's samples.
+     */
+    private static final class ImageState {
+        final long revision;
+        final long classesRevision;
+        final long labelled;
+        WeakLabelHead.Samples heldOut;
+
+        ImageState(long revision, long classesRevision, long labelled, WeakLabelHead.Samples heldOut) {
+            this.revision = revision;
+            this.classesRevision = classesRevision;
+            this.labelled = labelled;
+            this.heldOut = heldOut;
+        }
     }
 
     /** Held-out pixels per class and image read for the temperature fit (the fit takes at most 5,000 in all). */
@@ -237,24 +262,31 @@ final class LiveLoop implements StoreListener {
             if (e == null) {
                 continue;
             }
-            LabelsAt la = labelsOf(e, strokes.getOrDefault(id, List.of()), withMask.contains(id), vocOf);
-            if (la.labelled() == 0) {
+            List<Stroke> imageStrokes = strokes.getOrDefault(id, List.of());
+            boolean hasMask = withMask.contains(id);
+            ImageState st = heldOut.get(id);
+            if (st == null || st.revision != revisionOf(id) || st.classesRevision != classesRevision) {
+                LabelsAt la = labelsOf(e, imageStrokes, hasMask, vocOf);
+                // one block in five of the labels is held out from training for the temperature fit
+                Calibration.Split sp = Calibration.split(la.labels(), "img-" + id);
+                WeakLabelHead.Samples hs = la.labelled() == 0 || sp.heldOutPixels() == 0 ? null : WeakLabelHead.sample(
+                        new TrainingImage("held-" + id, revisionOf(id), featuresOf(e), sp.heldOut(), 1.0), HELD_OUT_PER_CLASS, id);
+                st = new ImageState(la.revision(), la.classesRevision(), la.labelled(), hs);
+                heldOut.put(id, st);
+            }
+            if (st.labelled == 0) {
                 continue;
             }
-            // one block in five of the labels is held out from training for the temperature fit
-            HeldOut ho = heldOut.get(id);
-            FeatureMap f = featuresOf(e);
-            if (ho == null || ho.source() != la.labels()) {
-                Calibration.Split sp = Calibration.split(la.labels(), "img-" + id);
-                WeakLabelHead.Samples hs = sp.heldOutPixels() == 0 ? null : WeakLabelHead.sample(
-                        new TrainingImage("held-" + id, revisionOf(id), f, sp.heldOut(), 1.0), HELD_OUT_PER_CLASS, id);
-                ho = new HeldOut(la.labels(), sp, hs);
-                heldOut.put(id, ho);
+            if (st.heldOut != null) {
+                // the temperature fit takes at most Calibration.MAX_SAMPLES in all: with many images, each keeps fewer
+                int quota = (int) Math.max(8, Math.min(HELD_OUT_PER_CLASS, Calibration.MAX_SAMPLES / Math.max(1, labelled.size())));
+                st.heldOut = limitPerClass(st.heldOut, quota);
+                calibration.add(st.heldOut);
             }
-            if (ho.samples() != null) {
-                calibration.add(ho.samples());
-            }
-            training.add(new TrainingImage("img-" + id, revisionOf(id), f, ho.split().train(), 1.0));
+            // the maps are fetched only when the head re-samples this image (its labels changed)
+            final ImageEntry img = e;
+            training.add(TrainingImage.lazy("img-" + id, st.revision, st, e.width(), e.height(), () -> featuresOf(img),
+                    () -> Calibration.split(labelsOf(img, imageStrokes, hasMask, vocOf).labels(), "img-" + id).train(), 1.0));
             ctx.progress(++n, labelled.size(), "labels of " + e.stem());
         }
         List<TrainingImage> tagPseudo = pseudoMasks(tags, labelled, vocOf, ctx);
@@ -324,6 +356,42 @@ final class LiveLoop implements StoreListener {
                 }
             });
         }
+    }
+
+    /** At most {@code perClass} samples of each class, spread over each class's samples; {@code s} when it fits. */
+    static WeakLabelHead.Samples limitPerClass(WeakLabelHead.Samples s, int perClass) {
+        int[] count = new int[256];
+        for (int v : s.labels()) {
+            count[v]++;
+        }
+        boolean[][] chosen = new boolean[256][];
+        int keep = 0;
+        for (int v = 0; v < 256; v++) {
+            if (count[v] > perClass) {
+                chosen[v] = WeakLabelHead.spreadPrefix(count[v], perClass);
+            }
+            keep += Math.min(count[v], perClass);
+        }
+        if (keep == s.size()) {
+            return s;
+        }
+        int c = s.channels();
+        float[] f = new float[keep * c];
+        int[] l = new int[keep];
+        float[] w = new float[keep];
+        int[] rank = new int[256];
+        int o = 0;
+        for (int i = 0; i < s.size(); i++) {
+            int v = s.labels()[i];
+            int r = rank[v]++;
+            if (chosen[v] == null || chosen[v][r]) {
+                System.arraycopy(s.features(), i * c, f, o * c, c);
+                l[o] = v;
+                w[o] = s.weights()[i];
+                o++;
+            }
+        }
+        return new WeakLabelHead.Samples(c, f, l, w);
     }
 
     private static int indexOf(List<ImageEntry> all, long id) {

@@ -89,19 +89,13 @@ public final class WeakLabelHead {
      * costs memory in proportion to what trains on it, not to the N per class it could give.
      */
     private static final class CacheEntry {
-        final long revision;
-        final FeatureMap features;
-        final LabelMap labels;
-        final double weight;
+        final TrainingImage image;
         final int[] pixels;
         final int[] values;
         final float[][] rows;
 
         CacheEntry(TrainingImage im, int maxPerClass, long seed) {
-            this.revision = im.revision();
-            this.features = im.features();
-            this.labels = im.labels();
-            this.weight = im.weight();
+            this.image = im;
             int[][] pv = pick(im, maxPerClass, seed);
             this.pixels = pv[0];
             this.values = pv[1];
@@ -109,21 +103,31 @@ public final class WeakLabelHead {
         }
 
         boolean matches(TrainingImage im) {
-            return revision == im.revision() && features == im.features() && labels == im.labels() && weight == im.weight();
+            return image.sameData(im);
         }
 
         /**
-         * The samples at {@code keep} (ascending indices into the picked pixels), features read once each; rows no
-         * longer kept are released.
+         * The samples at {@code keep} (ascending indices into the picked pixels), features read once each (the map
+         * is fetched only when a row is missing); rows no longer kept are released.
          */
         Samples samples(int[] keep) {
-            int c = features.channels();
-            int w = labels.width();
-            int h = labels.height();
+            int w = image.imageWidth();
+            int h = image.imageHeight();
+            if (keep.length == 0) {
+                return new Samples(0, new float[0], new int[0], new float[0]); // nothing kept: no map fetched
+            }
+            FeatureMap features = null;
+            for (int i : keep) {
+                if (rows[i] == null) {
+                    features = image.features();
+                    break;
+                }
+            }
+            int c = features != null ? features.channels() : rows[keep[0]].length;
             float[] f = new float[keep.length * c];
             int[] l = new int[keep.length];
             float[] wt = new float[keep.length];
-            java.util.Arrays.fill(wt, (float) weight);
+            java.util.Arrays.fill(wt, (float) image.weight());
             int next = 0;
             for (int o = 0; o < keep.length; o++) {
                 int i = keep[o];
@@ -291,8 +295,8 @@ public final class WeakLabelHead {
 
     /**
      * The indices each part keeps under the total cap: all of them when the parts fit, else the per-(part, class) cap
-     * is lowered to the largest m for which Σ min(count, m) ≤ total, and each larger group keeps m samples evenly
-     * spaced in its (raster) order; indices ascending.
+     * is lowered to the largest m for which Σ min(count, m) ≤ total, and each larger group keeps m samples spread
+     * over its (raster) order by {@link #spreadPrefix}; indices ascending.
      */
     static List<int[]> capIndices(List<int[]> labelsOfParts, int total) {
         List<int[]> counts = new ArrayList<>();
@@ -337,27 +341,46 @@ public final class WeakLabelHead {
         for (int p = 0; p < labelsOfParts.size(); p++) {
             int[] labels = labelsOfParts.get(p);
             int[] cnt = counts.get(p);
+            boolean[][] chosen = new boolean[256][];
             int keep = 0;
-            for (int c : cnt) {
-                keep += Math.min(c, m);
+            for (int v = 0; v < 256; v++) {
+                if (cnt[v] > m) {
+                    chosen[v] = spreadPrefix(cnt[v], m);
+                }
+                keep += Math.min(cnt[v], m);
             }
             int[] idx = new int[keep];
             int[] rank = new int[256];
-            int[] taken = new int[256];
             int o = 0;
             for (int i = 0; i < labels.length; i++) {
                 int v = labels[i];
                 int r = rank[v]++;
-                int n = Math.min(cnt[v], m);
-                // take rank r when it is the next of n evenly spaced ranks floor((j + 0.5) cnt / n)
-                if (taken[v] < n && r == (int) ((taken[v] + 0.5) * cnt[v] / n)) {
+                if (chosen[v] == null || chosen[v][r]) {
                     idx[o++] = i;
-                    taken[v]++;
                 }
             }
             out.add(idx);
         }
         return out;
+    }
+
+    /**
+     * The first {@code n} of the ranks 0..count-1 in bit-reversed order (0, count/2, count/4, 3count/4, …): spread
+     * over the whole group at every n, and nested (the set for n is inside the set for n + 1), so when more images
+     * lower the per-group cap, an image keeps a subset of the samples it had and no feature map is read again.
+     */
+    public static boolean[] spreadPrefix(int count, int n) {
+        boolean[] chosen = new boolean[count];
+        int bits = 32 - Integer.numberOfLeadingZeros(Math.max(1, count - 1));
+        int taken = 0;
+        for (int j = 0; taken < n && j < (1 << bits); j++) {
+            int r = bits == 0 ? 0 : Integer.reverse(j) >>> (32 - bits);
+            if (r < count) {
+                chosen[r] = true;
+                taken++;
+            }
+        }
+        return chosen;
     }
 
     /**

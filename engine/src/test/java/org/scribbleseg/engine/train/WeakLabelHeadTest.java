@@ -141,10 +141,56 @@ class WeakLabelHeadTest {
         // evenly spaced: class 0 comes first, so its indices are its raster ranks, and the kept ones span the group
         assertThat(zeros[0]).isLessThan(5);
         assertThat(zeros[zeros.length - 1]).isGreaterThan(990);
+        // nested: a lower cap keeps a subset of what a higher one kept (no feature map is read again)
+        List<int[]> tighter = WeakLabelHead.capIndices(List.of(a, b), 400);
+        for (int p = 0; p < 2; p++) {
+            java.util.Set<Integer> before = java.util.Arrays.stream(kept.get(p)).boxed().collect(java.util.stream.Collectors.toSet());
+            assertThat(before).containsAll(java.util.Arrays.stream(tighter.get(p)).boxed().toList());
+        }
+        // spread: every prefix of the bit-reversed order covers the whole group
+        boolean[] ten = WeakLabelHead.spreadPrefix(1000, 10);
+        int[] at = java.util.stream.IntStream.range(0, 1000).filter(i -> ten[i]).toArray();
+        assertThat(at).hasSize(10);
+        for (int i = 1; i < at.length; i++) {
+            assertThat(at[i] - at[i - 1]).isBetween(50, 260);
+        }
         // no cap: everything is kept
         List<int[]> all = WeakLabelHead.capIndices(List.of(a, b), 0);
         assertThat(all.get(0)).hasSize(a.length).isSorted();
         assertThat(all.get(1)).hasSize(b.length).isSorted();
+    }
+
+    /**
+     * Lazy images: the maps of an image whose labels did not change are never fetched again, even when more images
+     * lower the per-image cap (the kept samples are a subset of the rows already read).
+     */
+    @Test
+    void unchangedLazyImagesAreNotFetchedAgainWhenTheCapTightens() {
+        WeakLabelHead trainer = new WeakLabelHead(WeakLabelHead.Config.defaults().withMaxTotalSamples(600));
+        java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+        List<TrainingImage> images = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            FeatureMap f = features(i);
+            LabelMap l = denseLabels();
+            Object source = new Object();
+            images.add(TrainingImage.lazy("img" + i, 1, source, W, H, () -> {
+                fetches.incrementAndGet();
+                return f;
+            }, () -> {
+                fetches.incrementAndGet();
+                return l;
+            }, 1.0));
+        }
+        LinearHead first = trainer.train(images);
+        assertThat(first).isNotNull();
+        int afterFirst = fetches.get();
+        assertThat(afterFirst).as("labels and features once per image").isEqualTo(6);
+        // a fourth image: the cap per (image, class) drops, the first three keep a subset of their samples
+        FeatureMap f3 = features(3);
+        images.add(new TrainingImage("img3", 1, f3, denseLabels(), 1.0));
+        trainer.train(images);
+        assertThat(fetches.get()).isEqualTo(afterFirst);
+        assertThat(trainer.lastStats().samples()).isLessThanOrEqualTo(600).isGreaterThan(500);
     }
 
     /** Label values of the given (value, count) groups, class runs in order. */
