@@ -31,7 +31,7 @@ import org.scribbleseg.engine.project.StrokeKind;
 
 /**
  * Memory of a large project in the live loop: {@code images} images of {@code width}×{@code height} (distinct files:
- * a few synthetic scenes, each copied with a different PNG text chunk, so every file has its own sha256 but decodes
+ * a few synthetic scenes as JPEGs, each copied with a different comment segment, so every file has its own sha256 but decodes
  * like its scene), {@code labelled} of them with scribbles, and the feature cache filled with ViT-shaped maps
  * ({@link ProjectedFeatures}) up to the project's cache limit. {@link #measure} opens the project in this JVM (run it
  * in a fresh one: {@code bench memory} starts a child), waits for the first prediction, draws strokes, and reports
@@ -73,13 +73,13 @@ public final class MemoryBenchmark {
         for (int i = 0; i < s.scenes(); i++) {
             SyntheticScenes.Scene sc = gen.scene(i, s.width(), s.height());
             scenes.add(sc);
-            png.add(ImageWriter.encodePng(sc.image()));
+            png.add(ImageWriter.encodeJpeg(sc.image(), 80)); // 12 MP noisy scenes: ~1 MB as JPEG, ~5 MB as PNG
         }
         Path images = Files.createDirectories(dir.resolve("images"));
         List<Path> files = new ArrayList<>();
         for (int i = 0; i < s.images(); i++) {
-            Path f = images.resolve(String.format("img%05d.png", i));
-            Files.write(f, withText(png.get(i % s.scenes()), "bench", Integer.toString(i)));
+            Path f = images.resolve(String.format("img%05d.jpg", i));
+            Files.write(f, withJpegComment(png.get(i % s.scenes()), "bench " + i));
             files.add(f);
         }
         log.printf("wrote %d image files in %.1f s%n", files.size(), (System.nanoTime() - t0) / 1e9);
@@ -126,6 +126,24 @@ public final class MemoryBenchmark {
         }
         Files.writeString(marker, s.marker());
         return project;
+    }
+
+    /** A JPEG with a comment segment after its SOI marker: another file (sha256), the same pixels. */
+    public static byte[] withJpegComment(byte[] jpeg, String comment) {
+        byte[] data = comment.getBytes(StandardCharsets.ISO_8859_1);
+        if (jpeg.length < 2 || (jpeg[0] & 0xff) != 0xFF || (jpeg[1] & 0xff) != 0xD8 || data.length > 65533) {
+            throw new IllegalArgumentException("not a JPEG, or comment too long");
+        }
+        byte[] out = new byte[jpeg.length + 4 + data.length];
+        out[0] = (byte) 0xFF;
+        out[1] = (byte) 0xD8;
+        out[2] = (byte) 0xFF;
+        out[3] = (byte) 0xFE;
+        out[4] = (byte) ((data.length + 2) >> 8);
+        out[5] = (byte) (data.length + 2);
+        System.arraycopy(data, 0, out, 6, data.length);
+        System.arraycopy(jpeg, 2, out, 6 + data.length, jpeg.length - 2);
+        return out;
     }
 
     /** A PNG with a tEXt chunk {@code key=value} after its IHDR: another file (sha256), the same pixels. */

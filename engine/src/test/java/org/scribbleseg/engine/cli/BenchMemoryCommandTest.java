@@ -49,5 +49,13 @@ class BenchMemoryCommandTest {
         Files.write(b, MemoryBenchmark.withText(png, "bench", "7"));
         assertThat(ImageLoader.sha256(Files.readAllBytes(a))).isNotEqualTo(ImageLoader.sha256(Files.readAllBytes(b)));
         assertThat(ImageLoader.load(b).rgb()).containsExactly(ImageLoader.load(a).rgb());
+        byte[] jpeg = org.scribbleseg.engine.image.ImageWriter.encodeJpeg(
+                new org.scribbleseg.engine.eval.SyntheticScenes(3, 1).scene(0, 40, 30).image(), 80);
+        Path c = tmp.resolve("c.jpg");
+        Path d = tmp.resolve("d.jpg");
+        Files.write(c, jpeg);
+        Files.write(d, MemoryBenchmark.withJpegComment(jpeg, "bench 7"));
+        assertThat(ImageLoader.sha256(Files.readAllBytes(c))).isNotEqualTo(ImageLoader.sha256(Files.readAllBytes(d)));
+        assertThat(ImageLoader.load(d).rgb()).containsExactly(ImageLoader.load(c).rgb());
     }
 }
