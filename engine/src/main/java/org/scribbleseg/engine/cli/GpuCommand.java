@@ -94,10 +94,6 @@ public final class GpuCommand implements Runnable {
         @Option(names = "--version", defaultValue = GpuRuntime.PYTORCH_VERSION, description = "its PyTorch version (default ${DEFAULT-VALUE})")
         String version;
 
-        // an explicit help option: the standard mixin would also add --version, which is this command's own option
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-        boolean help;
-
         @Option(names = "--cpu", description = "forget the configured runtime: heavy jobs use the bundled CPU libtorch")
         boolean cpu;
 

@@ -81,7 +81,14 @@ public final class Main implements Runnable {
         for (CommandLine sub : cl.getSubcommands().values()) {
             CommandLine.Model.CommandSpec spec = sub.getCommandSpec();
             if (spec.findOption("--help") == null && !(sub.getCommand() instanceof CommandLine.HelpCommand)) {
-                spec.mixinStandardHelpOptions(true);
+                if (spec.findOption("--version") == null && spec.findOption("-V") == null && spec.findOption("-h") == null) {
+                    spec.mixinStandardHelpOptions(true);
+                } else {
+                    // the command has its own --version (e.g. a model version) or -h: add just --help (and -h if free)
+                    String[] names = spec.findOption("-h") == null ? new String[] {"-h", "--help"} : new String[] {"--help"};
+                    spec.addOption(CommandLine.Model.OptionSpec.builder(names).usageHelp(true)
+                            .description("Show this help message and exit.").build());
+                }
             }
             addHelpOptions(sub);
         }
