@@ -42,9 +42,10 @@ public final class MemoryBenchmark {
     }
 
     /** What the project holds. {@code vit}: dinov2-small or dinov2-base (the feature shape). */
-    public record Setup(int images, int labelled, int width, int height, String vit, int scenes) {
+    public record Setup(int images, int labelled, int width, int height, String vit, int scenes, int scribblesPerImage) {
         String marker() {
-            return "images=" + images + " labelled=" + labelled + " size=" + width + "x" + height + " vit=" + vit + " scenes=" + scenes;
+            return "images=" + images + " labelled=" + labelled + " size=" + width + "x" + height + " vit=" + vit + " scenes=" + scenes
+                    + " scribbles=" + scribblesPerImage;
         }
     }
 
@@ -94,8 +95,13 @@ public final class MemoryBenchmark {
             List<ImageEntry> list = store.images();
             log.printf("imported %d images in %.1f s%n", list.size(), (System.nanoTime() - t0) / 1e9);
             SimulatedAnnotator ann = new SimulatedAnnotator(5, 30);
+            List<List<SimulatedAnnotator.SimStroke>> perScene = new ArrayList<>();
+            for (SyntheticScenes.Scene sc : scenes) { // a copy of a scene gets that scene's scribbles
+                perScene.add(ann.scribbles(sc.truth()));
+            }
             for (int i = 0; i < s.labelled(); i++) {
-                for (SimulatedAnnotator.SimStroke st : ann.scribbles(scenes.get(i % s.scenes()).truth())) {
+                List<SimulatedAnnotator.SimStroke> all = perScene.get(i % s.scenes());
+                for (SimulatedAnnotator.SimStroke st : s.scribblesPerImage() > 0 ? all.subList(0, Math.min(all.size(), s.scribblesPerImage())) : all) {
                     store.commitStroke(list.get(i).id(), cls.get(st.classValue()).id(),
                             st.isPoint() ? StrokeKind.POINT : StrokeKind.SCRIBBLE, st.radius(), st.points());
                 }

@@ -47,6 +47,10 @@ public final class BenchMemoryCommand implements Callable<Integer> {
     @Option(names = "--scenes", defaultValue = "8", description = "Distinct synthetic scenes the images are copies of. Default ${DEFAULT-VALUE}.")
     int scenes;
 
+    @Option(names = "--scribbles-per-image", defaultValue = "0", description = "Scribbles drawn on each labelled image (0: "
+            + "one per object, as the simulated annotator does). Default ${DEFAULT-VALUE}.")
+    int scribblesPerImage;
+
     @Option(names = "--xmx", defaultValue = "4g", description = "Heap limit of the measured JVM (the packaged app uses 4g). Default ${DEFAULT-VALUE}.")
     String xmx;
 
@@ -68,7 +72,7 @@ public final class BenchMemoryCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "need --images >= 2, 1 <= --labelled < --images, --strokes >= 1, --scenes >= 1");
         }
-        MemoryBenchmark.Setup setup = new MemoryBenchmark.Setup(images, labelled, width, height, vit, scenes);
+        MemoryBenchmark.Setup setup = new MemoryBenchmark.Setup(images, labelled, width, height, vit, scenes, scribblesPerImage);
         if (measureOnly) {
             if (workdir == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--measure-only needs --workdir");
@@ -92,7 +96,8 @@ public final class BenchMemoryCommand implements Callable<Integer> {
             cmd.add(Main.class.getName());
             cmd.addAll(List.of("bench", "memory", "--measure-only", "--workdir", dir.toString(), "--images", Integer.toString(images),
                     "--labelled", Integer.toString(labelled), "--strokes", Integer.toString(strokes), "--width", Integer.toString(width),
-                    "--height", Integer.toString(height), "--vit", vit, "--scenes", Integer.toString(scenes)));
+                    "--height", Integer.toString(height), "--vit", vit, "--scenes", Integer.toString(scenes),
+                    "--scribbles-per-image", Integer.toString(scribblesPerImage)));
             log.printf("measuring in a fresh JVM (-Xmx%s)%n", xmx);
             log.flush();
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
