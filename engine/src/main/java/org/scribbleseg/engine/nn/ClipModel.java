@@ -185,23 +185,17 @@ public final class ClipModel implements AutoCloseable {
         Shape s = pixels.getShape();
         int patch = config.patchSize();
         int[] grid = Ops.patchGrid(s, patch);
-        long b = s.get(0);
         int gh = grid[0];
         int gw = grid[1];
-        int c = config.vision().hiddenSize();
         float eps = config.vision().layerNormEps();
         NDManager caller = pixels.getManager();
         try (NDManager scope = caller.newSubManager()) {
             pixels.tempAttach(scope);
-            long[] ws = patchW.shape();
-            NDArray w2d = Ops.on(scope, patchW.value().reshape(ws[0], ws[1] * ws[2] * ws[3]));
-            NDArray tokens = Ops.patchEmbed(pixels, w2d, null, patch);
-            NDArray cls = scope.zeros(new Shape(b, 1, c)).add(classEmb.value());
             NDArray pos = posTable.forGrid(gh, gw, scope);
             if (posProbe != null) {
                 pos = pos.add(posProbe);
             }
-            NDArray emb = NDArrays.concat(new NDList(cls, tokens), 1).add(pos);
+            NDArray emb = embed(pixels, pos, scope);
             NDArray x = Ops.layerNorm(emb, preW.value(), preB.value(), eps);
             List<NDArray> outs = new ArrayList<>();
             NDArray beforeLast = x;
@@ -233,6 +227,58 @@ public final class ClipModel implements AutoCloseable {
             }
             return new VisionOutput(keepBlocks ? emb : null, outs, keepBlocks ? x : null, imageEmbeds, denseEmbeds,
                     posOut, gh, gw);
+        }
+    }
+
+    /** Patch tokens with the class token prepended and {@code pos} added, [B, 1 + N, width], in {@code scope}. */
+    private NDArray embed(NDArray pixels, NDArray pos, NDManager scope) {
+        long b = pixels.getShape().get(0);
+        long[] ws = patchW.shape();
+        NDArray w2d = Ops.on(scope, patchW.value().reshape(ws[0], ws[1] * ws[2] * ws[3]));
+        NDArray tokens = Ops.patchEmbed(pixels, w2d, null, config.patchSize());
+        NDArray cls = scope.zeros(new Shape(b, 1, config.vision().hiddenSize())).add(classEmb.value());
+        return NDArrays.concat(new NDList(cls, tokens), 1).add(pos);
+    }
+
+    /**
+     * MaskCLIP value-path outputs, as SemiVL's backbone returns them: {@code values} [B, N, width] (patch tokens, no
+     * post-layernorm) of the value path through each block in {@code taps} (0-based, below the last block), and
+     * {@code dense} [B, N, projection] = visual projection of post_layernorm of the last block's value path (not
+     * L2-normalised). The residual stream feeds the next block as usual; the last block's regular attention is not
+     * computed (nothing uses it). Arrays are attached to the input's manager.
+     */
+    public record TapOutput(List<NDArray> values, NDArray dense, int gridH, int gridW) {
+    }
+
+    /** See {@link TapOutput}. */
+    public TapOutput encodeValueTaps(NDArray pixels, int[] taps) {
+        int[] grid = Ops.patchGrid(pixels.getShape(), config.patchSize());
+        float eps = config.vision().layerNormEps();
+        int last = vBlocks.size() - 1;
+        for (int t : taps) {
+            if (t < 0 || t >= last) {
+                throw new IllegalArgumentException("tap block " + t + " outside [0, " + last + ")");
+            }
+        }
+        NDManager caller = pixels.getManager();
+        try (NDManager scope = caller.newSubManager()) {
+            pixels.tempAttach(scope);
+            NDArray x = Ops.layerNorm(embed(pixels, posTable.forGrid(grid[0], grid[1], scope), scope), preW.value(),
+                    preB.value(), eps);
+            List<NDArray> values = new ArrayList<>();
+            for (int i = 0; i < last; i++) {
+                for (int t : taps) {
+                    if (t == i) {
+                        values.add(vBlocks.get(i).forwardValueOnly(x, training).get(":, 1:, :"));
+                    }
+                }
+                x = vBlocks.get(i).forward(x, null, training);
+            }
+            NDArray d = Ops.layerNorm(vBlocks.get(last).forwardValueOnly(x, training), postW.value(), postB.value(), eps);
+            NDArray dense = Ops.linear(d.get(":, 1:, :"), visualProj.value(), null);
+            values.forEach(v -> v.attach(caller));
+            dense.attach(caller);
+            return new TapOutput(values, dense, grid[0], grid[1]);
         }
     }
 
