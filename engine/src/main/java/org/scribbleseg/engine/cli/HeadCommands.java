@@ -139,8 +139,18 @@ public final class HeadCommands {
                 completionCandidates = HeavyTrain.Methods.class)
         String method;
 
-        @Option(names = "--steps", description = "heavy methods: optimisation steps")
+        @Option(names = {"--steps", "--iters"}, description = "heavy methods: optimisation steps (semivl default: 80 epochs over the unlabelled images, capped by --budget)")
         Long steps;
+
+        @Option(names = "--model", paramLabel = "<dir or name>", description = "semivl: CLIP model folder, or the name of an installed model (default: "
+                + ZeroShotCommand.DEFAULT_MODEL + ")")
+        String model;
+
+        @Option(names = "--crop", description = "semivl: training crop in pixels, a multiple of 16 (default: 512 on a GPU, 224 on the CPU)")
+        Integer crop;
+
+        @Option(names = "--budget", paramLabel = "SECONDS", description = "semivl: time budget that caps the default number of steps (default 3600)")
+        Double budget;
 
         @Option(names = "--seed", description = "heavy methods: random seed (default 0)")
         Long seed;
@@ -157,7 +167,23 @@ public final class HeadCommands {
         @Override
         public Integer call() throws Exception {
             if (resume != null || !"head".equals(method)) {
-                return new HeavyTrain(spec, pb, method, steps, seed, checkpointEvery, set, resume).run();
+                List<String> extra = new java.util.ArrayList<>(set == null ? List.of() : set);
+                if (resume == null && "semivl".equals(method)) {
+                    String m = model == null ? ZeroShotCommand.DEFAULT_MODEL : model;
+                    Path dir = ZeroShotCommand.resolveModel(m);
+                    if (dir == null) {
+                        throw new ProjectException("no CLIP model at '" + m + "': give a folder with config.json, model.safetensors, "
+                                + "vocab.json and merges.txt, or install one (scribbleseg models download " + ZeroShotCommand.DEFAULT_MODEL + ")");
+                    }
+                    extra.add(0, "model=" + dir.toAbsolutePath());
+                }
+                if (crop != null) {
+                    extra.add("crop=" + crop);
+                }
+                if (budget != null) {
+                    extra.add("budget_seconds=" + budget);
+                }
+                return new HeavyTrain(spec, pb, method, steps, seed, checkpointEvery, extra, resume).run();
             }
             try (Engine engine = pb.open(spec.commandLine().getErr())) {
                 long t0 = System.nanoTime();
@@ -206,10 +232,19 @@ public final class HeadCommands {
         @Option(names = "--out", description = "output folder (default: <project>/exports/predictions-<time>)")
         Path out;
 
+        @Option(names = "--run", paramLabel = "RUN", description = "predict with the model of this finished heavy run (e.g. a semivl run) instead of the live head; the masks are stored as the run's predictions")
+        String run;
+
         @Override
         public Integer call() throws Exception {
             try (Engine engine = pb.open(spec.commandLine().getErr())) {
-                LinearHead head = pb.train(engine, spec.commandLine().getErr());
+                org.scribbleseg.engine.predict.Predictor runModel = null;
+                if (run != null) {
+                    var rec = engine.store().run(run).orElseThrow(() -> new ProjectException("no run '" + run + "' in this project"));
+                    runModel = org.scribbleseg.engine.heavy.RunPredictor.of(rec, engine::loadImage).orElseThrow(() -> new ProjectException(
+                            "run " + run + " (" + rec.method() + ", " + rec.state() + ") has no model that can predict: it must have finished"));
+                }
+                LinearHead head = runModel != null ? null : pb.train(engine, spec.commandLine().getErr());
                 Path dir = out != null ? out : engine.store().exportsDir().resolve("predictions-"
                         + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
                 Files.createDirectories(dir);
@@ -224,7 +259,7 @@ public final class HeadCommands {
                     String name = names.get(e.id());
                     Prediction p;
                     try {
-                        p = engine.predict(head, e, true);
+                        p = runModel != null ? runModel.predict(e, true) : engine.predict(head, e, true);
                     } catch (ProjectException | OutOfMemoryError ex) {
                         // one image that cannot be processed (too large, unreadable) does not stop the others
                         String why = ex instanceof OutOfMemoryError ? "not enough memory for an image of " + e.width() + "x"
@@ -236,7 +271,7 @@ public final class HeadCommands {
                     PalettePng.write(p.labels(), dir.resolve(name + ".png"));
                     writeGrey(p.confidence(), e.width(), e.height(), dir.resolve(name + "_confidence.png"));
                     if (!engine.store().isReadOnly()) {
-                        engine.store().savePrediction(e.id(), "cli-predict", p.labels(), p.confidence(), p.meanUncertainty());
+                        engine.store().savePrediction(e.id(), run != null ? run : "cli-predict", p.labels(), p.confidence(), p.meanUncertainty());
                     }
                     err.printf("%s -> %s.png: mean uncertainty %.3f%n", e.path(), name, p.meanUncertainty());
                     done++;

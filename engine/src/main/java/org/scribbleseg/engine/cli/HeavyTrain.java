@@ -114,6 +114,14 @@ final class HeavyTrain {
                 throw new ProjectException("run " + runId + " was stopped at step " + r.step() + "; continue with --resume " + runId);
             }
             out.printf("trained %s run %s: %d steps on %s -> %s%n", r.method(), runId, r.step(), r.device(), r.checkpoint());
+            java.nio.file.Path recipe = engine.store().modelsDir().resolve(runId).resolve("recipe.json");
+            if (java.nio.file.Files.isRegularFile(recipe)) {
+                var n = new ObjectMapper().readTree(recipe.toFile());
+                out.printf("recipe: %s; %s%n", n.path("why").asText(), n.path("steps_from").asText());
+            }
+            if (r.metricsJson() != null && !r.metricsJson().isBlank()) {
+                out.printf("metrics: %s%n", r.metricsJson());
+            }
         }
         return 0;
     }

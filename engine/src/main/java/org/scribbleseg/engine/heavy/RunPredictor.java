@@ -13,7 +13,7 @@ import org.scribbleseg.engine.project.RunRecord;
 
 /**
  * The model of a finished heavy run as a {@link Predictor} (inference in the engine's JVM, on the CPU, no
- * GradientCollector). Today: {@code conv-probe} runs; each seed method adds its own case in {@link #of}.
+ * GradientCollector). Today: {@code conv-probe} and {@code semivl} runs; each seed method adds its own case in {@link #of}.
  */
 public final class RunPredictor implements Predictor {
     private final RunRecord run;
@@ -33,6 +33,9 @@ public final class RunPredictor implements Predictor {
         }
         if (ConvProbeJob.METHOD.equals(run.method())) {
             return Optional.of(new RunPredictor(run, ConvProbeJob.forInference(Checkpoint.read(Path.of(run.checkpoint()))), images));
+        }
+        if (org.scribbleseg.engine.semivl.SemiVlJob.METHOD.equals(run.method())) {
+            return Optional.of(new org.scribbleseg.engine.semivl.SemiVlPredictor(run, Checkpoint.read(Path.of(run.checkpoint())), images));
         }
         return Optional.empty();
     }

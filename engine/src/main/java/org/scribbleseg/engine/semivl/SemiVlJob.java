@@ -837,6 +837,44 @@ public final class SemiVlJob implements HeavyJob {
         return heldOut.stream().map(Item::imageId).toList();
     }
 
+    /**
+     * The model of a checkpoint for inference only (on the CPU): the tower from the run's CLIP folder (or its random
+     * tower), the trainable weights and the text rows from the checkpoint. Close it.
+     */
+    public static SemiVlJob forInference(Checkpoint ck) {
+        ObjectNode st = ck.state();
+        if (!METHOD.equals(st.path("method").asText())) {
+            throw new IllegalStateException("checkpoint " + ck.dir() + " is not a " + METHOD + " checkpoint");
+        }
+        var cfg = st.path("config");
+        var rec = st.path("recipe");
+        SemiVlJob j = new SemiVlJob();
+        j.manager = NDManager.newBaseManager(Device.cpu());
+        try {
+            j.crop = rec.path("crop").asInt(224);
+            j.batch = 1;
+            j.classValues = ints(st.path("class_values"));
+            boolean gelu = cfg.path("semivl_gelu").asBoolean(false);
+            int d = cfg.path("decoder_channels").asInt(128);
+            String random = cfg.path("random_tower").asText("");
+            j.model = random.isEmpty() ? SemiVlModel.load(Path.of(cfg.path("model").asText()), gelu, j.crop, d, 0, j.manager)
+                    : SemiVlModel.random(SemiVlModel.variant(randomConfig(random), gelu), j.crop, d, cfg.path("seed").asLong(0) + 1, j.manager);
+            loadWeights(j.model, ck);
+            Checkpoint.Tensor t = ck.tensor("text.classes");
+            int n = (int) t.shape()[0];
+            int dim = (int) t.shape()[1];
+            j.textRows = new float[n][dim];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(t.data(), i * dim, j.textRows[i], 0, dim);
+            }
+            j.text = j.manager.create(t.data(), new Shape(n, dim));
+            return j;
+        } catch (RuntimeException e) {
+            j.close();
+            throw e;
+        }
+    }
+
     // ---------------------------------------------------------------- checkpoint
 
     @Override
