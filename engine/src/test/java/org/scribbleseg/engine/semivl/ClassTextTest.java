@@ -14,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.scribbleseg.engine.nn.ClipModel;
 import org.scribbleseg.engine.nn.ClipTokenizer;
 import org.scribbleseg.engine.project.ClassDef;
-import org.scribbleseg.engine.testutil.SharedFolder;
 import org.scribbleseg.engine.train.TorchThreads;
 
 /** SemiVL's text rules (spec §3) with our CLIP text tower on the clip-tiny fixture. */
@@ -38,7 +37,7 @@ class ClassTextTest {
 
     @Test
     void singleTemplateRowsConceptRowsAndConceptAverage() throws Exception {
-        Path dir = SharedFolder.require("fixtures/clip-tiny");
+        Path dir = SemiVlJobTest.clipTiny();
         try (NDManager m = NDManager.newBaseManager(); ClipModel clip = ClipModel.load(dir, m, true)) {
             ClipTokenizer tok = ClipTokenizer.fromDirectory(dir);
             Function<List<String>, float[][]> raw = ps -> ClassText.encode(clip, tok, ps);
@@ -89,7 +88,7 @@ class ClassTextTest {
 
     @Test
     void cacheRecomputesOnlyThePromptsOfAChangedClass() throws Exception {
-        Path dir = SharedFolder.require("fixtures/clip-tiny");
+        Path dir = SemiVlJobTest.clipTiny();
         try (NDManager m = NDManager.newBaseManager(); ClipModel clip = ClipModel.load(dir, m, true)) {
             ClipTokenizer tok = ClipTokenizer.fromDirectory(dir);
             List<List<String>> calls = new ArrayList<>();

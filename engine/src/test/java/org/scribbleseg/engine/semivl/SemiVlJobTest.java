@@ -11,7 +11,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.scribbleseg.engine.heavy.HeavyContext;
-import org.scribbleseg.engine.testutil.SharedFolder;
 import org.scribbleseg.engine.train.TorchThreads;
 
 /** SemiVL's full objective on a copy of the demo project with the tiny CLIP fixture, 20 CPU iterations. */
@@ -22,6 +21,11 @@ class SemiVlJobTest {
     @BeforeAll
     static void threads() {
         TorchThreads.set(1);
+    }
+
+    /** The tiny CLIP fixture on the test class path (a copy of the team's fixtures/clip-tiny). */
+    static Path clipTiny() throws Exception {
+        return Path.of(SemiVlJobTest.class.getResource("/fixtures/clip-tiny/config.json").toURI()).getParent();
     }
 
     static Path demoCopy(Path tmp) throws Exception {
@@ -35,7 +39,7 @@ class SemiVlJobTest {
 
     @Test
     void twentyCpuIterationsOnTheDemoLowerTheLabelledLoss() throws Exception {
-        Path clip = SharedFolder.require("fixtures/clip-tiny");
+        Path clip = SemiVlJobTest.clipTiny();
         Path project = demoCopy(tmp);
         ObjectNode cfg = new ObjectMapper().createObjectNode();
         cfg.put("model", clip.toAbsolutePath().toString());

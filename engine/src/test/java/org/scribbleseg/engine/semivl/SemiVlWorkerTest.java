@@ -17,7 +17,6 @@ import org.scribbleseg.engine.Engine;
 import org.scribbleseg.engine.heavy.Checkpoint;
 import org.scribbleseg.engine.job.EngineEvent;
 import org.scribbleseg.engine.project.RunRecord;
-import org.scribbleseg.engine.testutil.SharedFolder;
 
 /**
  * A SemiVL run in a real worker process (child JVM) on a copy of the demo with the tiny CLIP fixture: killed with
@@ -59,7 +58,7 @@ class SemiVlWorkerTest {
 
     @Test
     void killedSemiVlWorkerResumesToTheSameWeightsAsAnUninterruptedRun() throws Exception {
-        Path clip = SharedFolder.require("fixtures/clip-tiny");
+        Path clip = SemiVlJobTest.clipTiny();
         Path project = SemiVlJobTest.demoCopy(tmp);
         try (Engine engine = Engine.open(project)) {
             engine.setLiveUpdate(false);
