@@ -95,6 +95,9 @@ final class MenuBuilder {
     private Menu train() {
         Menu m = new Menu("Train");
         for (var f : org.scribbleseg.engine.heavy.HeavyJobs.all().values()) {
+            if (f.method().equals("semivl")) {
+                continue; // needs a CLIP model and a budget: Tools → Train SemiVL…
+            }
             MenuItem it = item("Train " + f.method() + " in the background", null, () -> w.startHeavy(f.method(), 200));
             it.setId("train-" + f.method());
             it.setUserData(f.description());
@@ -144,7 +147,7 @@ final class MenuBuilder {
             m.getItems().add(r);
         }
         m.getItems().addAll(new SeparatorMenuItem(), item("Smaller brush", "[", () -> w.brush(1 / 1.25)),
-                item("Larger brush", "]", () -> w.brush(1.25)));
+                item("Larger brush", "]", () -> w.brush(1.25)), new SeparatorMenuItem(), item("Train SemiVL…", null, () -> SemiVlDialog.show(w)));
         return m;
     }
 

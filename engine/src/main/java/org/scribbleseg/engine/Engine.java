@@ -144,9 +144,10 @@ public final class Engine implements AutoCloseable {
                 }
             }
             List<org.scribbleseg.engine.eval.PredictorChoice.Evidence> ev = new java.util.ArrayList<>();
+            java.util.Set<Long> heldOut = org.scribbleseg.engine.heavy.RunPredictor.heldOut(newest);
             for (AcceptRecord a : store.acceptHistory()) {
-                if (a.acceptedAtMillis() <= newest.createdAt()) {
-                    continue; // the run may have trained on it
+                if (a.acceptedAtMillis() <= newest.createdAt() && !heldOut.contains(a.imageId())) {
+                    continue; // the run may have trained on it (unless the run held it out)
                 }
                 Optional<ImageEntry> e = store.image(a.imageId());
                 Optional<org.scribbleseg.engine.project.MaskRecord> m = store.mask(a.imageId());

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     BenchLiveCommand.class,
     BenchBackboneCommand.class,
     BenchTrainStepCommand.class,
+    BenchSemiVlCommand.class,
     BenchCalibrationCommand.class,
     BenchMemoryCommand.class,
 })

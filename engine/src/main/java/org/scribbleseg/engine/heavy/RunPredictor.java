@@ -40,6 +40,25 @@ public final class RunPredictor implements Predictor {
         return Optional.empty();
     }
 
+    /**
+     * The images a run held out of its training (its checkpoint's {@code held_out} ids, SemiVL: every fifth accepted
+     * mask): the predictor switch may score the run on them although they were accepted before it started.
+     */
+    public static java.util.Set<Long> heldOut(RunRecord run) {
+        if (run.checkpoint() == null) {
+            return java.util.Set.of();
+        }
+        Path state = Path.of(run.checkpoint()).resolve(Checkpoint.STATE);
+        try {
+            var ids = new com.fasterxml.jackson.databind.ObjectMapper().readTree(state.toFile()).path("held_out");
+            java.util.Set<Long> out = new java.util.HashSet<>();
+            ids.forEach(n -> out.add(n.asLong()));
+            return out;
+        } catch (IOException e) {
+            return java.util.Set.of();
+        }
+    }
+
     @Override
     public String id() {
         return "run:" + run.id();

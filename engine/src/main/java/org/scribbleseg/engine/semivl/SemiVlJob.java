@@ -62,7 +62,9 @@ import org.scribbleseg.engine.train.ZeroShotLabeler;
  * flip), after which the frozen copy is freed. {@code recipe.json} in the run folder and the checkpoint say which
  * and why. Config overrides: {@code crop}, {@code batch}, {@code guidance} (live/cached), {@code steps} (else the
  * spec's 80 epochs over the unlabelled images, capped by {@code budget_seconds} at a rate measured at init),
- * {@code semivl_gelu}, {@code decoder_channels}, {@code text_variant} (single/conceptavg), {@code lr}, {@code seed}.
+ * {@code semivl_gelu}, {@code decoder_channels}, {@code text_variant} (single/conceptavg), {@code lr}, {@code seed},
+ * {@code hold_out} (false: no held-out images), {@code random_tower} (a preset with random weights instead of
+ * {@code model}: benchmarks and checks only, text rows are then random unit vectors).
  *
  * <p>One iteration is SemiVL's (§5): CutMix of both strong views with a second augmentation of the same image,
  * the model's prediction on the mixing source, MaskCLIP labels (softmax(100·) ≥ 0.9), the backbone once on
@@ -124,6 +126,7 @@ public final class SemiVlJob implements HeavyJob {
     private ObjectNode recipe;
     private long dataRevision;
     private Path runDir;
+    private boolean holdOut = true;
 
     @Override
     public void init(HeavyContext ctx) throws Exception {
@@ -152,6 +155,7 @@ public final class SemiVlJob implements HeavyJob {
         ClassText.Variant variant = "conceptavg".equals(ctx.config().path("text_variant").asText("single"))
                 ? ClassText.Variant.CONCEPT_AVG : ClassText.Variant.SINGLE;
 
+        holdOut = ctx.config().path("hold_out").asBoolean(true);
         List<ClassDef> classes;
         try (ProjectStore store = ProjectStore.open(ctx.project())) {
             classes = store.classes();
@@ -308,7 +312,7 @@ public final class SemiVlJob implements HeavyJob {
         }
         accepted.sort(Long::compare);
         Set<Long> held = new HashSet<>();
-        if (accepted.size() >= 2) {
+        if (holdOut && accepted.size() >= 2) {
             for (int i = 0; i < accepted.size(); i += 5) {
                 held.add(accepted.get(i));
             }
