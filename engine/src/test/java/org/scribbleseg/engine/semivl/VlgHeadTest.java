@@ -104,4 +104,29 @@ class VlgHeadTest {
             assertThat(12 * attn + pos).isEqualTo(29_135_616L);
         }
     }
+
+    @Test
+    void valueTapsDenseOutputEqualsTheMaskClipDensePathAndTheVariantSwitchesGeluAndEps() throws Exception {
+        java.nio.file.Path dir = SemiVlJobTest.clipTiny();
+        try (NDManager m = NDManager.newBaseManager(); org.scribbleseg.engine.nn.ClipModel clip = org.scribbleseg.engine.nn.ClipModel.load(dir, m, false)) {
+            NDArray x = m.randomNormal(new Shape(2, 3, 64, 48));
+            NDArray ref = clip.encodeImage(x, false, true).denseEmbeds();
+            org.scribbleseg.engine.nn.ClipModel.TapOutput t = clip.encodeValueTaps(x, SemiVlModel.taps(3));
+            assertThat(t.dense().getShape()).isEqualTo(ref.getShape());
+            float[] a = t.dense().toFloatArray();
+            float[] b = ref.toFloatArray();
+            for (int i = 0; i < a.length; i++) {
+                assertThat(a[i]).isCloseTo(b[i], org.assertj.core.api.Assertions.within(1e-4f));
+            }
+            assertThat(t.values()).hasSize(2);
+            assertThat(t.values().get(0).getShape()).isEqualTo(new Shape(2, 12, 64));
+            assertThat(SemiVlModel.taps(12)).containsExactly(4, 0);
+        }
+        ClipConfig c = ClipConfig.preset("clip-b16");
+        assertThat(SemiVlModel.variant(c, false)).isSameAs(c);
+        ClipConfig v = SemiVlModel.variant(c, true);
+        assertThat(v.vision().act()).isEqualTo(org.scribbleseg.engine.nn.Ops.Act.GELU);
+        assertThat(v.vision().layerNormEps()).isEqualTo(1e-6f);
+        assertThat(c.vision().act()).isEqualTo(org.scribbleseg.engine.nn.Ops.Act.QUICK_GELU);
+    }
 }
