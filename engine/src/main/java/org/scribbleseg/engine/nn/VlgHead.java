@@ -209,8 +209,9 @@ public final class VlgHead implements AutoCloseable {
         long n = text.getShape().get(0);
         int d = cfg.channels();
         NDArray f = normalize(dense, 1);
-        NDArray t = normalize(text.toDevice(dense.getDevice(), false), 1);
-        t.attach(m);
+        NDArray tt = text.toDevice(dense.getDevice(), true); // a copy: nothing of the forward lands in the caller's text manager
+        tt.attach(m);
+        NDArray t = normalize(tt, 1);
         // 1-2: cosine map
         NDArray s = f.reshape(b, dim, (long) h * wd).transpose(0, 2, 1).matMul(t.transpose(1, 0)).transpose(0, 2, 1)
                 .reshape(b * n, 1, h, wd);

@@ -127,6 +127,7 @@ public final class SemiVlJob implements HeavyJob {
     private long dataRevision;
     private Path runDir;
     private boolean holdOut = true;
+    private long skippedSteps;
 
     @Override
     public void init(HeavyContext ctx) throws Exception {
@@ -423,7 +424,9 @@ public final class SemiVlJob implements HeavyJob {
         long hw = s.get(2) * s.get(3);
         NDArray f = dense.get(b).reshape(dim, hw);
         NDArray fn = f.div(f.square().sum(new int[] {0}, true).sqrt().maximum(1e-12f));
-        NDArray cos = fn.transpose(1, 0).matMul(concepts.toDevice(dense.getDevice(), false).transpose(1, 0)); // [hw, M]
+        NDArray ct = concepts.toDevice(dense.getDevice(), true);
+        ct.attach(dense.getManager());
+        NDArray cos = fn.transpose(1, 0).matMul(ct.transpose(1, 0)); // [hw, M]
         float[] c = cos.toFloatArray();
         int m = conceptRows.length;
         float[][] per = new float[m][(int) hw];
@@ -633,7 +636,23 @@ public final class SemiVlJob implements HeavyJob {
                 }
                 tape.backward(loss);
                 lossValue = loss.getFloat();
-                opt.step(tape.gradients());
+                Map<String, NDArray> grads = tape.gradients();
+                List<String> bad = new ArrayList<>();
+                for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+                    float sum = e.getValue().abs().sum().getFloat();
+                    if (!Float.isFinite(sum)) {
+                        bad.add(e.getKey());
+                    }
+                }
+                if (bad.isEmpty() && Double.isFinite(lossValue)) {
+                    opt.step(grads);
+                } else {
+                    // as a loss scaler does: a step whose loss or gradients are not finite is skipped (and counted)
+                    skippedSteps++;
+                    System.err.printf("semivl: step %d skipped: loss %s, non-finite gradients of %d parameters %s%n", step, lossValue,
+                            bad.size(), bad.subList(0, Math.min(5, bad.size())));
+                }
+                lastTerms.put("skipped_steps", (double) skippedSteps);
             }
         }
         return lossValue;
@@ -812,6 +831,7 @@ public final class SemiVlJob implements HeavyJob {
     public Map<String, Double> evaluate() {
         Map<String, Double> out = new LinkedHashMap<>();
         out.put("held_out_images", (double) heldOut.size());
+        out.put("skipped_steps", (double) skippedSteps);
         if (heldOut.isEmpty()) {
             return out;
         }
@@ -911,6 +931,7 @@ public final class SemiVlJob implements HeavyJob {
         st.put("epoch", epoch);
         st.put("position", position);
         st.put("total", total);
+        st.put("skipped_steps", skippedSteps);
         put(st.putArray("order_l"), orderL);
         put(st.putArray("order_u"), orderU);
         put(st.putArray("class_values"), classValues);
@@ -967,6 +988,7 @@ public final class SemiVlJob implements HeavyJob {
         rng.restore(st.path("rng").asLong());
         epoch = st.path("epoch").asLong();
         position = st.path("position").asInt();
+        skippedSteps = st.path("skipped_steps").asLong();
         orderL = ints(st.path("order_l"));
         orderU = ints(st.path("order_u"));
         if (orderU.length != unlabelled.size()) {
