@@ -71,7 +71,9 @@ import org.scribbleseg.engine.train.ZeroShotLabeler;
  * (x, w) with the decoder on clean features and on channel-dropped features of w (only the unlabelled half is
  * perturbed: the perturbed labelled half is never used by a loss), the strong views, the seven loss terms and
  * AdamW (backbone ×0.01, decoder ×10, wd 0.01) with poly 0.9. Every random draw is from one {@link SeededRandom};
- * with a fixed libtorch thread count a resumed run ends with the same weights as an uninterrupted one.
+ * the checkpoint holds weights, AdamW state, RNG and cursors, so a resumed run continues the uninterrupted one. Known
+ * gap: two identical runs (one libtorch thread) sometimes differ in the last bits, and once one went NaN where the
+ * other did not (crop 224, d 128); the cause is not found. Steps with non-finite gradients are skipped and counted.
  */
 public final class SemiVlJob implements HeavyJob {
     public static final String METHOD = "semivl";
