@@ -73,7 +73,9 @@ import org.scribbleseg.engine.train.ZeroShotLabeler;
  * AdamW (backbone ×0.01, decoder ×10, wd 0.01) with poly 0.9. Every random draw is from one {@link SeededRandom};
  * the checkpoint holds weights, AdamW state, RNG and cursors, so a resumed run continues the uninterrupted one. Known
  * gap: two identical runs (one libtorch thread) sometimes differ in the last bits, and once one went NaN where the
- * other did not (crop 224, d 128); the cause is not found. Steps with non-finite gradients are skipped and counted.
+ * other did not (crop 224, d 128); within one JVM two runs agree step for step, so the likely cause is
+ * alignment-dependent CPU kernels (buffers land at other addresses in another process), not verified. Steps with
+ * non-finite gradients are skipped and counted.
  */
 public final class SemiVlJob implements HeavyJob {
     public static final String METHOD = "semivl";
