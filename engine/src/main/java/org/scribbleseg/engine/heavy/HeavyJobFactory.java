@@ -13,4 +13,14 @@ public interface HeavyJobFactory {
     String description();
 
     HeavyJob create();
+
+    /**
+     * The model of a finished run of this method as a predictor (inference in the engine's JVM), or empty when the
+     * method has none. {@link RunPredictor#of} asks the run's factory, so methods plug in without heavy knowing them.
+     */
+    default java.util.Optional<org.scribbleseg.engine.predict.Predictor> predictor(org.scribbleseg.engine.project.RunRecord run,
+            Checkpoint checkpoint, java.util.function.Function<org.scribbleseg.engine.project.ImageEntry,
+            org.scribbleseg.engine.image.RgbImage> images) {
+        return java.util.Optional.empty();
+    }
 }

@@ -13,7 +13,7 @@ import org.scribbleseg.engine.project.RunRecord;
 
 /**
  * The model of a finished heavy run as a {@link Predictor} (inference in the engine's JVM, on the CPU, no
- * GradientCollector). Today: {@code conv-probe} and {@code semivl} runs; each seed method adds its own case in {@link #of}.
+ * GradientCollector). {@code conv-probe} here; other methods through their factory's {@link HeavyJobFactory#predictor} (SemiVL).
  */
 public final class RunPredictor implements Predictor {
     private final RunRecord run;
@@ -34,10 +34,8 @@ public final class RunPredictor implements Predictor {
         if (ConvProbeJob.METHOD.equals(run.method())) {
             return Optional.of(new RunPredictor(run, ConvProbeJob.forInference(Checkpoint.read(Path.of(run.checkpoint()))), images));
         }
-        if (org.scribbleseg.engine.semivl.SemiVlJob.METHOD.equals(run.method())) {
-            return Optional.of(new org.scribbleseg.engine.semivl.SemiVlPredictor(run, Checkpoint.read(Path.of(run.checkpoint())), images));
-        }
-        return Optional.empty();
+        HeavyJobFactory f = HeavyJobs.all().get(run.method());
+        return f == null ? Optional.empty() : f.predictor(run, Checkpoint.read(Path.of(run.checkpoint())), images);
     }
 
     /**

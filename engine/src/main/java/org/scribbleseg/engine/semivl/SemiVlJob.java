@@ -98,6 +98,12 @@ public final class SemiVlJob implements HeavyJob {
         public HeavyJob create() {
             return new SemiVlJob();
         }
+
+        @Override
+        public java.util.Optional<org.scribbleseg.engine.predict.Predictor> predictor(org.scribbleseg.engine.project.RunRecord run,
+                Checkpoint checkpoint, java.util.function.Function<ImageEntry, RgbImage> images) {
+            return java.util.Optional.of(new SemiVlPredictor(run, checkpoint, images));
+        }
     }
 
     /** One image of a stream: pixels (0..1, channel-major, at most 2·crop on the short side) and class-index labels. */
