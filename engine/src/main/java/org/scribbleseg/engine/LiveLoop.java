@@ -37,6 +37,7 @@ import org.scribbleseg.engine.train.CamPseudoLabeler;
 import org.scribbleseg.engine.train.LinearHead;
 import org.scribbleseg.engine.train.TrainingImage;
 import org.scribbleseg.engine.train.WeakLabelHead;
+import org.scribbleseg.engine.zeroseg.PreLabelSource;
 
 /**
  * The live loop of DESIGN §3: every committed change schedules one coalesced head training on the interactive
@@ -50,7 +51,6 @@ final class LiveLoop implements StoreListener {
     private static final String MAPS_KEY = "maps-current";
     private static final String NEIGHBOURS_KEY = "predict-neighbours";
     /** The run id under which zero-shot CLIP pre-labels are stored. */
-    static final String ZERO_SHOT_RUN = org.scribbleseg.engine.train.ZeroShotLabeler.RUN_ID;
     /**
      * L-BFGS iterations before the first prediction of a revision: the head is warm-started from the previous
      * revision's, so a few iterations take in the new stroke; the remaining {@link WeakLabelHead.Config#maxSteps()}
@@ -479,34 +479,39 @@ final class LiveLoop implements StoreListener {
     }
 
     /**
-     * CLIP zero-shot pre-labels (methods.md §A, written by {@code scribbleseg zeroshot} as the "zeroshot-clip"
-     * predictions) as pseudo-masks with the lower weight, for images with neither human labels nor tag masks.
+     * Zero-shot pre-labels as pseudo-masks with the lower weight, for images with neither human labels nor tag masks:
+     * MaskCLIP's (methods.md §A, {@code scribbleseg zeroshot}, run "zeroshot-clip"), ZeroSeg's (§E, run
+     * "zeroshot-zeroseg") or both merged, as the project setting {@link PreLabelSource#SETTING} chooses.
      */
     private List<TrainingImage> zeroShotMasks(Set<Long> labelled, List<TrainingImage> tagPseudo, JobContext ctx) {
         Set<String> tagged = new HashSet<>();
         for (TrainingImage t : tagPseudo) {
             tagged.add(t.id());
         }
+        PreLabelSource source = PreLabelSource.of(store);
+        Set<Long> ids = new java.util.TreeSet<>();
+        for (String run : source.runIds()) {
+            ids.addAll(store.imagesWithPrediction(run));
+        }
         List<TrainingImage> out = new ArrayList<>();
-        for (long id : store.imagesWithPrediction(ZERO_SHOT_RUN)) {
+        for (long id : ids) {
             if (labelled.contains(id) || tagged.contains("tag-" + id)) {
                 continue;
             }
             ctx.checkCancelled();
             LabelsAt cached = zeroShot.get(id);
-            if (cached == null) {
-                Optional<ProjectStore.PredictionRecord> p = store.prediction(id, ZERO_SHOT_RUN);
-                if (p.isEmpty()) {
+            if (cached == null || cached.revision() != source.ordinal()) {
+                Optional<LabelMap> lm = source.labels(store, id);
+                if (lm.isEmpty()) {
                     continue;
                 }
-                LabelMap lm = p.get().labels();
-                cached = new LabelsAt(0, classesRevision, lm, List.of(), lm.labelledCount(), false);
+                cached = new LabelsAt(source.ordinal(), classesRevision, lm.get(), List.of(), lm.get().labelledCount(), false);
                 zeroShot.put(id, cached);
             }
             if (cached.labelled() > 0) {
                 Optional<ImageEntry> e = store.image(id);
                 if (e.isPresent()) {
-                    out.add(new TrainingImage("zs-" + id, 0, featuresOf(e.get()), cached.labels(), WeakLabelHead.PSEUDO_WEIGHT));
+                    out.add(new TrainingImage("zs-" + id, source.ordinal(), featuresOf(e.get()), cached.labels(), WeakLabelHead.PSEUDO_WEIGHT));
                 }
             }
         }

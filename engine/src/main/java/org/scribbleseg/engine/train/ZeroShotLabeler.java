@@ -191,20 +191,49 @@ public final class ZeroShotLabeler implements AutoCloseable {
                 norm += (double) v[c] * v[c];
             }
             float inv = norm > 0 ? (float) (1.0 / Math.sqrt(norm)) : 0f;
-            for (int t = 0; t < textEmbeds.length; t++) {
-                float[] te = textEmbeds[t];
-                double dot = 0;
-                for (int c = 0; c < d; c++) {
-                    dot += (double) v[c] * te[c];
-                }
-                float cos = (float) dot * inv;
-                int cls = promptClass[t];
-                if (cos > scores[cls][p]) {
-                    scores[cls][p] = cos;
-                }
-            }
+            maxCosines(v, inv, scores, p);
         }
         return scores;
+    }
+
+    /**
+     * Per class, the max over its concepts of the cosine between {@code embedding} (any length > 0; normalised
+     * here) and the concept's text embedding: how the zero-shot labelers score a patch or a segment token.
+     */
+    public synchronized float[] classCosines(float[] embedding) {
+        if (!classes.isEmpty() && textEmbeds[0].length != embedding.length) {
+            throw new IllegalArgumentException("embedding has " + embedding.length + " channels, text " + textEmbeds[0].length);
+        }
+        double norm = 0;
+        for (float f : embedding) {
+            norm += (double) f * f;
+        }
+        float[][] scores = new float[classes.size()][1];
+        for (float[] row : scores) {
+            row[0] = Float.NEGATIVE_INFINITY;
+        }
+        maxCosines(embedding, norm > 0 ? (float) (1.0 / Math.sqrt(norm)) : 0f, scores, 0);
+        float[] out = new float[scores.length];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = scores[k][0];
+        }
+        return out;
+    }
+
+    /** scores[class][at] = max(scores[class][at], max over the class's prompts of inv · (v · text)). */
+    private void maxCosines(float[] v, float inv, float[][] scores, int at) {
+        for (int t = 0; t < textEmbeds.length; t++) {
+            float[] te = textEmbeds[t];
+            double dot = 0;
+            for (int c = 0; c < te.length; c++) {
+                dot += (double) v[c] * te[c];
+            }
+            float cos = (float) dot * inv;
+            int cls = promptClass[t];
+            if (cos > scores[cls][at]) {
+                scores[cls][at] = cos;
+            }
+        }
     }
 
     /** The pseudo-mask of {@code image}; 255 where the confidence is below the threshold. */

@@ -7,31 +7,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.scribbleseg.engine.heavy.Checkpoint;
 import org.scribbleseg.engine.heavy.HeavyContext;
 import org.scribbleseg.engine.heavy.HeavyJobs;
-import org.scribbleseg.engine.train.TorchThreads;
 
 /** The ZeroSeg job in process: a short CPU run on the tiny config lowers the total loss; save/restore round trip. */
+@org.junit.jupiter.api.extension.ExtendWith(OneTorchThread.class)
 class ZeroSegJobTest {
-    static int threads;
-
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void one() {
-        threads = TorchThreads.set(1);
-    }
-
-    @AfterAll
-    static void back() {
-        TorchThreads.set(threads);
-    }
 
     static ObjectNode config(int steps) throws Exception {
         ObjectNode c = new ObjectMapper().createObjectNode();

@@ -6,26 +6,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.scribbleseg.engine.nn.GradTape;
-import org.scribbleseg.engine.train.TorchThreads;
 
 /** The student: grouping assignment shapes and one-hot values, straight-through gradients, MAE decoder shapes. */
+@org.junit.jupiter.api.extension.ExtendWith(OneTorchThread.class)
 class ZeroSegModelTest {
-    static int threads;
-
-    @BeforeAll
-    static void one() {
-        threads = TorchThreads.set(1);
-    }
-
-    @AfterAll
-    static void back() {
-        TorchThreads.set(threads);
-    }
-
     static ZeroSegConfig tiny() {
         return ZeroSegConfig.preset("tiny", 16);
     }

@@ -29,7 +29,7 @@ final class ZeroSegTestProjects {
                 SyntheticScenes.Scene sc = gen.scene(i, 72 + 8 * i, 64);
                 Path f = imgs.resolve("s" + i + ".png");
                 ImageWriter.writePng(sc.image(), f);
-                s.addImage(f, "sha-" + i, sc.image().width(), sc.image().height(), Split.NONE);
+                s.addImage(f, org.scribbleseg.engine.image.ImageLoader.sha256(Files.readAllBytes(f)), sc.image().width(), sc.image().height(), Split.NONE);
             }
         }
         return dir;
