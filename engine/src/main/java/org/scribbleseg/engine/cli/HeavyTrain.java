@@ -82,39 +82,12 @@ final class HeavyTrain {
         PrintWriter out = spec.commandLine().getOut();
         String device = pb.device.device == null ? "auto" : pb.device.device;
         try (Engine engine = Engine.open(ProjectOptions.locate(pb.project))) {
-            engine.setLiveUpdate(false);
-            CompletableFuture<EngineEvent.HeavyRunUpdate> end = new CompletableFuture<>();
-            long[] lastPrint = {0};
-            EngineListener l = e -> {
-                if (e instanceof EngineEvent.HeavyRunUpdate u) {
-                    if (u.ended()) {
-                        end.complete(u);
-                    } else if (System.currentTimeMillis() - lastPrint[0] > 2000 || !u.state().equals("running")) {
-                        lastPrint[0] = System.currentTimeMillis();
-                        err.printf("%s: %s step %d/%d%s on %s %s%n", u.runId(), u.state(), u.step(), u.total(),
-                                Double.isFinite(u.etaSeconds()) ? String.format(", %.0f s left", u.etaSeconds()) : "", u.device(), u.message());
-                        err.flush();
-                    }
-                }
-            };
-            engine.addListener(l);
-            String runId;
-            if (resume != null) {
-                runId = resume;
-                engine.heavy().resume(resume);
-            } else {
-                runId = engine.heavy().start(method, cfg, device);
+            RunRecord r = runAndWait(engine, resume == null ? method : null, cfg, device, resume, 0, err);
+            if (r.state().equals(RunRecord.CANCELLED)) {
+                throw new ProjectException("run " + r.id() + " was stopped at step " + r.step() + "; continue with --resume " + r.id());
             }
-            EngineEvent.HeavyRunUpdate u = end.get();
-            RunRecord r = engine.store().run(runId).orElseThrow();
-            if (u.state().equals("failed")) {
-                throw new ProjectException("run " + runId + " failed: " + u.message());
-            }
-            if (u.state().equals("cancelled")) {
-                throw new ProjectException("run " + runId + " was stopped at step " + r.step() + "; continue with --resume " + runId);
-            }
-            out.printf("trained %s run %s: %d steps on %s -> %s%n", r.method(), runId, r.step(), r.device(), r.checkpoint());
-            java.nio.file.Path recipe = engine.store().modelsDir().resolve(runId).resolve("recipe.json");
+            out.printf("trained %s run %s: %d steps on %s -> %s%n", r.method(), r.id(), r.step(), r.device(), r.checkpoint());
+            java.nio.file.Path recipe = engine.store().modelsDir().resolve(r.id()).resolve("recipe.json");
             if (java.nio.file.Files.isRegularFile(recipe)) {
                 var n = new ObjectMapper().readTree(recipe.toFile());
                 out.printf("recipe: %s; %s%n", n.path("why").asText(), n.path("steps_from").asText());
@@ -124,5 +97,54 @@ final class HeavyTrain {
             }
         }
         return 0;
+    }
+
+    /**
+     * Starts heavy run {@code method} (or resumes run {@code resume}) in a worker, prints its progress on {@code err}
+     * every 2 s and waits for its end. With {@code budgetSeconds} > 0 the run is stopped (checkpointed, state
+     * cancelled) once that much time has passed. A failed run is an error; the finished or stopped run is returned.
+     */
+    static RunRecord runAndWait(Engine engine, String method, ObjectNode cfg, String device, String resume, long budgetSeconds,
+            PrintWriter err) throws Exception {
+        engine.setLiveUpdate(false);
+        CompletableFuture<EngineEvent.HeavyRunUpdate> end = new CompletableFuture<>();
+        long[] lastPrint = {0};
+        EngineListener l = e -> {
+            if (e instanceof EngineEvent.HeavyRunUpdate u) {
+                if (u.ended()) {
+                    end.complete(u);
+                } else if (System.currentTimeMillis() - lastPrint[0] > 2000 || !u.state().equals("running")) {
+                    lastPrint[0] = System.currentTimeMillis();
+                    err.printf("%s: %s step %d/%d%s on %s %s%n", u.runId(), u.state(), u.step(), u.total(),
+                            Double.isFinite(u.etaSeconds()) ? String.format(", %.0f s left", u.etaSeconds()) : "", u.device(), u.message());
+                    err.flush();
+                }
+            }
+        };
+        engine.addListener(l);
+        String runId;
+        if (resume != null) {
+            runId = resume;
+            engine.heavy().resume(resume);
+        } else {
+            runId = engine.heavy().start(method, cfg, device);
+        }
+        EngineEvent.HeavyRunUpdate u;
+        if (budgetSeconds > 0) {
+            try {
+                u = end.get(budgetSeconds, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException t) {
+                err.printf("%s: time budget of %d s spent: stopping at the next step%n", runId, budgetSeconds);
+                engine.heavy().cancel(runId);
+                u = end.get();
+            }
+        } else {
+            u = end.get();
+        }
+        RunRecord r = engine.store().run(runId).orElseThrow();
+        if (u.state().equals("failed")) {
+            throw new ProjectException("run " + runId + " failed: " + u.message());
+        }
+        return r;
     }
 }

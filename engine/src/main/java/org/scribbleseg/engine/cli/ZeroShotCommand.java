@@ -1,30 +1,39 @@
 package org.scribbleseg.engine.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.scribbleseg.engine.export.PalettePng;
-import org.scribbleseg.engine.image.ImageLoader;
-import org.scribbleseg.engine.image.RgbImage;
+import org.scribbleseg.engine.Engine;
+import org.scribbleseg.engine.heavy.Checkpoint;
 import org.scribbleseg.engine.model.ModelStore;
 import org.scribbleseg.engine.model.ModelStoreException;
-import org.scribbleseg.engine.project.ImageEntry;
+import org.scribbleseg.engine.project.ProjectException;
 import org.scribbleseg.engine.project.ProjectStore;
+import org.scribbleseg.engine.project.RunRecord;
 import org.scribbleseg.engine.train.ZeroShotLabeler;
+import org.scribbleseg.engine.zeroseg.PreLabels;
+import org.scribbleseg.engine.zeroseg.ZeroSegJob;
+import org.scribbleseg.engine.zeroseg.ZeroSegLabeler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code scribbleseg zeroshot <project> [--model ...] [--threshold 0.9] [--resolution 448] [--out dir]}: MaskCLIP
- * zero-shot pre-labels from the project's class names/concepts for every image, saved as prediction run
- * {@value #RUN_ID} (and optionally as palette PNGs).
+ * {@code scribbleseg zeroshot <project> [--method maskclip|zeroseg] [--model ...] [--train [--iters N | --budget 30m]
+ * [--device ...]] [--threshold t] [--out dir]}: zero-shot pre-labels from the project's class names/concepts for
+ * every image, saved as prediction run {@value #RUN_ID} (MaskCLIP) or {@value ZeroSegLabeler#RUN_ID} (ZeroSeg), and
+ * optionally as palette PNGs. ZeroSeg first trains (--train, in a worker process, on the project's images, no labels)
+ * or uses the project's latest ZeroSeg run.
  */
 @Command(name = "zeroshot", mixinStandardHelpOptions = true,
-        description = "Zero-shot CLIP pre-labels (MaskCLIP) from the class names/concepts, saved as predictions.")
+        description = {"Zero-shot pre-labels from the class names/concepts, saved as predictions the live head trains on.",
+                "maskclip: CLIP's dense patch embeddings against the class prompts (no training).",
+                "zeroseg: segment tokens distilled from CLIP on this project's images (--train first; no labels used)."})
 public final class ZeroShotCommand implements Callable<Integer> {
     public static final String RUN_ID = ZeroShotLabeler.RUN_ID;
     public static final String DEFAULT_MODEL = "clip-vit-base-patch16";
@@ -38,18 +47,45 @@ public final class ZeroShotCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "<project>", description = "project (.sseg folder, or a folder holding one)")
     Path project;
 
-    @Option(names = "--model", paramLabel = "<dir or name>", defaultValue = DEFAULT_MODEL,
-            description = "CLIP model folder, or the name of an installed model (default: ${DEFAULT-VALUE})")
+    @Option(names = "--method", defaultValue = "maskclip", description = "maskclip or zeroseg (default: ${DEFAULT-VALUE})")
+    String method;
+
+    @Option(names = "--model", paramLabel = "<dir or name>",
+            description = "CLIP model folder, or the name of an installed model (default: " + DEFAULT_MODEL
+                    + "; for zeroseg without --train: the teacher of the run)")
     String model;
 
-    @Option(names = "--threshold", defaultValue = "0.9", description = "minimum confidence; below it pixels are void (default: ${DEFAULT-VALUE})")
-    float threshold;
+    @Option(names = "--threshold", description = "maskclip: minimum confidence, below it pixels are void (default 0.9); "
+            + "zeroseg: background below min(threshold, the image's best segment) (default 0.95)")
+    Float threshold;
 
-    @Option(names = "--resolution", defaultValue = "448", description = "long side fed to CLIP (default: ${DEFAULT-VALUE})")
+    @Option(names = "--resolution", defaultValue = "448", description = "maskclip: long side fed to CLIP (default: ${DEFAULT-VALUE})")
     int resolution;
 
-    @Option(names = "--temperature", defaultValue = "100", description = "softmax scale on cosines (default: ${DEFAULT-VALUE})")
+    @Option(names = "--temperature", defaultValue = "100", description = "maskclip: softmax scale on cosines (default: ${DEFAULT-VALUE})")
     float temperature;
+
+    @Option(names = "--train", description = "zeroseg: train a new run on the project's images first (in a worker process)")
+    boolean train;
+
+    @Option(names = "--iters", description = "zeroseg --train: training steps (default: the recipe's, 5000 on a GPU, 600 on the CPU)")
+    Long iters;
+
+    @Option(names = "--budget", converter = Budget.Converter.class,
+            description = "zeroseg --train: stop after this much time (e.g. 30m, 1h) and label with the model so far")
+    Budget budget;
+
+    @Option(names = "--preset", description = "zeroseg --train: default (GPU), cpu (reduced CPU recipe) or tiny (default: by device)")
+    String preset;
+
+    @Option(names = "--seed", defaultValue = "0", description = "zeroseg --train: seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--run", description = "zeroseg without --train: the run to label with (default: the latest ZeroSeg run)")
+    String run;
+
+    @CommandLine.Mixin
+    DeviceOption device = new DeviceOption();
 
     @Option(names = "--out", description = "also write palette PNGs here")
     Path out;
@@ -57,42 +93,109 @@ public final class ZeroShotCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        if (threshold < 0 || threshold > 1 || resolution < 16 || !(temperature > 0)) {
+        boolean zeroseg = switch (method) {
+            case "maskclip" -> false;
+            case "zeroseg" -> true;
+            default -> throw new CommandLine.ParameterException(spec.commandLine(), "--method must be maskclip or zeroseg, not '" + method + "'");
+        };
+        float thr = threshold != null ? threshold : zeroseg ? ZeroSegLabeler.DEFAULT_THRESHOLD : 0.9f;
+        if (thr < 0 || thr > 1 || resolution < 16 || !(temperature > 0)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--threshold must be in [0, 1], --resolution >= 16, --temperature > 0");
         }
-        Path dir = resolveModel(model);
+        if (!zeroseg && (train || iters != null || budget != null || preset != null || run != null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--train, --iters, --budget, --preset and --run are for --method zeroseg");
+        }
+        if ((iters != null || budget != null || preset != null) && !train) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--iters, --budget and --preset need --train");
+        }
+        if (iters != null && budget != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give --iters or --budget, not both");
+        }
+        if (zeroseg) {
+            return zeroSeg(err, thr);
+        }
+        Path dir = resolveModel(model == null ? DEFAULT_MODEL : model);
         if (dir == null) {
             err.println("error: " + NOT_INSTALLED);
             return 1;
         }
         try (ProjectStore store = ProjectOptions.open(project);
-                ZeroShotLabeler z = new ZeroShotLabeler(dir, new ZeroShotLabeler.Config(resolution, temperature, threshold))) {
+                ZeroShotLabeler z = new ZeroShotLabeler(dir, new ZeroShotLabeler.Config(resolution, temperature, thr))) {
             z.setClasses(store.classes());
-            if (out != null) {
-                Files.createDirectories(out);
-            }
-            List<ImageEntry> images = store.images();
-            long labelled = 0;
-            long total = 0;
-            long t0 = System.nanoTime();
-            for (ImageEntry e : images) {
-                RgbImage img = ImageLoader.load(store.resolve(e));
-                ZeroShotLabeler.Result r = z.label(img);
-                store.savePrediction(e.id(), RUN_ID, r.labels(), r.confidence(), r.meanUncertainty());
-                if (out != null) {
-                    PalettePng.write(r.labels(), out.resolve(e.stem() + ".png"));
-                }
-                labelled += r.labels().labelledCount();
-                total += (long) img.width() * img.height();
-                err.printf("%s: %.1f%% labelled, mean uncertainty %.3f%n", e.stem(),
-                        100.0 * r.labels().labelledCount() / Math.max(1, (long) img.width() * img.height()), r.meanUncertainty());
-            }
-            spec.commandLine().getOut().printf("zero-shot labelled %d images (%.1f%% of pixels above %.2f) in %.1f s as run %s%s%n",
-                    images.size(), 100.0 * labelled / Math.max(1, total), threshold, (System.nanoTime() - t0) / 1e9, RUN_ID,
-                    out == null ? "" : " -> " + out);
+            report(PreLabels.writeAll(store, RUN_ID, z::label, out, progress(err)), thr, RUN_ID);
         }
         return 0;
+    }
+
+    private int zeroSeg(PrintWriter err, float thr) throws Exception {
+        try (Engine engine = Engine.open(ProjectOptions.locate(project))) {
+            engine.setLiveUpdate(false);
+            RunRecord r;
+            Path teacher;
+            if (train) {
+                teacher = resolveModel(model == null ? DEFAULT_MODEL : model);
+                if (teacher == null) {
+                    err.println("error: " + NOT_INSTALLED);
+                    return 1;
+                }
+                ObjectNode cfg = new ObjectMapper().createObjectNode();
+                cfg.put("teacher", teacher.toAbsolutePath().toString());
+                cfg.put("seed", seed);
+                if (preset != null) {
+                    cfg.put("preset", preset);
+                }
+                if (iters != null) {
+                    cfg.put("steps", iters);
+                } else if (budget != null) {
+                    cfg.put("steps", 1_000_000); // the budget ends the run
+                }
+                String dev = device.device == null ? "auto" : device.device;
+                r = HeavyTrain.runAndWait(engine, ZeroSegJob.METHOD, cfg, dev, null, budget == null ? 0 : budget.seconds(), err);
+                spec.commandLine().getOut().printf("trained zeroseg run %s: %d steps on %s%n", r.id(), r.step(), r.device());
+            } else {
+                r = latestRun(engine.store());
+                teacher = model != null ? resolveModel(model)
+                        : Path.of(new ObjectMapper().readTree(r.configJson()).path("teacher").asText(""));
+                if (teacher == null || !complete(teacher)) {
+                    err.println("error: " + NOT_INSTALLED);
+                    return 1;
+                }
+            }
+            if (r.checkpoint() == null) {
+                throw new ProjectException("run " + r.id() + " has no checkpoint to label with");
+            }
+            Checkpoint ck = Checkpoint.read(Path.of(r.checkpoint()));
+            try (ZeroSegLabeler z = new ZeroSegLabeler(ck, teacher, thr)) {
+                z.setClasses(engine.store().classes());
+                report(PreLabels.writeAll(engine.store(), ZeroSegLabeler.RUN_ID, z::label, out, progress(err)), thr,
+                        ZeroSegLabeler.RUN_ID + " (model: run " + r.id() + ", step " + ck.step() + ")");
+            }
+        }
+        return 0;
+    }
+
+    private RunRecord latestRun(ProjectStore store) {
+        if (run != null) {
+            RunRecord r = store.run(run).orElseThrow(() -> new ProjectException("no run '" + run + "' in this project"));
+            if (!ZeroSegJob.METHOD.equals(r.method())) {
+                throw new ProjectException("run " + run + " is a " + r.method() + " run, not zeroseg");
+            }
+            return r;
+        }
+        return store.runs().stream().filter(r -> ZeroSegJob.METHOD.equals(r.method()) && r.checkpoint() != null)
+                .max(java.util.Comparator.comparing(RunRecord::id))
+                .orElseThrow(() -> new ProjectException("no ZeroSeg run in this project yet: add --train"));
+    }
+
+    private static PreLabels.Progress progress(PrintWriter err) {
+        return (e, r, done, total) -> err.printf("%s: %.1f%% labelled, mean uncertainty %.3f%n", e.stem(),
+                100.0 * r.labels().labelledCount() / Math.max(1, (long) r.labels().width() * r.labels().height()), r.meanUncertainty());
+    }
+
+    private void report(PreLabels.Summary s, float thr, String what) {
+        spec.commandLine().getOut().printf("zero-shot labelled %d images (%.1f%% of pixels labelled, threshold %.2f) in %.1f s as run %s%s%n",
+                s.images(), 100.0 * s.labelledShare(), thr, s.seconds(), what, out == null ? "" : " -> " + out);
     }
 
     /** A folder with the CLIP files, or an installed model of that name; null when neither has the weights. */

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,15 +75,11 @@ class DdepTest {
 
     @Test
     void aShortCpuRunOnTheDemoProjectLowersTheDenoisingLossAndThenTheCrossEntropy() throws Exception {
-        Path shipped = Path.of("..", "projects", "demo");
-        Path copy = tmp.resolve("demo");
-        Files.createDirectories(copy.resolve("demo.sseg"));
-        Files.copy(shipped.resolve("demo.sseg/project.db"), copy.resolve("demo.sseg/project.db"));
-        Files.createSymbolicLink(copy.resolve("images"), shipped.resolve("images").toAbsolutePath());
+        Path project = org.scribbleseg.engine.testutil.DemoCopy.make(tmp);
         ClassicBackbone bb = new ClassicBackbone(4);
         // one libtorch thread: on a loaded 2-core box the multi-threaded kernels spin (7x slower here)
         int threads = TorchThreads.set(1);
-        try (Engine engine = Engine.open(copy.resolve("demo.sseg"), bb)) {
+        try (Engine engine = Engine.open(project, bb)) {
             // the demo's photos at a quarter of their size keep the run to seconds
             List<RgbImage> images = new ArrayList<>();
             for (ImageEntry e : engine.store().images()) {
