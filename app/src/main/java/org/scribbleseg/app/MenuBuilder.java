@@ -147,7 +147,8 @@ final class MenuBuilder {
             m.getItems().add(r);
         }
         m.getItems().addAll(new SeparatorMenuItem(), item("Smaller brush", "[", () -> w.brush(1 / 1.25)),
-                item("Larger brush", "]", () -> w.brush(1.25)), new SeparatorMenuItem(), item("Train SemiVL…", null, () -> SemiVlDialog.show(w)));
+                item("Larger brush", "]", () -> w.brush(1.25)), new SeparatorMenuItem(), item("Train SemiVL…", null, () -> SemiVlDialog.show(w)),
+                item("Zero-shot pre-labels…", null, () -> ZeroShotDialog.open(w)));
         return m;
     }
 

@@ -3,18 +3,15 @@ package org.scribbleseg.engine.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.scribbleseg.engine.Engine;
-import org.scribbleseg.engine.heavy.Checkpoint;
-import org.scribbleseg.engine.model.ModelStore;
-import org.scribbleseg.engine.model.ModelStoreException;
 import org.scribbleseg.engine.project.ProjectException;
 import org.scribbleseg.engine.project.ProjectStore;
 import org.scribbleseg.engine.project.RunRecord;
 import org.scribbleseg.engine.train.ZeroShotLabeler;
+import org.scribbleseg.engine.zeroseg.ClipModels;
 import org.scribbleseg.engine.zeroseg.PreLabels;
 import org.scribbleseg.engine.zeroseg.ZeroSegJob;
 import org.scribbleseg.engine.zeroseg.ZeroSegLabeler;
@@ -36,10 +33,8 @@ import picocli.CommandLine.Parameters;
                 "zeroseg: segment tokens distilled from CLIP on this project's images (--train first; no labels used)."})
 public final class ZeroShotCommand implements Callable<Integer> {
     public static final String RUN_ID = ZeroShotLabeler.RUN_ID;
-    public static final String DEFAULT_MODEL = "clip-vit-base-patch16";
-    static final String NOT_INSTALLED = "CLIP weights not installed: scribbleseg models download clip-vit-base-patch16, "
-            + "or models import <dir>";
-    private static final List<String> FILES = List.of("config.json", "model.safetensors", "vocab.json", "merges.txt");
+    public static final String DEFAULT_MODEL = ClipModels.DEFAULT_MODEL;
+    static final String NOT_INSTALLED = ClipModels.NOT_INSTALLED;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -154,38 +149,17 @@ public final class ZeroShotCommand implements Callable<Integer> {
                 r = HeavyTrain.runAndWait(engine, ZeroSegJob.METHOD, cfg, dev, null, budget == null ? 0 : budget.seconds(), err);
                 spec.commandLine().getOut().printf("trained zeroseg run %s: %d steps on %s%n", r.id(), r.step(), r.device());
             } else {
-                r = latestRun(engine.store());
-                teacher = model != null ? resolveModel(model)
-                        : Path.of(new ObjectMapper().readTree(r.configJson()).path("teacher").asText(""));
-                if (teacher == null || !complete(teacher)) {
+                r = ZeroSegLabeler.run(engine.store(), run);
+                teacher = model != null ? resolveModel(model) : ZeroSegLabeler.teacherOf(r);
+                if (teacher == null || !ClipModels.complete(teacher)) {
                     err.println("error: " + NOT_INSTALLED);
                     return 1;
                 }
             }
-            if (r.checkpoint() == null) {
-                throw new ProjectException("run " + r.id() + " has no checkpoint to label with");
-            }
-            Checkpoint ck = Checkpoint.read(Path.of(r.checkpoint()));
-            try (ZeroSegLabeler z = new ZeroSegLabeler(ck, teacher, thr)) {
-                z.setClasses(engine.store().classes());
-                report(PreLabels.writeAll(engine.store(), ZeroSegLabeler.RUN_ID, z::label, out, progress(err)), thr,
-                        ZeroSegLabeler.RUN_ID + " (model: run " + r.id() + ", step " + ck.step() + ")");
-            }
+            PreLabels.Summary s = ZeroSegLabeler.labelProject(engine.store(), r, teacher, thr, out, progress(err));
+            report(s, thr, ZeroSegLabeler.RUN_ID + " (model: run " + r.id() + ", step " + r.step() + ")");
         }
         return 0;
-    }
-
-    private RunRecord latestRun(ProjectStore store) {
-        if (run != null) {
-            RunRecord r = store.run(run).orElseThrow(() -> new ProjectException("no run '" + run + "' in this project"));
-            if (!ZeroSegJob.METHOD.equals(r.method())) {
-                throw new ProjectException("run " + run + " is a " + r.method() + " run, not zeroseg");
-            }
-            return r;
-        }
-        return store.runs().stream().filter(r -> ZeroSegJob.METHOD.equals(r.method()) && r.checkpoint() != null)
-                .max(java.util.Comparator.comparing(RunRecord::id))
-                .orElseThrow(() -> new ProjectException("no ZeroSeg run in this project yet: add --train"));
     }
 
     private static PreLabels.Progress progress(PrintWriter err) {
@@ -199,23 +173,7 @@ public final class ZeroShotCommand implements Callable<Integer> {
     }
 
     /** A folder with the CLIP files, or an installed model of that name; null when neither has the weights. */
-    static Path resolveModel(String spec) throws Exception {
-        Path p = Path.of(spec);
-        if (Files.isDirectory(p)) {
-            return complete(p) ? p : null;
-        }
-        try {
-            var inst = ModelStore.createDefault().installed(spec);
-            if (inst.isEmpty() || !inst.get().complete() || !complete(inst.get().dir())) {
-                return null;
-            }
-            return inst.get().dir();
-        } catch (ModelStoreException e) {
-            return null; // not a valid model name either
-        }
-    }
-
-    private static boolean complete(Path dir) {
-        return FILES.stream().allMatch(f -> Files.isRegularFile(dir.resolve(f)));
+    static Path resolveModel(String spec) {
+        return ClipModels.resolve(spec).orElse(null);
     }
 }

@@ -45,7 +45,7 @@ import org.scribbleseg.engine.project.ProjectStore;
  * 5 % linear warm-up, gradient clipping at global norm 1. Every random draw (order, masks, Gumbel noise, weights)
  * comes from one {@link SeededRandom}, so a resumed run continues exactly.
  *
- * <p>Config: {@code teacher} (CLIP model folder, required), {@code preset} (default on a GPU, cpu otherwise; see
+ * <p>Config: {@code teacher} (CLIP model folder; default: the installed clip-vit-base-patch16, recorded in the run's config), {@code preset} (default on a GPU, cpu otherwise; see
  * {@link ZeroSegConfig#preset}), {@code steps} (5000 / 600 / 200 for default / cpu / tiny), {@code batch} (8 on a
  * GPU, 2 on the CPU), {@code lr} (5e-4), {@code weight_decay} (0.05), {@code mask_ratio} (0.4),
  * {@code w_distill}, {@code w_segment}, {@code w_mae} (1, 1, 1), {@code grad_clip} (1), {@code seed}.
@@ -95,10 +95,13 @@ public final class ZeroSegJob implements HeavyJob {
 
     @Override
     public void init(HeavyContext ctx) throws Exception {
-        Path teacherDir = Path.of(ctx.config().path("teacher").asText(""));
-        if (!Files.isRegularFile(teacherDir.resolve("config.json"))) {
-            throw new ProjectException("zeroseg needs a CLIP teacher: config teacher=<CLIP model folder> (got '" + teacherDir + "')");
+        String t = ctx.config().path("teacher").asText("");
+        Path teacherDir = t.isEmpty() ? ClipModels.resolve(ClipModels.DEFAULT_MODEL).orElse(null) : Path.of(t);
+        if (teacherDir == null || !Files.isRegularFile(teacherDir.resolve("config.json"))) {
+            throw new ProjectException("zeroseg needs a CLIP teacher: config teacher=<CLIP model folder>"
+                    + (t.isEmpty() ? " (" + ClipModels.NOT_INSTALLED + ")" : " (no CLIP model in '" + t + "')"));
         }
+        ctx.config().put("teacher", teacherDir.toAbsolutePath().toString());
         Device dev = ctx.device();
         preset = ctx.config().path("preset").asText(dev.isGpu() ? "default" : "cpu");
         manager = NDManager.newBaseManager(dev);

@@ -3,6 +3,7 @@ package org.scribbleseg.engine.zeroseg;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.scribbleseg.engine.heavy.Checkpoint;
@@ -10,6 +11,9 @@ import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.image.RgbImage;
 import org.scribbleseg.engine.nn.VitPreprocess;
 import org.scribbleseg.engine.project.ClassDef;
+import org.scribbleseg.engine.project.ProjectException;
+import org.scribbleseg.engine.project.ProjectStore;
+import org.scribbleseg.engine.project.RunRecord;
 import org.scribbleseg.engine.train.ZeroShotLabeler;
 
 /**
@@ -143,6 +147,55 @@ public final class ZeroSegLabeler implements AutoCloseable {
             text.close();
         } finally {
             manager.close();
+        }
+    }
+
+    /** Run {@code runId} of the project (it must be a ZeroSeg run), or when null the latest ZeroSeg run with a checkpoint. */
+    public static RunRecord run(ProjectStore store, String runId) {
+        if (runId != null) {
+            RunRecord r = store.run(runId).orElseThrow(() -> new ProjectException("no run '" + runId + "' in this project"));
+            if (!ZeroSegJob.METHOD.equals(r.method())) {
+                throw new ProjectException("run " + runId + " is a " + r.method() + " run, not zeroseg");
+            }
+            return r;
+        }
+        return store.runs().stream().filter(r -> ZeroSegJob.METHOD.equals(r.method()) && r.checkpoint() != null)
+                .max(java.util.Comparator.comparing(RunRecord::id))
+                .orElseThrow(() -> new ProjectException("no ZeroSeg run in this project yet: train one first"));
+    }
+
+    /** The CLIP teacher folder a run was trained with (as its worker recorded it in the checkpoint, else its config). */
+    public static Path teacherOf(RunRecord r) {
+        try {
+            String t = "";
+            if (r.checkpoint() != null) {
+                t = Checkpoint.read(Path.of(r.checkpoint())).state().path("config").path("teacher").asText("");
+            }
+            if (t.isEmpty()) {
+                t = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.configJson()).path("teacher").asText("");
+            }
+            return t.isEmpty() ? ClipModels.resolve(ClipModels.DEFAULT_MODEL).orElse(Path.of(ClipModels.DEFAULT_MODEL)) : Path.of(t);
+        } catch (java.io.IOException e) {
+            throw new ProjectException("run " + r.id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Labels every image of the project with the student of run {@code r} (its latest checkpoint) and stores the
+     * pre-labels as {@value #RUN_ID}; {@code clip} gives the class text embeddings (null: the run's teacher).
+     */
+    public static PreLabels.Summary labelProject(ProjectStore store, RunRecord r, Path clip, float threshold, Path pngDir,
+            PreLabels.Progress progress) throws IOException {
+        if (r.checkpoint() == null) {
+            throw new ProjectException("run " + r.id() + " has no checkpoint to label with");
+        }
+        Path text = clip != null ? clip : teacherOf(r);
+        if (!ClipModels.complete(text)) {
+            throw new ProjectException(ClipModels.NOT_INSTALLED);
+        }
+        try (ZeroSegLabeler z = new ZeroSegLabeler(Checkpoint.read(Path.of(r.checkpoint())), text, threshold)) {
+            z.setClasses(store.classes());
+            return PreLabels.writeAll(store, RUN_ID, z::label, pngDir, progress);
         }
     }
 }
