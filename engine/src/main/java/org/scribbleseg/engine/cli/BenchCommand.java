@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     BenchSemiVlCommand.class,
     BenchCalibrationCommand.class,
     BenchMemoryCommand.class,
+    BenchZeroSegCommand.class,
 })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec

@@ -67,7 +67,7 @@ public final class ZeroShotCommand implements Callable<Integer> {
     Long iters;
 
     @Option(names = "--budget", converter = Budget.Converter.class,
-            description = "zeroseg --train: stop after this much time (e.g. 30m, 1h) and label with the model so far")
+            description = "zeroseg --train: stop after this much time at the latest (e.g. 30m, 1h; the recipe's steps otherwise) and label with the model so far")
     Budget budget;
 
     @Option(names = "--preset", description = "zeroseg --train: default (GPU), cpu (reduced CPU recipe) or tiny (default: by device)")
@@ -142,8 +142,6 @@ public final class ZeroShotCommand implements Callable<Integer> {
                 }
                 if (iters != null) {
                     cfg.put("steps", iters);
-                } else if (budget != null) {
-                    cfg.put("steps", 1_000_000); // the budget ends the run
                 }
                 String dev = device.device == null ? "auto" : device.device;
                 r = HeavyTrain.runAndWait(engine, ZeroSegJob.METHOD, cfg, dev, null, budget == null ? 0 : budget.seconds(), err);

@@ -198,12 +198,11 @@ public final class ZeroSegJob implements HeavyJob {
             NDArray x = sub.create(pixels, new Shape(batch, 3, s, s));
             NDArray[] gumbel = {sub.create(g1, new Shape(batch, cfg.groupTokens1(), v)),
                     sub.create(g2, new Shape(batch, cfg.groupTokens2(), cfg.groupTokens1()))};
-            ZeroSegModel.Output o = model.forward(x, keep, gumbel);
-            NDArray teach = sub.create(views, new Shape(batch, MultiScaleViews.COUNT, d));
-            NDArray lD = ZeroSegLosses.distillation(ZeroSegLosses.normalize(ZeroSegLosses.pooled(o.segments())), teach);
-            NDArray lS = ZeroSegLosses.segmentMatching(ZeroSegLosses.normalize(o.segments()), teach.get(":, 1:, :"));
-            NDArray lM = ZeroSegLosses.reconstruction(o.reconstruction(), ZeroSegModel.patchify(x, cfg.patchSize()),
+            NDArray[] l = losses(model, x, keep, gumbel, sub.create(views, new Shape(batch, MultiScaleViews.COUNT, d)),
                     sub.create(masked, new Shape(batch, n)));
+            NDArray lD = l[0];
+            NDArray lS = l[1];
+            NDArray lM = l[2];
             NDArray loss = lD.mul((float) wDistill).add(lS.mul((float) wSegment)).add(lM.mul((float) wMae));
             tape.backward(loss);
             Map<String, NDArray> grads = tape.gradients();
@@ -219,6 +218,19 @@ public final class ZeroSegJob implements HeavyJob {
             recentCount++;
         }
         return total;
+    }
+
+    /**
+     * The three loss terms of one step: distillation of the pooled z to all 14 teacher views, segment matching of
+     * g_1..g_S to the 13 local views (z, g and the teacher embeddings {@code teach} [B, 14, D] L2-normalised), and
+     * the MAE reconstruction of the patches flagged in {@code masked} [B, N].
+     */
+    public static NDArray[] losses(ZeroSegModel model, NDArray x, int[][] keep, NDArray[] gumbel, NDArray teach, NDArray masked) {
+        ZeroSegModel.Output o = model.forward(x, keep, gumbel);
+        NDArray lD = ZeroSegLosses.distillation(ZeroSegLosses.normalize(ZeroSegLosses.pooled(o.segments())), teach);
+        NDArray lS = ZeroSegLosses.segmentMatching(ZeroSegLosses.normalize(o.segments()), teach.get(":, 1:, :"));
+        NDArray lM = ZeroSegLosses.reconstruction(o.reconstruction(), ZeroSegModel.patchify(x, model.config().patchSize()), masked);
+        return new NDArray[] {lD, lS, lM};
     }
 
     private RgbImage load(int img) throws IOException {
