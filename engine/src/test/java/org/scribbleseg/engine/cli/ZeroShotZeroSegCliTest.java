@@ -59,6 +59,15 @@ class ZeroShotZeroSegCliTest {
         ProjectCliTest.Run again = cli("zeroshot", project.toString(), "--method", "zeroseg", "--threshold", "0");
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(again.out()).contains("zero-shot labelled 11 images (100.0% of pixels labelled");
+        // --budget stops a longer run at a checkpoint and labels with what it has
+        ProjectCliTest.Run budget = cli("zeroshot", project.toString(), "--method", "zeroseg", "--model", clip, "--train", "--preset", "cpu",
+                "--budget", "15s", "--device", "cpu");
+        assertThat(budget.code()).as(budget.err()).isZero();
+        assertThat(budget.err()).contains("time budget of 15 s spent");
+        assertThat(budget.out()).contains("trained zeroseg run").contains("as run zeroshot-zeroseg");
+        try (ProjectStore s = ProjectStore.open(project)) {
+            assertThat(s.runs().stream().filter(x -> x.method().equals("zeroseg")).map(RunRecord::state)).contains(RunRecord.CANCELLED);
+        }
         ProjectCliTest.Run bad = cli("zeroshot", project.toString(), "--iters", "3");
         assertThat(bad.code()).isNotZero();
         assertThat(bad.err()).contains("--method zeroseg");
