@@ -72,4 +72,13 @@ class ZeroShotZeroSegCliTest {
         assertThat(bad.code()).isNotZero();
         assertThat(bad.err()).contains("--method zeroseg");
     }
+
+    @Test
+    void trainMethodZeroSegRunsInAWorkerOnAnUnlabelledProject() throws Exception {
+        Path p = org.scribbleseg.engine.zeroseg.ZeroSegTestProjects.unlabelled(tmp, 2);
+        ProjectCliTest.Run r = cli("train", p.toString(), "--method", "zeroseg", "--steps", "3", "--set",
+                "teacher=" + ZeroShotCommandTest.clipTiny(), "--set", "preset=tiny", "--device", "cpu");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("trained zeroseg run").contains("3 steps on cpu");
+    }
 }

@@ -9,15 +9,15 @@ import org.scribbleseg.engine.project.ProjectStore;
 import org.scribbleseg.engine.project.Split;
 
 /** Unlabelled projects for ZeroSeg tests: synthetic scenes, classes with names only, no strokes, masks or tags. */
-final class ZeroSegTestProjects {
+public final class ZeroSegTestProjects {
     private ZeroSegTestProjects() {
     }
 
-    static Path clipTiny() throws Exception {
+    public static Path clipTiny() throws Exception {
         return Path.of(ZeroSegTestProjects.class.getResource("/fixtures/clip-tiny/config.json").toURI()).getParent();
     }
 
-    static Path unlabelled(Path tmp, int images) throws Exception {
+    public static Path unlabelled(Path tmp, int images) throws Exception {
         Path dir = tmp.resolve("zs.sseg");
         Path imgs = Files.createDirectories(tmp.resolve("zs-images"));
         SyntheticScenes gen = new SyntheticScenes(3, 7);
