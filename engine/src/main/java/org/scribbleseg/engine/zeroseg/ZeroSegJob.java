@@ -80,6 +80,9 @@ public final class ZeroSegJob implements HeavyJob {
     private List<Long> imageIds;
     private List<Path> files;
     private final Map<Integer, float[]> teacherCache = new HashMap<>();
+    /** Student views kept in memory, at most this many bytes of pixels. */
+    static final long VIEW_CACHE_BYTES = 512L << 20;
+    private final Map<Integer, RgbImage> viewCache = new HashMap<>();
     private ClipModel teacher;
     private int[] order;
     private int position;
@@ -180,9 +183,9 @@ public final class ZeroSegJob implements HeavyJob {
                 epoch++;
             }
             int img = order[position++];
-            List<RgbImage> vs = MultiScaleViews.views(load(img), s);
-            System.arraycopy(MultiScaleViews.chw(vs.get(0), VitPreprocess.CLIP_MEAN, VitPreprocess.CLIP_STD), 0, pixels, b * 3 * s * s, 3 * s * s);
-            System.arraycopy(teacherOf(img, vs), 0, views, b * MultiScaleViews.COUNT * d, MultiScaleViews.COUNT * d);
+            RgbImage full = studentView(img);
+            System.arraycopy(MultiScaleViews.chw(full, VitPreprocess.CLIP_MEAN, VitPreprocess.CLIP_STD), 0, pixels, b * 3 * s * s, 3 * s * s);
+            System.arraycopy(teacherCache.get(img), 0, views, b * MultiScaleViews.COUNT * d, MultiScaleViews.COUNT * d);
             int[] perm = rng.permutation(n);
             keep[b] = Arrays.copyOf(perm, v);
             Arrays.sort(keep[b]);
@@ -233,8 +236,30 @@ public final class ZeroSegJob implements HeavyJob {
         return new NDArray[] {lD, lS, lM};
     }
 
-    private RgbImage load(int img) throws IOException {
-        return ImageLoader.load(files.get(img));
+    /**
+     * The student's view of image {@code img} (the full image at the input size). The first time, the image is
+     * decoded, its 14 views are made and the teacher embeds them (kept for the run); the full view is kept while
+     * the kept views stay under {@link #VIEW_CACHE_BYTES}, otherwise the image is decoded again next time.
+     */
+    private RgbImage studentView(int img) throws IOException {
+        RgbImage kept = viewCache.get(img);
+        if (kept != null) {
+            return kept;
+        }
+        int s = cfg.inputSize();
+        RgbImage decoded = ImageLoader.load(files.get(img));
+        RgbImage full;
+        if (teacherCache.containsKey(img)) {
+            full = MultiScaleViews.resize(decoded, s, s);
+        } else {
+            List<RgbImage> vs = MultiScaleViews.views(decoded, s);
+            teacherOf(img, vs);
+            full = vs.get(0);
+        }
+        if ((long) (viewCache.size() + 1) * s * s * 3 <= VIEW_CACHE_BYTES) {
+            viewCache.put(img, full);
+        }
+        return full;
     }
 
     /** Gumbel(0, 1) noise −log(−log u) from the run's generator. */
