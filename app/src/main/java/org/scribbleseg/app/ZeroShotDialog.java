@@ -179,6 +179,6 @@ final class ZeroShotDialog {
     private static void done(MainWindow w, String what, PreLabels.Summary s) {
         w.notifier().info(what + " pre-labels stored", String.format("%d images, %.0f %% of pixels labelled. The live head trains on them.",
                 s.images(), 100 * s.labelledShare()));
-        w.engine().retrain();
+        w.engine().preLabelsChanged();
     }
 }

@@ -275,6 +275,15 @@ public final class Engine implements AutoCloseable {
         return live.schedule(store.revision());
     }
 
+    /**
+     * Zero-shot pre-labels (MaskCLIP or ZeroSeg) were written to the store while the project is open: the live head
+     * reads them again and retrains now.
+     */
+    public JobHandle preLabelsChanged() {
+        live.zeroShotChanged();
+        return retrain();
+    }
+
     /** The background jobs (exports, prefetching, heavy training) and their events. */
     public JobQueue jobs() {
         return jobs;

@@ -88,7 +88,12 @@ final class LiveLoop implements StoreListener {
         }
     };
     private final LabelSnapshot snapshot;
+    /**
+     * Zero-shot pre-labels read from the store, per image; their revision (also the training samples' revision)
+     * counts the rewrites announced by {@link #zeroShotChanged} and names the {@link PreLabelSource} they were read for.
+     */
     private final Map<Long, LabelsAt> zeroShot = new HashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong zeroShotGeneration = new java.util.concurrent.atomic.AtomicLong();
     private Map<Long, LabelMap> pseudo = Map.of();
     private String pseudoKey = "";
     private volatile LinearHead trained;
@@ -489,6 +494,7 @@ final class LiveLoop implements StoreListener {
             tagged.add(t.id());
         }
         PreLabelSource source = PreLabelSource.of(store);
+        long rev = zeroShotGeneration.get() * PreLabelSource.values().length + source.ordinal();
         Set<Long> ids = new java.util.TreeSet<>();
         for (String run : source.runIds()) {
             ids.addAll(store.imagesWithPrediction(run));
@@ -500,22 +506,27 @@ final class LiveLoop implements StoreListener {
             }
             ctx.checkCancelled();
             LabelsAt cached = zeroShot.get(id);
-            if (cached == null || cached.revision() != source.ordinal()) {
+            if (cached == null || cached.revision() != rev) {
                 Optional<LabelMap> lm = source.labels(store, id);
                 if (lm.isEmpty()) {
                     continue;
                 }
-                cached = new LabelsAt(source.ordinal(), classesRevision, lm.get(), List.of(), lm.get().labelledCount(), false);
+                cached = new LabelsAt(rev, classesRevision, lm.get(), List.of(), lm.get().labelledCount(), false);
                 zeroShot.put(id, cached);
             }
             if (cached.labelled() > 0) {
                 Optional<ImageEntry> e = store.image(id);
                 if (e.isPresent()) {
-                    out.add(new TrainingImage("zs-" + id, source.ordinal(), featuresOf(e.get()), cached.labels(), WeakLabelHead.PSEUDO_WEIGHT));
+                    out.add(new TrainingImage("zs-" + id, rev, featuresOf(e.get()), cached.labels(), WeakLabelHead.PSEUDO_WEIGHT));
                 }
             }
         }
         return out;
+    }
+
+    /** The zero-shot pre-labels in the store were rewritten: the next training reads them again. */
+    void zeroShotChanged() {
+        zeroShotGeneration.incrementAndGet();
     }
 
     /** Leaves these images out of training from the next run on (replacing the previous set). */

@@ -90,8 +90,9 @@ class ZeroSegPreLabelsTest {
             BlockingQueue<EngineEvent> events = new LinkedBlockingQueue<>();
             engine.addListener(events::add);
             engine.setCurrentImage(first);
-            engine.retrain();
+            org.scribbleseg.engine.job.JobHandle firstTraining = engine.retrain();
             EngineEvent.PredictionsUpdated p = LiveLatencyBenchmark.await(events, first, 0);
+            firstTraining.outcome().get(120, java.util.concurrent.TimeUnit.SECONDS);
             // the head learnt from the ZeroSeg pre-labels: it predicts only their classes, and mostly their labels
             long agree = 0;
             for (int i = 0; i < pre.data().length; i++) {
@@ -99,8 +100,31 @@ class ZeroSegPreLabelsTest {
                 assertThat(p.labels().data()[i] & 0xff).isIn(1, 2);
             }
             assertThat((double) agree / pre.data().length).as("agreement of the head with the ZeroSeg pre-labels").isGreaterThan(0.6);
+
+            // pre-labels rewritten while the project is open (classes 1 and 2 swapped on every image): the head follows
+            byte[] swapped = swap(pre.data());
+            for (ImageEntry e : engine.store().images()) {
+                LabelMap old = engine.store().prediction(e.id(), ZeroSegLabeler.RUN_ID).orElseThrow().labels();
+                engine.store().savePrediction(e.id(), ZeroSegLabeler.RUN_ID, new LabelMap(old.width(), old.height(), swap(old.data())), null, 0);
+            }
+            assertThat(engine.preLabelsChanged().outcome().get(120, java.util.concurrent.TimeUnit.SECONDS))
+                    .isEqualTo(EngineEvent.Outcome.COMPLETED);
+            EngineEvent.PredictionsUpdated q = engine.latestPrediction(first).orElseThrow();
+            long follows = 0;
+            for (int i = 0; i < swapped.length; i++) {
+                follows += q.labels().data()[i] == swapped[i] ? 1 : 0;
+            }
+            assertThat((double) follows / swapped.length).as("agreement with the rewritten pre-labels").isGreaterThan(0.6);
         }
         assertThat(List.of(PreLabelSource.parse("zeroseg").runIds())).containsExactly(List.of(ZeroSegLabeler.RUN_ID));
+    }
+
+    private static byte[] swap(byte[] labels) {
+        byte[] out = labels.clone();
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) (out[i] == 1 ? 2 : out[i] == 2 ? 1 : out[i]);
+        }
+        return out;
     }
 
     @Test
