@@ -1,8 +1,5 @@
 package org.scribbleseg.app;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Path;
 import java.util.Optional;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.ChoiceBox;
@@ -13,17 +10,11 @@ import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleGroup;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.VBox;
-import org.scribbleseg.engine.Engine;
 import org.scribbleseg.engine.job.EngineEvent;
-import org.scribbleseg.engine.project.ProjectException;
-import org.scribbleseg.engine.project.ProjectStore;
-import org.scribbleseg.engine.project.RunRecord;
-import org.scribbleseg.engine.train.ZeroShotLabeler;
 import org.scribbleseg.engine.zeroseg.ClipModels;
 import org.scribbleseg.engine.zeroseg.PreLabelSource;
 import org.scribbleseg.engine.zeroseg.PreLabels;
-import org.scribbleseg.engine.zeroseg.ZeroSegJob;
-import org.scribbleseg.engine.zeroseg.ZeroSegLabeler;
+import org.scribbleseg.engine.zeroseg.ZeroShotPreLabels;
 
 /**
  * Tools → Zero-shot pre-labels…: MaskCLIP pre-labels now, or train ZeroSeg in the background (worker process; the
@@ -39,33 +30,21 @@ final class ZeroShotDialog {
     private ZeroShotDialog() {
     }
 
-    /** What the background check found: the CLIP model (or null) and the latest ZeroSeg run (or null). */
-    private record State(Path clip, RunRecord latest, PreLabelSource source) {
-    }
-
     static void open(MainWindow w) {
-        ProjectStore store = w.store();
-        UiBackground.run(() -> {
-            RunRecord latest;
-            try {
-                latest = ZeroSegLabeler.run(store, null);
-            } catch (ProjectException e) {
-                latest = null;
-            }
-            return new State(ClipModels.resolve(ClipModels.DEFAULT_MODEL).orElse(null), latest, PreLabelSource.of(store));
-        }, s -> show(w, s), t -> w.notifier().error("Could not read the project", t, null));
+        ZeroShotPreLabels z = w.engine().zeroShot();
+        UiBackground.run(z::state, s -> show(w, s), t -> w.notifier().error("Could not read the project", t, null));
     }
 
-    private static void show(MainWindow w, State s) {
+    private static void show(MainWindow w, ZeroShotPreLabels.State s) {
         Dialog<ButtonType> d = new Dialog<>();
         d.setTitle("Zero-shot pre-labels");
         d.setHeaderText("Pre-labels from the class names and concepts, before any stroke");
         ToggleGroup g = new ToggleGroup();
         RadioButton maskclip = radio(MASKCLIP, "zsMaskclip", g);
         RadioButton train = radio(TRAIN, "zsTrain", g);
-        RadioButton latest = radio(LATEST + (s.latest() == null ? " (none yet)" : " (" + s.latest().id() + ", step " + s.latest().step() + ")"),
+        RadioButton latest = radio(LATEST + s.latest().map(r -> " (" + r.id() + ", step " + r.step() + ")").orElse(" (none yet)"),
                 "zsLatest", g);
-        latest.setDisable(s.latest() == null);
+        latest.setDisable(s.latest().isEmpty());
         maskclip.setSelected(true);
         TextField steps = new TextField();
         steps.setId("zsSteps");
@@ -76,7 +55,7 @@ final class ZeroShotDialog {
             source.getItems().add(p.label());
         }
         source.setValue(s.source().label());
-        Label note = new Label((s.clip() == null ? ClipModels.NOT_INSTALLED + " (Models… in Project settings). " : "")
+        Label note = new Label((s.clip().isEmpty() ? ClipModels.NOT_INSTALLED + " (Models… in Project settings). " : "")
                 + "MaskCLIP labels each image from CLIP's patch embeddings in seconds. ZeroSeg first trains segment tokens "
                 + "on this project's images (no labels; GPU when present, a reduced recipe on the CPU), then labels each "
                 + "segment. Pixels below the confidence threshold stay unlabelled (MaskCLIP) or become background (ZeroSeg).");
@@ -97,20 +76,22 @@ final class ZeroShotDialog {
         if (b.isEmpty() || b.get() != ButtonType.OK) {
             return;
         }
-        String chosen = source.getValue();
+        PreLabelSource chosen = PreLabelSource.parse(source.getValue());
         Long n = steps.getText().isBlank() ? null : parse(steps.getText().strip());
         if (train.isSelected() && n == null && !steps.getText().isBlank()) {
             w.notifier().error("Not a number of steps", "'" + steps.getText() + "'", "Leave it empty for the recipe's default.");
             return;
         }
-        UiBackground.run(() -> w.store().setSetting(PreLabelSource.SETTING, chosen), null,
-                t -> w.notifier().error("Could not save the setting", t, null));
+        ZeroShotPreLabels z = w.engine().zeroShot();
+        UiBackground.run(() -> z.setSource(chosen), null, t -> w.notifier().error("Could not save the setting", t, null));
         if (maskclip.isSelected()) {
-            maskClip(w, s.clip());
+            w.notifier().info("Zero-shot pre-labels", "MaskCLIP is labelling every image…");
+            UiBackground.on(UiBackground.jobs(), z::maskClip, sum -> done(w, "MaskCLIP", sum),
+                    t -> w.notifier().error("MaskCLIP pre-labels failed", t, null));
         } else if (train.isSelected()) {
-            trainZeroSeg(w, s.clip(), n);
+            trainZeroSeg(w, z, n);
         } else {
-            label(w, s.latest());
+            label(w, z, s.latest().orElseThrow().id());
         }
     }
 
@@ -130,50 +111,21 @@ final class ZeroShotDialog {
         return r;
     }
 
-    private static Path requireClip(Path clip) {
-        if (clip == null) {
-            throw new ProjectException(ClipModels.NOT_INSTALLED);
-        }
-        return clip;
-    }
-
-    private static void maskClip(MainWindow w, Path clip) {
-        ProjectStore store = w.store();
-        w.notifier().info("Zero-shot pre-labels", "MaskCLIP is labelling every image…");
-        UiBackground.on(UiBackground.jobs(), () -> {
-            try (ZeroShotLabeler z = new ZeroShotLabeler(requireClip(clip))) {
-                z.setClasses(store.classes());
-                return PreLabels.writeAll(store, ZeroShotLabeler.RUN_ID, z::label, null, null);
-            }
-        }, sum -> done(w, "MaskCLIP", sum), t -> w.notifier().error("MaskCLIP pre-labels failed", t, null));
-    }
-
-    private static void trainZeroSeg(MainWindow w, Path clip, Long steps) {
-        Engine engine = w.engine();
-        ProjectStore store = w.store();
-        UiBackground.run(() -> {
-            ObjectNode cfg = new ObjectMapper().createObjectNode();
-            cfg.put("teacher", requireClip(clip).toAbsolutePath().toString());
-            if (steps != null) {
-                cfg.put("steps", steps);
-            }
-            return engine.heavy().start(ZeroSegJob.METHOD, cfg, store.setting(org.scribbleseg.engine.gpu.DeviceSpec.SETTING).orElse("auto"));
-        }, id -> {
+    private static void trainZeroSeg(MainWindow w, ZeroShotPreLabels z, Long steps) {
+        UiBackground.run(() -> z.startZeroSeg(steps), id -> {
             w.notifier().info("Training ZeroSeg in the background", "Run " + id + " trains in a worker process; its pre-labels follow when it ends.");
-            engine.heavy().handle(id).ifPresent(h -> h.outcome().thenAccept(o -> {
+            w.engine().heavy().handle(id).ifPresent(h -> h.outcome().thenAccept(o -> {
                 if (o == EngineEvent.Outcome.COMPLETED) {
-                    javafx.application.Platform.runLater(() -> UiBackground.run(() -> store.run(id).orElseThrow(), r -> label(w, r),
-                            t -> w.notifier().error("ZeroSeg pre-labels failed", t, null)));
+                    javafx.application.Platform.runLater(() -> label(w, z, id));
                 }
             }));
         }, t -> w.notifier().error("Could not start ZeroSeg", t, null));
     }
 
-    private static void label(MainWindow w, RunRecord run) {
-        ProjectStore store = w.store();
-        w.notifier().info("Zero-shot pre-labels", "ZeroSeg (run " + run.id() + ") is labelling every image…");
-        UiBackground.on(UiBackground.jobs(), () -> ZeroSegLabeler.labelProject(store, run, null, ZeroSegLabeler.DEFAULT_THRESHOLD, null, null),
-                sum -> done(w, "ZeroSeg", sum), t -> w.notifier().error("ZeroSeg pre-labels failed", t, null));
+    private static void label(MainWindow w, ZeroShotPreLabels z, String runId) {
+        w.notifier().info("Zero-shot pre-labels", "ZeroSeg (run " + runId + ") is labelling every image…");
+        UiBackground.on(UiBackground.jobs(), () -> z.zeroSeg(runId), sum -> done(w, "ZeroSeg", sum),
+                t -> w.notifier().error("ZeroSeg pre-labels failed", t, null));
     }
 
     private static void done(MainWindow w, String what, PreLabels.Summary s) {

@@ -275,6 +275,11 @@ public final class Engine implements AutoCloseable {
         return live.schedule(store.revision());
     }
 
+    /** Zero-shot pre-labels of this project (MaskCLIP, ZeroSeg runs, the live head's source). */
+    public org.scribbleseg.engine.zeroseg.ZeroShotPreLabels zeroShot() {
+        return new org.scribbleseg.engine.zeroseg.ZeroShotPreLabels(store, heavy());
+    }
+
     /**
      * Zero-shot pre-labels (MaskCLIP or ZeroSeg) were written to the store while the project is open: the live head
      * reads them again and retrains now.

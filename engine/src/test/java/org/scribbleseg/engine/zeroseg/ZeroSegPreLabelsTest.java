@@ -10,7 +10,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.scribbleseg.engine.Engine;
-import org.scribbleseg.engine.eval.LiveLatencyBenchmark;
+import org.scribbleseg.engine.bench.LiveLatencyBenchmark;
 import org.scribbleseg.engine.heavy.Checkpoint;
 import org.scribbleseg.engine.heavy.HeavyContext;
 import org.scribbleseg.engine.image.LabelMap;
