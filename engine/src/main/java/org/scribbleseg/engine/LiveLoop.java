@@ -58,11 +58,11 @@ final class LiveLoop implements StoreListener {
      */
     static final int FIRST_STEPS = 4;
     /**
-     * In-memory feature maps kept for the loop, in floats (about 380 MB): the current image and its neighbours; the
-     * head keeps its own samples of every other labelled image, so their maps are read (from the disk cache) only
-     * when an image is re-sampled.
+     * In-memory feature maps kept for the loop, in floats (about 128 MB, always at least the current image's): the
+     * current image and its neighbours; the head keeps its own samples of every other labelled image, so their maps
+     * are read (from the disk cache) only when an image is re-sampled.
      */
-    private static final long MEMORY_BUDGET_FLOATS = 96_000_000L;
+    private static final long MEMORY_BUDGET_FLOATS = 32_000_000L;
     /** Full-resolution label maps kept (the most recently used images), for incremental painting of new strokes. */
     private static final int LABEL_MAPS_KEPT = 8;
 

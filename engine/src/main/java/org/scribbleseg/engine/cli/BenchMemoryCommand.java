@@ -88,7 +88,10 @@ public final class BenchMemoryCommand implements Callable<Integer> {
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.add("-Xmx" + xmx);
-            cmd.add("-XX:G1HeapRegionSize=16m");
+            cmd.add("-XX:G1HeapRegionSize=16m"); // the launchers' memory flags (app, CLI, packaged app)
+            cmd.add("-XX:MaxNewSize=384m");
+            cmd.add("-XX:MaxHeapFreeRatio=30");
+            cmd.add("-XX:MinHeapFreeRatio=10");
             cmd.add("-Dai.djl.offline=true");
             cmd.add("-DOPT_OUT_TRACKING=true");
             cmd.add("-cp");
