@@ -86,7 +86,9 @@ public final class BenchEffortCommand implements Callable<Integer> {
     @Option(names = "--pretrain", description = {
         "Also train a heavier model on the dataset's own images first (both splits, no masks) and report its curve"
             + " next to the live head's: ddep (a DDeP decoder over the backbone, denoising-pretrained, then"
-            + " fine-tuned on the labels after each step; it also places the corrections)."})
+            + " fine-tuned on the labels after each step; it also places the corrections); simmim (a ViT learnt"
+            + " from scratch with SimMIM becomes the backbone under the live head); simmim+ddep (both: the DDeP"
+            + " decoder over the SimMIM ViT; each pretraining gets the budget)."})
     String pretrain;
 
     @Option(names = "--budget", defaultValue = "5m", converter = Budget.Converter.class,
@@ -109,7 +111,10 @@ public final class BenchEffortCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON: {backbone, weights (random|installed|none), channels, strategy, steps: [{step, strokes, miou, loop_ms}]}.")
     boolean json;
 
-    private java.util.Map<String, Object> pretrainInfo;
+    @Option(names = "--pretrain-dir", description = "Folder for the SimMIM run (checkpoint, reconstruction preview), kept; a folder that holds a finished run is reused instead of training again. Default: a temporary folder, removed at the end.")
+    Path pretrainDir;
+
+    private java.util.Map<String, Object> pretrainInfo = new java.util.LinkedHashMap<>();
 
     @Override
     public Integer call() throws Exception {
@@ -121,8 +126,15 @@ public final class BenchEffortCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "backbone '" + backbone
                     + "' is not available to bench effort (classic, an installed dinov2 model, or dinov2-small-random)");
         }
-        if (pretrain != null && !pretrain.strip().equalsIgnoreCase("ddep")) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--pretrain must be ddep (simmim is not built yet)");
+        String pre = pretrain == null ? null : pretrain.strip().toLowerCase(java.util.Locale.ROOT);
+        if (pre != null && !List.of("ddep", "simmim", "simmim+ddep").contains(pre)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--pretrain must be ddep, simmim or simmim+ddep");
+        }
+        boolean simmim = pre != null && pre.startsWith("simmim");
+        boolean withDdep = pre != null && pre.endsWith("ddep");
+        if (simmim && !Backbones.CLASSIC.equals(bbName)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--pretrain " + pre
+                    + " replaces the backbone with the SimMIM ViT: leave --backbone at classic");
         }
         if (ftSteps.length != 2 || ftSteps[0] < 1 || ftSteps[1] < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--ft-steps needs two counts, e.g. 100,40");
@@ -200,15 +212,24 @@ public final class BenchEffortCommand implements Callable<Integer> {
                 }
                 weights = "installed";
             }
+            java.util.function.Consumer<String> log = json ? err::println : out::println;
+            if (pre != null) {
+                pretrainInfo.put("method", pre);
+            }
+            if (threads > 0) {
+                org.scribbleseg.engine.train.TorchThreads.set(threads);
+            }
+            if (simmim) {
+                bb.close();
+                bb = null;
+                bb = SimMimBench.train(unlabelled, budget, seed, pretrainDir, log, pretrainInfo);
+                weights = "SimMIM-trained here (" + budget + ")";
+            }
             key = bb.key();
             channels = bb.channels();
-            java.util.function.Consumer<String> log = json ? err::println : out::println;
-            if (pretrain == null) {
+            if (!withDdep) {
                 curve = new EffortBenchmark(bb).run(train, held, cfg, log);
             } else {
-                if (threads > 0) {
-                    org.scribbleseg.engine.train.TorchThreads.set(threads);
-                }
                 try (org.scribbleseg.engine.train.DdepTrainer ddep = new org.scribbleseg.engine.train.DdepTrainer(bb,
                         org.scribbleseg.engine.train.DdepTrainer.Config.defaults().withSeed(seed))) {
                     long t0 = System.nanoTime();
@@ -220,16 +241,15 @@ public final class BenchEffortCommand implements Callable<Integer> {
                                         st, loss, sec, st / sec)));
                     }
                     double sec = (System.nanoTime() - t0) / 1e9;
-                    pretrainInfo = new java.util.LinkedHashMap<>();
-                    pretrainInfo.put("method", "ddep");
-                    pretrainInfo.put("images", unlabelled.size());
-                    pretrainInfo.put("budget_s", budget.seconds());
-                    pretrainInfo.put("steps", steps);
-                    pretrainInfo.put("wall_s", Math.round(sec * 10) / 10.0);
-                    pretrainInfo.put("images_per_s", steps == 0 ? 0 : Math.round(steps / sec * 100) / 100.0);
-                    pretrainInfo.put("crop", ddep.config().crop());
-                    pretrainInfo.put("decoder_params", ddep.decoder().parameterCount());
-                    pretrainInfo.put("head_init", !noHeadInit);
+                    java.util.Map<String, Object> d = pretrainInfo;
+                    d.put("images", unlabelled.size());
+                    d.put("budget_s", budget.seconds());
+                    d.put("steps", steps);
+                    d.put("wall_s", Math.round(sec * 10) / 10.0);
+                    d.put("images_per_s", steps == 0 ? 0 : Math.round(steps / sec * 100) / 100.0);
+                    d.put("crop", ddep.config().crop());
+                    d.put("decoder_params", ddep.decoder().parameterCount());
+                    d.put("head_init", !noHeadInit);
                     log.accept(String.format("ddep pretraining: %d steps on %d unlabelled images in %.1f s (budget %s)",
                             steps, unlabelled.size(), sec, budget));
                     curve = new EffortBenchmark(bb).run(train, held, cfg, log,
@@ -265,7 +285,7 @@ public final class BenchEffortCommand implements Callable<Integer> {
             doc.put("strategy", strat.name().toLowerCase(java.util.Locale.ROOT));
             doc.put("wall_s", Math.round((System.nanoTime() - start) / 1e8) / 10.0);
             doc.put("steps", rows);
-            if (pretrainInfo != null) {
+            if (!pretrainInfo.isEmpty()) {
                 doc.put("pretrain", pretrainInfo);
             }
             out.println(om.writeValueAsString(doc));

@@ -48,6 +48,21 @@ public final class Checkpoint {
     public static final class Writer {
         private final Map<String, Tensor> tensors = new LinkedHashMap<>();
         private final ObjectNode state = JSON.createObjectNode();
+        private final Map<String, byte[]> files = new LinkedHashMap<>();
+
+        /**
+         * A whole file stored next to the tensors (e.g. an {@link org.scribbleseg.engine.nn.optim.AdamW} state
+         * written by {@code saveState}), read back with {@link Checkpoint#file}.
+         */
+        public Writer file(String name, byte[] bytes) {
+            if (!name.matches("[A-Za-z0-9._-]+") || name.equals(TENSORS) || name.equals(STATE)) {
+                throw new IllegalArgumentException("bad checkpoint file name '" + name + "'");
+            }
+            if (files.put(name, bytes.clone()) != null) {
+                throw new IllegalArgumentException("file " + name + " saved twice");
+            }
+            return this;
+        }
 
         public Writer tensor(String name, long[] shape, float[] data) {
             if (tensors.put(name, new Tensor(shape.clone(), data.clone())) != null) {
@@ -70,6 +85,9 @@ public final class Checkpoint {
                 SafetensorsWriter w = new SafetensorsWriter();
                 tensors.forEach((n, t) -> w.put(n, t.shape(), t.data()));
                 w.write(tmp.resolve(TENSORS));
+                for (Map.Entry<String, byte[]> f : files.entrySet()) {
+                    Files.write(tmp.resolve(f.getKey()), f.getValue());
+                }
                 Files.writeString(tmp.resolve(STATE), JSON.writeValueAsString(state));
                 Path target = runDir.resolve(name(step));
                 if (Files.exists(target)) {
@@ -141,6 +159,15 @@ public final class Checkpoint {
 
     public Map<String, Tensor> tensors() {
         return tensors;
+    }
+
+    /** A file saved with {@link Writer#file}; fails clearly when the checkpoint lacks it. */
+    public Path file(String name) {
+        Path f = dir.resolve(name);
+        if (!Files.isRegularFile(f)) {
+            throw new IllegalStateException("checkpoint " + dir + " has no file '" + name + "'");
+        }
+        return f;
     }
 
     /** A saved tensor; fails clearly when the checkpoint lacks it (another method's, or damaged). */

@@ -33,15 +33,12 @@ class HeavyWorkerTest {
 
     @BeforeAll
     static void oneThread() {
-        // a fixed libtorch thread count makes CPU kernels reduce in a fixed order: runs are then bit-reproducible
-        System.setProperty("scribbleseg.worker.threads", "1");
-        System.setProperty("scribbleseg.worker.xmx", "768m");
+        HeavyTestProjects.workerSettings();
     }
 
     @AfterAll
     static void reset() {
-        System.clearProperty("scribbleseg.worker.threads");
-        System.clearProperty("scribbleseg.worker.xmx");
+        HeavyTestProjects.clearWorkerSettings();
     }
 
     private static ObjectNode probeConfig(int steps) {
