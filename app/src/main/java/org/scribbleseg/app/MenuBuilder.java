@@ -31,6 +31,13 @@ final class MenuBuilder {
         return out;
     }
 
+    /** {@link #backbones()} and the project's own ViTs (SimMIM runs: "project-vit:&lt;run&gt;"). */
+    static List<String> withProjectVits(org.scribbleseg.engine.ProjectInfo store) {
+        List<String> out = new java.util.ArrayList<>(backbones());
+        out.addAll(org.scribbleseg.engine.Backbones.projectVitChoices(store.runs()));
+        return out;
+    }
+
     private final MainWindow w;
 
     MenuBuilder(MainWindow w) {
@@ -148,7 +155,8 @@ final class MenuBuilder {
         }
         m.getItems().addAll(new SeparatorMenuItem(), item("Smaller brush", "[", () -> w.brush(1 / 1.25)),
                 item("Larger brush", "]", () -> w.brush(1.25)), new SeparatorMenuItem(), item("Train SemiVL…", null, () -> SemiVlDialog.show(w)),
-                item("Zero-shot pre-labels…", null, () -> ZeroShotDialog.open(w)));
+                item("Zero-shot pre-labels…", null, () -> ZeroShotDialog.open(w)),
+                item("Pretrain on my images…", null, () -> PretrainDialog.open(w)));
         return m;
     }
 
@@ -172,7 +180,7 @@ final class MenuBuilder {
     private void settings() {
         var store = w.project();
         UiBackground.run(() -> new Object[] {store.setting("display-name").orElse(store.name()),
-                store.setting(org.scribbleseg.engine.Engine.BACKBONE_SETTING).orElse("classic"), backbones(),
+                store.setting(org.scribbleseg.engine.Engine.BACKBONE_SETTING).orElse("classic"), withProjectVits(store),
                 store.setting(org.scribbleseg.engine.gpu.DeviceSpec.SETTING).orElse("auto"),
                 gpuNote(org.scribbleseg.engine.gpu.GpuRuntime.whyNotGpu(org.scribbleseg.engine.gpu.GpuProbe.detectDriver()))}, v -> {
             Dialog<ButtonType> d = new Dialog<>();
@@ -184,7 +192,7 @@ final class MenuBuilder {
             List<String> choices = (List<String>) v[2];
             backbone.getItems().setAll(choices);
             backbone.setValue(choices.contains((String) v[1]) ? (String) v[1] : "classic");
-            Label note = new Label("The classic filter bank always works offline. DINOv2 appears here once its weights are installed "
+            Label note = new Label("The classic filter bank always works offline. DINOv2 appears here once its weights are installed, a project ViT once a SimMIM run (Tools → Pretrain on my images…) has a checkpoint "
                     + "(Models… downloads or imports them). A new backbone takes effect when the project is opened again.");
             note.getStyleClass().add("muted");
             note.setWrapText(true);

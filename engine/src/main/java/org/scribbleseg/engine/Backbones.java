@@ -19,6 +19,8 @@ public final class Backbones {
     public static final String CLASSIC = "classic";
     /** Suffix of a DINOv2 preset name that asks for seeded random weights: "dinov2-small-random". */
     public static final String RANDOM_SUFFIX = "-random";
+    /** Prefix of a project ViT setting: "project-vit:&lt;run&gt;", the encoder a SimMIM run of the project trained. */
+    public static final String PROJECT_VIT = "project-vit:";
     private static final Logger LOG = LoggerFactory.getLogger(Backbones.class);
 
     private Backbones() {
@@ -29,6 +31,22 @@ public final class Backbones {
      * back to the classic backbone with a warning, so a project never fails to open for want of weights.
      */
     public static Backbone forSetting(String name) {
+        return forSetting(name, null);
+    }
+
+    /**
+     * {@link #forSetting(String)} in a project whose runs are under {@code modelsDir}, so that a project ViT
+     * ("project-vit:&lt;run&gt;") resolves too.
+     */
+    public static Backbone forSetting(String name, Path modelsDir) {
+        if (name != null && isProjectVit(name)) {
+            try {
+                return projectVit(name, modelsDir);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("backbone '{}' could not be loaded ({}); using the classic filter bank", name, e.getMessage());
+                return new ClassicBackbone();
+            }
+        }
         String n = name == null ? CLASSIC : name.strip().toLowerCase();
         if (n.equals(CLASSIC)) {
             return new ClassicBackbone();
@@ -53,6 +71,18 @@ public final class Backbones {
      * explicit choice (the CLI's --backbone) that cannot be honoured, which must not silently become another one.
      */
     public static Backbone explicit(String name) {
+        return explicit(name, null);
+    }
+
+    /** {@link #explicit(String)} in a project whose runs are under {@code modelsDir} (project ViTs resolve). */
+    public static Backbone explicit(String name, Path modelsDir) {
+        if (name != null && isProjectVit(name)) {
+            try {
+                return projectVit(name, modelsDir);
+            } catch (IOException | RuntimeException e) {
+                throw new ProjectException("backbone '" + name + "' cannot be used: " + e.getMessage(), e);
+            }
+        }
         String n = name == null ? "" : name.strip().toLowerCase();
         if (n.equals(CLASSIC)) {
             return new ClassicBackbone();
@@ -90,6 +120,38 @@ public final class Backbones {
             LOG.debug("cannot list installed models: {}", e.getMessage());
         }
         return out;
+    }
+
+    /** Whether a setting names a project ViT ("project-vit:&lt;run&gt;"). */
+    public static boolean isProjectVit(String setting) {
+        return setting.strip().toLowerCase().startsWith(PROJECT_VIT);
+    }
+
+    /**
+     * The project ViT a setting "project-vit:&lt;run&gt;" names: the encoder of the newest checkpoint of SimMIM run
+     * {@code <run>} under {@code modelsDir}, at the run's feature resolution. Its key names the run and the
+     * checkpoint's step ("project-vit-&lt;run&gt;-s&lt;step&gt;@256"), so cached features of an earlier checkpoint
+     * are not reused.
+     */
+    public static Backbone projectVit(String setting, Path modelsDir) throws IOException {
+        String run = setting.strip().substring(PROJECT_VIT.length());
+        if (modelsDir == null) {
+            throw new ProjectException("a project ViT (" + setting + ") needs its project");
+        }
+        if (run.isEmpty() || run.contains("/") || run.contains("\\") || run.startsWith(".")) {
+            throw new ProjectException("'" + setting + "' does not name a run");
+        }
+        Path dir = modelsDir.resolve(run);
+        var ck = org.scribbleseg.engine.heavy.Checkpoint.latest(dir)
+                .orElseThrow(() -> new ProjectException("run " + run + " has no checkpoint (" + dir + ")"));
+        return org.scribbleseg.engine.heavy.SimMimJob.backbone(ck, "project-vit-" + run + "-s" + ck.step(), 0);
+    }
+
+    /** The project ViT settings of a project's runs: every SimMIM run with a checkpoint, newest first. */
+    public static java.util.List<String> projectVitChoices(java.util.List<org.scribbleseg.engine.project.RunRecord> runs) {
+        return runs.stream().filter(r -> org.scribbleseg.engine.heavy.SimMimJob.METHOD.equals(r.method()) && r.checkpoint() != null)
+                .sorted(java.util.Comparator.comparingLong(org.scribbleseg.engine.project.RunRecord::createdAt).reversed())
+                .map(r -> PROJECT_VIT + r.id()).toList();
     }
 
     /** A ViT backbone setting split into model name and input resolution: "dinov2-small@224". */

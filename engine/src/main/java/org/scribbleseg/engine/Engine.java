@@ -137,7 +137,7 @@ public final class Engine implements AutoCloseable {
             }
             org.scribbleseg.engine.predict.Predictor h = heavyPredictor;
             if (h == null || !h.id().equals("run:" + newest.id())) {
-                h = org.scribbleseg.engine.heavy.RunPredictor.of(newest, this::loadImage).orElse(null);
+                h = org.scribbleseg.engine.heavy.RunPredictor.of(newest, this::loadImage, this::features, backboneKey()).orElse(null);
                 if (h == null) {
                     setHeavy(null, false, "the live head is showing: " + newest.method() + " models cannot predict yet");
                     return predictorStatus;
@@ -192,7 +192,7 @@ public final class Engine implements AutoCloseable {
     /** Opens a project with the backbone its settings name (the classic filter bank by default). */
     public static Engine open(Path projectDir) {
         ProjectStore s = ProjectStore.open(projectDir);
-        return new Engine(s, Backbones.forSetting(s.setting(BACKBONE_SETTING).orElse(Backbones.CLASSIC)));
+        return new Engine(s, Backbones.forSetting(s.setting(BACKBONE_SETTING).orElse(Backbones.CLASSIC), s.modelsDir()));
     }
 
     /** Opens a project with a given backbone (tests, benchmarks, the CLI's --backbone). */

@@ -50,6 +50,16 @@ public final class ProjectInfo {
         return store.predictions().latestMeanUncertainties();
     }
 
+    /** The project's training runs (newest first, as the store lists them). */
+    public List<org.scribbleseg.engine.project.RunRecord> runs() {
+        return store.runs();
+    }
+
+    /** {@code <project>/models/}: one folder per run. */
+    public Path modelsDir() {
+        return store.modelsDir();
+    }
+
     public Optional<String> setting(String key) {
         return store.settings().get(key);
     }

@@ -47,7 +47,7 @@ public final class HeadCommands {
         @Parameters(index = "0", description = "project folder")
         Path project;
 
-        @Option(names = "--backbone", description = "classic (default: the project's setting, else classic), classic@s<stride>")
+        @Option(names = "--backbone", description = "classic (default: the project's setting, else classic), classic@s<stride>, an installed dinov2 model, or project-vit:<run> (the ViT a SimMIM run of this project trained).")
         String backbone;
 
         @Mixin
@@ -62,15 +62,23 @@ public final class HeadCommands {
             Path p = ProjectOptions.locate(project);
             org.scribbleseg.engine.feature.Backbone b;
             if (backbone != null) {
-                b = Backbones.explicit(backbone);
+                Path models = null;
+                if (Backbones.isProjectVit(backbone)) {
+                    try (ProjectStore s = ProjectStore.open(p)) {
+                        models = s.modelsDir();
+                    }
+                }
+                b = Backbones.explicit(backbone, models);
             } else {
                 String setting;
+                Path models;
                 try (ProjectStore s = ProjectStore.open(p)) {
                     ProjectOptions.printNotices(s, err); // a schema upgrade happens here, a read-only project says so
                     setting = s.setting(Engine.BACKBONE_SETTING).orElse(Backbones.CLASSIC);
+                    models = s.modelsDir();
                 }
                 try {
-                    b = Backbones.explicit(setting);
+                    b = Backbones.explicit(setting, models);
                 } catch (ProjectException e) {
                     err.println("warning: the project's backbone is not available here (" + e.getMessage()
                             + "); using the classic filter bank");

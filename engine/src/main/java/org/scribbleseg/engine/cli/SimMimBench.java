@@ -47,7 +47,14 @@ final class SimMimBench {
                 double first = job.evaluate().get("masked_l1");
                 double ema = Double.NaN;
                 long every = Math.max(1, total / 20);
-                for (long s = 0; s < total; s++) {
+                long s0 = 0;
+                for (long s = 0; s < job.totalSteps(); s++) {
+                    if (job.totalSteps() != total) {
+                        log.accept(String.format("  simmim: %d steps fit the budget (measured at step %d)", job.totalSteps(), s));
+                        total = job.totalSteps();
+                        every = Math.max(1, total / 20);
+                    }
+                    s0 = s + 1;
                     double l = job.step(s);
                     ema = Double.isNaN(ema) ? l : 0.9 * ema + 0.1 * l;
                     if ((s + 1) % every == 0 || s + 1 == total) {
@@ -56,6 +63,7 @@ final class SimMimBench {
                                 total, ema, sec, (s + 1) * job.shape().batch() / sec));
                     }
                 }
+                total = s0;
                 double sec = (System.nanoTime() - tStart) / 1e9;
                 double last = job.evaluate().get("masked_l1");
                 Checkpoint.Writer w = new Checkpoint.Writer();

@@ -64,7 +64,7 @@ public final class HeavyRunner {
         long sessionSteps = 0;
         long lastCheckpoint = System.nanoTime();
         Path last = null;
-        while (step < total) {
+        while (step < (total = job.totalSteps())) { // a job may measure its step count again (a time budget)
             if (cancelRequested) {
                 Path dir = save(step);
                 events.cancelled(step, dir);

@@ -13,7 +13,8 @@ import org.scribbleseg.engine.project.RunRecord;
 
 /**
  * The model of a finished heavy run as a {@link Predictor} (inference in the engine's JVM, on the CPU, no
- * GradientCollector). {@code conv-probe} here; other methods through their factory's {@link HeavyJobFactory#predictor} (SemiVL).
+ * GradientCollector). {@code conv-probe} here; other methods through their factory's {@link HeavyJobFactory#predictor} (SemiVL);
+ * {@code ddep} ({@link DdepPredictor}, "sharp decoder") over the live backbone's cached features.
  */
 public final class RunPredictor implements Predictor {
     private final RunRecord run;
@@ -26,10 +27,23 @@ public final class RunPredictor implements Predictor {
         this.images = images;
     }
 
-    /** The predictor of a done run, when its method has one. */
+    /** The predictor of a done run, when its method has one (conv-probe only: no features at hand). */
     public static Optional<Predictor> of(RunRecord run, Function<ImageEntry, RgbImage> images) throws IOException {
+        return of(run, images, null, null);
+    }
+
+    /**
+     * The predictor of a done run, when its method has one; {@code features} (the live backbone's, cached) and its
+     * {@code backboneKey} serve models over a backbone (ddep), which predict only when trained on that backbone.
+     */
+    public static Optional<Predictor> of(RunRecord run, Function<ImageEntry, RgbImage> images,
+            Function<ImageEntry, org.scribbleseg.engine.feature.FeatureMap> features, String backboneKey) throws IOException {
         if (!RunRecord.DONE.equals(run.state()) || run.checkpoint() == null) {
             return Optional.empty();
+        }
+        if (DdepJob.METHOD.equals(run.method())) {
+            return features == null ? Optional.empty()
+                    : DdepPredictor.of(run, Checkpoint.read(Path.of(run.checkpoint())), images, features, backboneKey);
         }
         if (ConvProbeJob.METHOD.equals(run.method())) {
             return Optional.of(new RunPredictor(run, ConvProbeJob.forInference(Checkpoint.read(Path.of(run.checkpoint()))), images));

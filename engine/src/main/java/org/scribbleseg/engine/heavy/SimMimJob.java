@@ -48,8 +48,9 @@ import org.scribbleseg.engine.train.SimMim;
  * (affordable on a CPU) while the backbone, run at {@code feature_resolution} (default 256, long side), gives a
  * feature every 8 px of that resolution — twice as fine as patch 16 at the same cost per token.
  *
- * <p>Config: {@code steps} (or {@code budget_s}: the step count is then measured from two timed passes at
- * {@link #init}, saved in the checkpoint), {@code size}, {@code patch}, {@code width}, {@code depth}, {@code heads},
+ * <p>Config: {@code steps} (or {@code budget_s}: the step count is then guessed from one timed pass at
+ * {@link #init} and measured again on the run's own steps 8, 40 and 160 while before the first learning-rate drop;
+ * saved in the checkpoint), {@code size}, {@code patch}, {@code width}, {@code depth}, {@code heads},
  * {@code mlp}, {@code batch} (8), {@code mask_ratio} (0.5), {@code lr} (1e-4), {@code weight_decay} (0.05),
  * {@code feature_resolution} (256), {@code seed}. Weights, AdamW moments and step counts, RNG state and data cursor
  * are in the checkpoint, so a resumed run continues exactly. {@link #evaluate} reports the masked-patch L1 of a
@@ -65,20 +66,9 @@ public final class SimMimJob implements HeavyJob {
     private static final int MAX_SIDE_FACTOR = 3;
 
     /** The factory the worker finds through {@link java.util.ServiceLoader}. */
-    public static final class Factory implements HeavyJobFactory {
-        @Override
-        public String method() {
-            return METHOD;
-        }
-
-        @Override
-        public String description() {
-            return "SimMIM: a ViT learnt from scratch on the project's own images (no labels); becomes a 'project ViT' backbone";
-        }
-
-        @Override
-        public HeavyJob create() {
-            return new SimMimJob();
+    public static final class Factory extends SimpleFactory {
+        public Factory() {
+            super(METHOD, "SimMIM: a ViT learnt from scratch on the project's own images (no labels); becomes a 'project ViT' backbone", SimMimJob::new);
         }
     }
 
@@ -124,6 +114,10 @@ public final class SimMimJob implements HeavyJob {
     private long steps;
     private long evaluations;
     private final List<Double> lossCurve = new ArrayList<>();
+    private double budgetS;
+    private double budgetUsedBefore;
+    private long sessionStart;
+    private long sessionFirstStep;
 
     @Override
     public void init(HeavyContext ctx) throws Exception {
@@ -166,14 +160,16 @@ public final class SimMimJob implements HeavyJob {
         steps = ctx.config().has("steps") ? ctx.config().get("steps").asLong()
                 : ctx.config().has("budget_s") ? stepsForBudget(ctx.doubleOr("budget_s", 0))
                 : 100L * ((images.size() + shape.batch() - 1) / shape.batch());
+        budgetS = ctx.config().has("steps") ? 0 : ctx.doubleOr("budget_s", 0);
         buildOptimizer();
+        sessionStart = System.nanoTime();
     }
 
     private void buildOptimizer() {
-        long total = steps;
+        // the total is read at every step: with a time budget it is measured again before the first drop
         opt = AdamW.builder(all).lr(shape.lr()).weightDecay(shape.weightDecay()).betas(0.9, 0.999)
                 .rule("no_decay", SimMimJob::noDecay, 1.0, 0.0)
-                .schedule(t -> SimMim.stepFactor(t, total)).build();
+                .schedule(t -> SimMim.stepFactor(t, steps)).build();
     }
 
     /** Biases, norms, tokens, position embedding and layer scale are not decayed (as SimMIM / timm). */
@@ -183,24 +179,45 @@ public final class SimMimJob implements HeavyJob {
     }
 
     /**
-     * Steps that fit {@code seconds}: two forward + backward passes are timed (the second counts; no update, and
-     * on a throw-away RNG, so the run itself is unchanged), plus 5 % for the optimizer.
+     * A first guess of the steps that fit {@code seconds}: one forward + backward pass is timed (no update, on a
+     * throw-away RNG, so the run itself is unchanged). The count is measured again on the run's own steps (see
+     * {@link #step}).
      */
     private long stepsForBudget(double seconds) {
         SplittableRandom r = new SplittableRandom(ctx.seed() ^ 0x5EEDL);
-        double sec = 0;
-        for (int i = 0; i < 2; i++) {
-            long t0 = System.nanoTime();
-            int[] idx = new int[shape.batch()];
-            for (int j = 0; j < idx.length; j++) {
-                idx[j] = r.nextInt(images.size());
-            }
-            try (NDManager sub = manager.newSubManager(); GradTape tape = all.record()) {
-                tape.backward(loss(sub, idx, r));
-            }
-            sec = (System.nanoTime() - t0) / 1e9;
+        long t0 = System.nanoTime();
+        int[] idx = new int[shape.batch()];
+        for (int j = 0; j < idx.length; j++) {
+            idx[j] = r.nextInt(images.size());
         }
-        return Math.max(1, (long) (seconds / (sec * 1.05)));
+        try (NDManager sub = manager.newSubManager(); GradTape tape = all.record()) {
+            tape.backward(loss(sub, idx, r));
+        }
+        return Math.max(REMEASURE[0] + 1, (long) (seconds / ((System.nanoTime() - t0) / 1e9)));
+    }
+
+    /**
+     * With a time budget the step count is measured again on the run's own steps, at these step numbers (counted
+     * in this process) and while no learning-rate drop has happened (before 50 %), so the schedule stays whole:
+     * the total becomes (steps done) + (budget left) / (mean step time so far). Saved in the checkpoint.
+     */
+    private static final long[] REMEASURE = {8, 40, 160};
+
+    private void remeasure(long step) {
+        if (budgetS <= 0) {
+            return;
+        }
+        long here = step + 1 - sessionFirstStep;
+        boolean due = false;
+        for (long r : REMEASURE) {
+            due |= here == r;
+        }
+        if (!due || (step + 1) * 2 >= steps) {
+            return;
+        }
+        double sec = (System.nanoTime() - sessionStart) / 1e9;
+        double left = budgetS - budgetUsedBefore - sec;
+        steps = Math.max((step + 1) * 2 + 1, step + 1 + (long) (Math.max(0, left) / (sec / here)));
     }
 
     @Override
@@ -254,6 +271,7 @@ public final class SimMimJob implements HeavyJob {
             encoder.train(false);
         }
         lossCurve.add(value);
+        remeasure(step);
         return value;
     }
 
@@ -366,6 +384,7 @@ public final class SimMimJob implements HeavyJob {
         st.put("epoch", epoch);
         st.put("position", position);
         st.put("total_steps", steps);
+        st.put("budget_used_s", budgetUsedBefore + (System.nanoTime() - sessionStart) / 1e9);
         st.put("images", images.size());
         st.put("evaluations", evaluations);
         ArrayNode o = st.putArray("order");
@@ -393,6 +412,9 @@ public final class SimMimJob implements HeavyJob {
             e.getValue().data().set(t.data());
         }
         steps = st.path("total_steps").asLong(steps);
+        budgetUsedBefore = st.path("budget_used_s").asDouble(0);
+        sessionStart = System.nanoTime();
+        sessionFirstStep = in.step();
         opt.close();
         buildOptimizer();
         opt.loadState(in.file(OPTIMIZER));

@@ -6,9 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.optimizer.Adam;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.ParameterTracker;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +19,8 @@ import org.scribbleseg.engine.feature.FeatureMap;
 import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.image.RgbImage;
 import org.scribbleseg.engine.nn.DdepDecoder;
+import org.scribbleseg.engine.nn.Params;
+import org.scribbleseg.engine.nn.optim.AdamW;
 
 /**
  * Trains a {@link DdepDecoder} over a frozen backbone (seed 003, methods.md §D), one step at a time, so that a
@@ -40,8 +39,10 @@ import org.scribbleseg.engine.nn.DdepDecoder;
  * decoder once over the whole image with the image's (cached) features.
  *
  * <p>Determinism: every random draw comes from one {@link SplittableRandom} seeded by the config, so a run with a
- * fixed seed and thread count repeats. The optimizer is DJL's Adam, whose moments are not saved: {@link #save}
- * writes the weights and the step counters, so a resumed run restarts Adam's moments (not bit-identical).
+ * fixed seed and thread count repeats. The optimizer is {@link AdamW} without weight decay (Adam), the class head
+ * (and skip path) at {@code headLrMult}; {@link #save(org.scribbleseg.engine.heavy.Checkpoint.Writer)} puts the
+ * weights, step counters and the optimizer's moments in a heavy-run checkpoint, so a run resumed with {@link #restore}
+ * continues exactly ({@link #save(Path)} writes the decoder alone, and {@link #resume} restarts the moments).
  * Not thread-safe; DJL allows one gradient collector per JVM, so one trainer trains at a time per process.
  */
 public final class DdepTrainer implements AutoCloseable {
@@ -98,7 +99,7 @@ public final class DdepTrainer implements AutoCloseable {
     private final NDManager manager;
     private final DdepDecoder decoder;
     private SplittableRandom rng;
-    private Optimizer optimizer;
+    private AdamW optimizer;
     private int[] classValues;
     private long pretrainSteps;
     private long fineTuneSteps;
@@ -158,6 +159,35 @@ public final class DdepTrainer implements AutoCloseable {
             t.optimizer = t.adam(config.fineTuneLr(), config.headLrMult());
         }
         t.statsSet = true;
+        return t;
+    }
+
+    /** File names of the decoder and the optimizer state inside a heavy-run checkpoint. */
+    public static final String CHECKPOINT_DECODER = "decoder.safetensors";
+    public static final String CHECKPOINT_OPTIMIZER = "optimizer.safetensors";
+
+    /** Puts the decoder (weights, statistics, counters, class values) and the optimizer's state in a checkpoint. */
+    public void save(org.scribbleseg.engine.heavy.Checkpoint.Writer w) throws IOException {
+        Path dir = java.nio.file.Files.createTempDirectory("ddep-ck");
+        try {
+            save(dir.resolve(CHECKPOINT_DECODER));
+            optimizer.saveState(dir.resolve(CHECKPOINT_OPTIMIZER));
+            w.file(CHECKPOINT_DECODER, java.nio.file.Files.readAllBytes(dir.resolve(CHECKPOINT_DECODER)));
+            w.file(CHECKPOINT_OPTIMIZER, java.nio.file.Files.readAllBytes(dir.resolve(CHECKPOINT_OPTIMIZER)));
+        } finally {
+            org.scribbleseg.engine.util.FileTrees.delete(dir);
+        }
+    }
+
+    /** Continues exactly from a checkpoint written by {@link #save(org.scribbleseg.engine.heavy.Checkpoint.Writer)}. */
+    public static DdepTrainer restore(Backbone backbone, Config config, org.scribbleseg.engine.heavy.Checkpoint ck) {
+        DdepTrainer t = resume(backbone, config, ck.file(CHECKPOINT_DECODER));
+        try {
+            t.optimizer.loadState(ck.file(CHECKPOINT_OPTIMIZER));
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
         return t;
     }
 
@@ -457,6 +487,9 @@ public final class DdepTrainer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (optimizer != null) {
+            optimizer.close();
+        }
         decoder.close();
         manager.close();
     }
@@ -474,22 +507,28 @@ public final class DdepTrainer implements AutoCloseable {
         return new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + phase * 0xBF58476D1CE4E5B9L + step * 0x94D049BB133111EBL);
     }
 
-    private Optimizer adam(double lr, double headMult) {
-        ParameterTracker tracker = new ParameterTracker() {
-            @Override
-            public float getNewValue(String parameterId, int numUpdate) {
-                return (float) (parameterId.startsWith("head.") || parameterId.startsWith("skip.") ? lr * headMult : lr);
-            }
-        };
-        return Adam.builder().optLearningRateTracker(tracker).build();
+    /** Adam (AdamW without decay) over the decoder's current parameters; replaces (and frees) the previous one. */
+    private AdamW adam(double lr, double headMult) {
+        if (optimizer != null) {
+            optimizer.close();
+        }
+        Params p = new Params();
+        decoder.parameters().forEach(p::add);
+        return AdamW.builder(p).lr(lr).weightDecay(0)
+                .rule("head", n -> n.startsWith("head.") || n.startsWith("skip."), headMult, 1.0).build();
     }
 
     private void update() {
+        Map<String, NDArray> grads = new java.util.LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : decoder.parameters().entrySet()) {
-            NDArray p = e.getValue();
-            NDArray g = p.getGradient();
-            optimizer.update(e.getKey(), p, g);
-            g.muli(0);
+            NDArray g = e.getValue().getGradient();
+            if (g != null) {
+                grads.put(e.getKey(), g);
+            }
+        }
+        optimizer.step(grads);
+        for (NDArray g : grads.values()) {
+            g.muli(0); // DJL accumulates gradients across backward calls
             g.close();
         }
     }

@@ -17,9 +17,14 @@ import org.scribbleseg.engine.nn.Safetensors;
 import org.scribbleseg.engine.project.ClassDef;
 import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.ProjectStore;
+import org.scribbleseg.engine.project.RunRecord;
+import org.scribbleseg.engine.train.DdepTrainer;
 import org.scribbleseg.engine.project.StrokeKind;
 
-/** {@code scribbleseg pretrain --method ddep}: a real (short) run on a small project, its files, its run row, resume. */
+/**
+ * {@code scribbleseg pretrain}: real (short) runs in worker processes on a small project: ddep (its checkpoint and
+ * run row), simmim (its run becomes a backbone); usage errors.
+ */
 class PretrainCommandTest {
 
     @TempDir
@@ -45,39 +50,58 @@ class PretrainCommandTest {
     }
 
     @Test
-    void ddepPretrainsFineTunesRecordsTheRunAndResumes() throws Exception {
+    void ddepPretrainsAndFineTunesInAWorkerAndRecordsTheRun() throws Exception {
         Path p = project();
-        ProjectCliTest.Run r = cli("pretrain", p.toString(), "--method", "ddep", "--budget", "2s", "--ft-steps", "3");
-        assertThat(r.code()).as(r.err()).isZero();
-        Matcher m = Pattern.compile("ddep run (ddep-[0-9-]+): starting").matcher(r.out());
-        assertThat(m.find()).as(r.out()).isTrue();
-        String run = m.group(1);
-        assertThat(r.out()).contains("on 3 images with classic").contains("fine-tuned on 1 labelled images, 3 steps");
-        Path dir;
-        long steps;
-        try (ProjectStore s = ProjectStore.open(p)) {
-            dir = s.modelsDir().resolve(run);
+        System.setProperty("scribbleseg.worker.threads", "1");
+        try {
+            ProjectCliTest.Run r = cli("pretrain", p.toString(), "--method", "ddep", "--budget", "2s", "--ft-steps", "3",
+                    "--device", "cpu");
+            assertThat(r.code()).as(r.err()).isZero();
+            Matcher m = Pattern.compile("trained ddep run (\\S+): (\\d+) steps").matcher(r.out());
+            assertThat(m.find()).as(r.out()).isTrue();
+            assertThat(r.out()).contains("train_miou");
+            try (ProjectStore s = ProjectStore.open(p)) {
+                RunRecord run = s.run(m.group(1)).orElseThrow();
+                assertThat(run.state()).isEqualTo(RunRecord.DONE);
+                assertThat(run.method()).isEqualTo("ddep");
+                JsonNode cfg = new ObjectMapper().readTree(run.configJson());
+                assertThat(cfg.get("finetune_steps").asInt()).isEqualTo(3);
+                assertThat(cfg.get("budget_s").asInt()).isEqualTo(2);
+                try (Safetensors st = Safetensors.open(Path.of(run.checkpoint()).resolve(DdepTrainer.CHECKPOINT_DECODER))) {
+                    assertThat(st.metadata()).containsEntry("finetune_steps", "3").containsKey("class_values");
+                    assertThat(st.info("head.weight").shape()[0]).isEqualTo(3); // background + cat + dog
+                    assertThat(Long.parseLong(st.metadata().get("pretrain_steps"))).isEqualTo(Long.parseLong(m.group(2)) - 3);
+                }
+                assertThat(Path.of(run.checkpoint()).resolve(DdepTrainer.CHECKPOINT_OPTIMIZER)).isRegularFile();
+            }
+            ProjectCliTest.Run again = cli("pretrain", p.toString(), "--method", "ddep", "--resume", m.group(1));
+            assertThat(again.code()).isEqualTo(1);
+            assertThat(again.err()).contains("is finished; nothing to resume");
+        } finally {
+            System.clearProperty("scribbleseg.worker.threads");
         }
-        JsonNode runJson = new ObjectMapper().readTree(dir.resolve("run.json").toFile());
-        assertThat(runJson.get("kind").asText()).isEqualTo("ddep");
-        steps = runJson.get("metrics").get("pretrain_steps").asLong();
-        assertThat(steps).isPositive();
-        assertThat(runJson.get("metrics").get("images_per_s").asDouble()).isPositive();
-        try (Safetensors st = Safetensors.open(dir.resolve(PretrainCommand.DECODER))) {
-            assertThat(st.metadata()).containsEntry("finetune_steps", "3").containsKey("class_values");
-            assertThat(st.info("head.weight").shape()[0]).isEqualTo(3); // background + cat + dog
-        }
-        try (Safetensors st = Safetensors.open(dir.resolve(PretrainCommand.PRETRAINED))) {
-            assertThat(st.metadata()).containsEntry("pretrain_steps", Long.toString(steps));
-            assertThat(st.info("head.weight").shape()[0]).isEqualTo(3); // the noise ε: 3 channels
-        }
+    }
 
-        ProjectCliTest.Run again = cli("pretrain", p.toString(), "--method", "ddep", "--budget", "1s", "--ft-steps",
-                "0", "--resume", run);
-        assertThat(again.code()).as(again.err()).isZero();
-        assertThat(again.out()).contains("ddep run " + run + ": resuming").contains("from step " + steps);
-        try (Safetensors st = Safetensors.open(dir.resolve(PretrainCommand.PRETRAINED))) {
-            assertThat(Long.parseLong(st.metadata().get("pretrain_steps"))).isGreaterThan(steps);
+    @Test
+    void simmimTrainsInAWorkerAndTheRunBecomesABackbone() throws Exception {
+        Path p = project();
+        System.setProperty("scribbleseg.worker.threads", "1");
+        try {
+            ProjectCliTest.Run r = cli("pretrain", p.toString(), "--method", "simmim", "--budget", "2s", "--device", "cpu");
+            assertThat(r.code()).as(r.err()).isZero();
+            Matcher m = Pattern.compile("--backbone project-vit:(\\S+),").matcher(r.out());
+            assertThat(m.find()).as(r.out()).isTrue();
+            assertThat(r.out()).contains("trained simmim run " + m.group(1));
+            try (ProjectStore s = ProjectStore.open(p)) {
+                Path dir = s.modelsDir().resolve(m.group(1));
+                assertThat(dir.resolve(org.scribbleseg.engine.heavy.SimMimJob.PREVIEW)).isRegularFile();
+                try (var bb = org.scribbleseg.engine.Backbones.explicit("project-vit:" + m.group(1), s.modelsDir())) {
+                    assertThat(bb.channels()).isEqualTo(128);
+                    assertThat(bb.key()).startsWith("project-vit-" + m.group(1) + "-s").endsWith("@256");
+                }
+            }
+        } finally {
+            System.clearProperty("scribbleseg.worker.threads");
         }
     }
 
@@ -85,13 +109,13 @@ class PretrainCommandTest {
     void badArgumentsAreUsageErrorsAndAMissingRunIsAFailure() throws Exception {
         Path p = project();
         assertThat(cli("pretrain", p.toString(), "--method", "mae").code()).isEqualTo(2);
-        ProjectCliTest.Run simmim = cli("pretrain", p.toString(), "--method", "simmim");
+        ProjectCliTest.Run simmim = cli("pretrain", p.toString(), "--method", "simmim", "--ft-steps", "5");
         assertThat(simmim.code()).isEqualTo(2);
-        assertThat(simmim.err()).contains("simmim is not built yet");
+        assertThat(simmim.err()).contains("are for ddep");
         assertThat(cli("pretrain", p.toString(), "--method", "ddep", "--budget", "soon").code()).isEqualTo(2);
-        assertThat(cli("pretrain", p.toString(), "--method", "ddep", "--device", "gpu").code()).isEqualTo(2);
+        assertThat(cli("pretrain", p.toString(), "--method", "ddep", "--ft-steps", "-1").code()).isEqualTo(2);
         ProjectCliTest.Run none = cli("pretrain", p.toString(), "--method", "ddep", "--resume", "ddep-nope");
         assertThat(none.code()).isEqualTo(1);
-        assertThat(none.err()).contains("no run 'ddep-nope' to resume");
+        assertThat(none.err()).contains("no run 'ddep-nope' in this project");
     }
 }

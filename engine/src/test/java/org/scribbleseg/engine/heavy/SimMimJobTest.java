@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.scribbleseg.engine.Backbones;
 import org.scribbleseg.engine.Engine;
 import org.scribbleseg.engine.feature.Dinov2Backbone;
 import org.scribbleseg.engine.feature.FeatureMap;
@@ -90,6 +91,8 @@ class SimMimJobTest {
     void killedWorkerResumesToTheSameWeightsAsAnUninterruptedRun() throws Exception {
         Path project = HeavyTestProjects.make(tmp, 3);
         ObjectNode cfg = tiny(400).put("checkpoint_every", 40).put("batch", 2);
+        String a;
+        String b;
         try (Engine engine = Engine.open(project)) {
             engine.setLiveUpdate(false);
             java.util.List<EngineEvent.HeavyRunUpdate> updates = new CopyOnWriteArrayList<>();
@@ -98,16 +101,17 @@ class SimMimJobTest {
                     updates.add(u);
                 }
             });
-            String a = engine.heavy().start(SimMimJob.METHOD, cfg, "cpu");
+            a = engine.heavy().start(SimMimJob.METHOD, cfg, "cpu");
             assertThat(engine.heavy().handle(a).orElseThrow().outcome().get(900, TimeUnit.SECONDS)).isEqualTo(EngineEvent.Outcome.COMPLETED);
             RunRecord ra = engine.store().run(a).orElseThrow();
             Map<String, Checkpoint.Tensor> uninterrupted = Checkpoint.read(Path.of(ra.checkpoint())).tensors();
             assertThat(ra.metricsJson()).contains("masked_l1");
             assertThat(Path.of(ra.checkpoint()).getParent().resolve(SimMimJob.PREVIEW)).isRegularFile();
 
-            String b = engine.heavy().start(SimMimJob.METHOD, cfg, "cpu");
+            b = engine.heavy().start(SimMimJob.METHOD, cfg, "cpu");
             long end = System.currentTimeMillis() + 600_000;
-            while (updates.stream().noneMatch(u -> u.runId().equals(b) && u.step() >= 100) && System.currentTimeMillis() < end) {
+            String runB = b;
+            while (updates.stream().noneMatch(u -> u.runId().equals(runB) && u.step() >= 100) && System.currentTimeMillis() < end) {
                 Thread.sleep(10);
             }
             engine.heavy().workerProcess(b).orElseThrow().destroyForcibly(); // SIGKILL
@@ -133,6 +137,24 @@ class SimMimJobTest {
             for (String n : uninterrupted.keySet()) {
                 assertThat(resumed.get(n).data()).as(n + " bit-identical after kill -9 and resume").isEqualTo(uninterrupted.get(n).data());
             }
+            assertThat(Backbones.projectVitChoices(engine.store().runs())).containsExactly(Backbones.PROJECT_VIT + b,
+                    Backbones.PROJECT_VIT + a);
+            engine.store().setSetting(Engine.BACKBONE_SETTING, Backbones.PROJECT_VIT + a);
+        }
+        // the run is the project's backbone now: the live head trains on its features and predicts
+        try (Engine engine = Engine.open(project)) {
+            engine.setLiveUpdate(false);
+            assertThat(engine.backboneKey()).isEqualTo("project-vit-" + a + "-s400@64");
+            assertThat(engine.features(engine.store().images().get(0)).channels()).isEqualTo(32);
+            assertThat(engine.trainNow()).isTrue();
+            assertThat(engine.head()).isPresent();
+            var pred = engine.predict(engine.head().get(), engine.store().images().get(0), false);
+            assertThat(pred.labels().width()).isEqualTo(96);
+        }
+        try (var bb = Backbones.explicit(Backbones.PROJECT_VIT + "nope", project.resolve("models"))) {
+            throw new AssertionError("a missing run must not load: " + bb.key());
+        } catch (org.scribbleseg.engine.project.ProjectException e) {
+            assertThat(e.getMessage()).contains("nope").contains("no checkpoint");
         }
     }
 }

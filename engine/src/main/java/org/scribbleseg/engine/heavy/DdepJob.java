@@ -1,0 +1,172 @@
+package org.scribbleseg.engine.heavy;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.scribbleseg.engine.Backbones;
+import org.scribbleseg.engine.Engine;
+import org.scribbleseg.engine.eval.Metrics;
+import org.scribbleseg.engine.feature.Backbone;
+import org.scribbleseg.engine.image.ImageLoader;
+import org.scribbleseg.engine.image.LabelMap;
+import org.scribbleseg.engine.image.RgbImage;
+import org.scribbleseg.engine.project.ImageEntry;
+import org.scribbleseg.engine.project.ProjectException;
+import org.scribbleseg.engine.project.ProjectStore;
+import org.scribbleseg.engine.train.DdepTrainer;
+import org.scribbleseg.engine.train.ProjectLabels;
+
+/**
+ * {@code ddep} (seed 003, methods.md §D) in the worker: a {@link DdepTrainer} over the project's backbone (its
+ * setting, or {@code backbone} in the config: classic, an installed DINOv2, a project ViT) — denoising pretraining
+ * on every image of the project, then fine-tuning on every label the project has (scribbles, points, accepted
+ * masks). Steps {@code 0 .. pretrain_steps-1} denoise, the rest fine-tune ({@code finetune_steps}, default 300; none
+ * when the project has no labels or fewer than two classes). {@code pretrain_steps} may instead come from
+ * {@code budget_s}: the denoising time per step is measured at {@link #init} on a forward pass (×3 for the backward
+ * and update) and the count is saved in the checkpoint.
+ *
+ * <p>Checkpoint: the decoder and the AdamW (no decay) state as files, so a resumed run continues exactly; the
+ * backbone key is checked on restore. {@link #evaluate}: the denoising MSE of fixed crops while pretraining, then
+ * the mIoU against the training labels (not held out) on up to four labelled images. A finished run is a predictor
+ * ("sharp decoder") through {@link RunPredictor}.
+ */
+public final class DdepJob implements HeavyJob {
+    public static final String METHOD = "ddep";
+    private static final int EVAL_IMAGES = 4;
+
+    /** The factory the worker finds through {@link java.util.ServiceLoader}. */
+    public static final class Factory extends SimpleFactory {
+        public Factory() {
+            super(METHOD, "DDeP: a sharp U-Net decoder over the backbone, denoising-pretrained on the images, then fine-tuned on the labels", DdepJob::new);
+        }
+    }
+
+    private HeavyContext ctx;
+    private Backbone backbone;
+    private DdepTrainer.Config config;
+    private DdepTrainer trainer;
+    private List<RgbImage> images;
+    private List<DdepTrainer.Labelled> labelled;
+    private int[] classValues;
+    private long pretrainSteps;
+    private long fineTuneSteps;
+
+    @Override
+    public void init(HeavyContext ctx) throws Exception {
+        this.ctx = ctx;
+        images = new ArrayList<>();
+        try (ProjectStore store = ProjectStore.open(ctx.project())) {
+            String setting = ctx.config().has("backbone") ? ctx.config().get("backbone").asText()
+                    : store.setting(Engine.BACKBONE_SETTING).orElse(Backbones.CLASSIC);
+            backbone = Backbones.explicit(setting, store.modelsDir());
+            for (ImageEntry e : store.images()) {
+                images.add(ImageLoader.load(store.resolve(e)));
+            }
+            labelled = ProjectLabels.labelled(store, e -> {
+                try {
+                    return ImageLoader.load(store.resolve(e));
+                } catch (RuntimeException ex) {
+                    throw ex;
+                } catch (Exception ex) {
+                    throw new ProjectException("cannot read " + e.path() + ": " + ex.getMessage());
+                }
+            });
+            classValues = ProjectLabels.classValues(store);
+        }
+        if (images.isEmpty()) {
+            throw new ProjectException("ddep: the project has no images to learn from");
+        }
+        config = DdepTrainer.Config.defaults().withSeed(ctx.seed());
+        trainer = new DdepTrainer(backbone, config);
+        trainer.fitFeatureStats(images);
+        fineTuneSteps = labelled.isEmpty() || classValues.length < 2 ? 0 : ctx.intOr("finetune_steps", 300);
+        if (ctx.config().has("pretrain_steps")) {
+            pretrainSteps = ctx.config().get("pretrain_steps").asLong();
+        } else if (ctx.config().has("budget_s")) {
+            long t0 = System.nanoTime();
+            trainer.denoisingLoss(images.subList(0, Math.min(2, images.size())), ctx.seed());
+            double perStep = 3 * (System.nanoTime() - t0) / 1e9 / Math.min(2, images.size());
+            pretrainSteps = Math.max(1, (long) (ctx.doubleOr("budget_s", 0) / perStep));
+        } else {
+            pretrainSteps = 1000;
+        }
+    }
+
+    @Override
+    public long totalSteps() {
+        return pretrainSteps + fineTuneSteps;
+    }
+
+    @Override
+    public double step(long step) {
+        if (step < pretrainSteps) {
+            return trainer.pretrainStep(images);
+        }
+        if (trainer.classValues() == null) {
+            trainer.startFineTune(classValues);
+        }
+        return trainer.fineTuneStep(labelled);
+    }
+
+    @Override
+    public Map<String, Double> evaluate() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (trainer.classValues() == null) {
+            out.put("denoising_mse", trainer.denoisingLoss(images.subList(0, Math.min(8, images.size())), ctx.seed() + 1));
+            return out;
+        }
+        int k = 0;
+        for (int v : classValues) {
+            k = Math.max(k, v + 1);
+        }
+        Metrics m = new Metrics(k);
+        for (int i = 0; i < Math.min(EVAL_IMAGES, labelled.size()); i++) {
+            DdepTrainer.Labelled l = labelled.get(i);
+            LabelMap pred = trainer.predict(l.image(), backbone.features(l.image())).labels();
+            m.add(l.labels(), pred);
+        }
+        out.put("train_miou", m.meanIoU());
+        return out;
+    }
+
+    @Override
+    public void save(Checkpoint.Writer w) throws IOException {
+        trainer.save(w);
+        var st = w.state();
+        st.put("method", METHOD);
+        st.put("backbone", backbone.key());
+        st.put("pretrain_steps", pretrainSteps);
+        st.put("finetune_steps", fineTuneSteps);
+        st.put("images", images.size());
+        st.put("labelled", labelled.size());
+    }
+
+    @Override
+    public void restore(Checkpoint in) {
+        var st = in.state();
+        if (!METHOD.equals(st.path("method").asText())) {
+            throw new IllegalStateException("checkpoint " + in.dir() + " is of method '" + st.path("method").asText() + "', not " + METHOD);
+        }
+        if (st.path("images").asInt() != images.size() || st.path("labelled").asInt() != labelled.size()) {
+            throw new IllegalStateException("the run started on " + st.path("images").asInt() + " images ("
+                    + st.path("labelled").asInt() + " labelled), the project now has " + images.size() + " (" + labelled.size()
+                    + "): start a new run (a resumed run must see the same data)");
+        }
+        trainer.close();
+        trainer = DdepTrainer.restore(backbone, config, in);
+        pretrainSteps = st.path("pretrain_steps").asLong();
+        fineTuneSteps = st.path("finetune_steps").asLong();
+    }
+
+    @Override
+    public void close() {
+        if (trainer != null) {
+            trainer.close();
+        }
+        if (backbone != null) {
+            backbone.close();
+        }
+    }
+}
