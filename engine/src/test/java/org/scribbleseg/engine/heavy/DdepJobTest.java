@@ -107,7 +107,9 @@ class DdepJobTest {
             }
 
             RunRecord rb = engine.store().run(b).orElseThrow();
-            try (Predictor p = RunPredictor.of(rb, engine::loadImage, engine::features, engine.backboneKey()).orElseThrow()) {
+            org.scribbleseg.engine.model.ClassicBackbone live = new org.scribbleseg.engine.model.ClassicBackbone();
+            assertThat(live.key()).isEqualTo(engine.backboneKey());
+            try (Predictor p = RunPredictor.of(rb, engine::loadImage, e -> live.features(engine.loadImage(e)), live.key()).orElseThrow()) {
                 assertThat(p.description()).startsWith("sharp decoder");
                 var img = engine.store().images().get(0);
                 var pred = p.predict(img, true);

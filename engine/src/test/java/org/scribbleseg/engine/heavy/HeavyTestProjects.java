@@ -50,8 +50,9 @@ final class HeavyTestProjects {
                     }
                 }
                 Path f = tmp.resolve("img" + i + ".png");
-                Files.write(f, ImageFixtures.encode8(".png", w, h, 3, px));
-                ImageEntry e = s.addImage(f, "sha-" + i, w, h, Split.NONE);
+                byte[] png = ImageFixtures.encode8(".png", w, h, 3, px);
+                Files.write(f, png);
+                ImageEntry e = s.addImage(f, org.scribbleseg.engine.image.ImageLoader.sha256(png), w, h, Split.NONE);
                 s.commitStroke(e.id(), sq.id(), StrokeKind.SCRIBBLE, 4, new float[] {x0 + 8, y0 + 10, x0 + 30, y0 + 24});
                 s.commitStroke(e.id(), bg.id(), StrokeKind.SCRIBBLE, 4, new float[] {3, 3, 90, 5, 92, 75});
             }
