@@ -124,7 +124,7 @@ public final class DdepJob implements HeavyJob {
         Metrics m = new Metrics(k);
         for (int i = 0; i < Math.min(EVAL_IMAGES, labelled.size()); i++) {
             DdepTrainer.Labelled l = labelled.get(i);
-            LabelMap pred = trainer.predict(l.image(), backbone.features(l.image())).labels();
+            LabelMap pred = new org.scribbleseg.engine.predict.DecoderPredictor(trainer).predict(l.image(), backbone.features(l.image())).labels();
             m.add(l.labels(), pred);
         }
         out.put("train_miou", m.meanIoU());

@@ -18,6 +18,7 @@ import org.scribbleseg.engine.train.DdepTrainer;
 final class DdepPredictor implements Predictor {
     private final RunRecord run;
     private final DdepTrainer decoder;
+    private final org.scribbleseg.engine.predict.DecoderPredictor predictor;
     private final Function<ImageEntry, RgbImage> images;
     private final Function<ImageEntry, FeatureMap> features;
 
@@ -25,6 +26,7 @@ final class DdepPredictor implements Predictor {
             Function<ImageEntry, FeatureMap> features) {
         this.run = run;
         this.decoder = decoder;
+        this.predictor = new org.scribbleseg.engine.predict.DecoderPredictor(decoder);
         this.images = images;
         this.features = features;
     }
@@ -63,7 +65,7 @@ final class DdepPredictor implements Predictor {
 
     @Override
     public synchronized Prediction predict(ImageEntry e, boolean withMaps) {
-        return decoder.predict(images.apply(e), features.apply(e));
+        return predictor.predict(images.apply(e), features.apply(e));
     }
 
     @Override
