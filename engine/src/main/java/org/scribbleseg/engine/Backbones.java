@@ -20,7 +20,7 @@ public final class Backbones {
     /** Suffix of a DINOv2 preset name that asks for seeded random weights: "dinov2-small-random". */
     public static final String RANDOM_SUFFIX = "-random";
     /** Prefix of a project ViT setting: "project-vit:&lt;run&gt;", the encoder a SimMIM run of the project trained. */
-    public static final String PROJECT_VIT = "project-vit:";
+    public static final String PROJECT_VIT = org.scribbleseg.engine.heavy.SimMimJob.PROJECT_VIT;
     private static final Logger LOG = LoggerFactory.getLogger(Backbones.class);
 
     private Backbones() {
@@ -134,17 +134,7 @@ public final class Backbones {
      * are not reused.
      */
     public static Backbone projectVit(String setting, Path modelsDir) throws IOException {
-        String run = setting.strip().substring(PROJECT_VIT.length());
-        if (modelsDir == null) {
-            throw new ProjectException("a project ViT (" + setting + ") needs its project");
-        }
-        if (run.isEmpty() || run.contains("/") || run.contains("\\") || run.startsWith(".")) {
-            throw new ProjectException("'" + setting + "' does not name a run");
-        }
-        Path dir = modelsDir.resolve(run);
-        var ck = org.scribbleseg.engine.heavy.Checkpoint.latest(dir)
-                .orElseThrow(() -> new ProjectException("run " + run + " has no checkpoint (" + dir + ")"));
-        return org.scribbleseg.engine.heavy.SimMimJob.backbone(ck, "project-vit-" + run + "-s" + ck.step(), 0);
+        return org.scribbleseg.engine.heavy.SimMimJob.projectBackbone(setting, modelsDir);
     }
 
     /** The project ViT settings of a project's runs: every SimMIM run with a checkpoint, newest first. */

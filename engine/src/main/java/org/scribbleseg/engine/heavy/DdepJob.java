@@ -5,8 +5,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.scribbleseg.engine.Backbones;
-import org.scribbleseg.engine.Engine;
 import org.scribbleseg.engine.eval.Metrics;
 import org.scribbleseg.engine.feature.Backbone;
 import org.scribbleseg.engine.image.ImageLoader;
@@ -59,8 +57,8 @@ public final class DdepJob implements HeavyJob {
         images = new ArrayList<>();
         try (ProjectStore store = ProjectStore.open(ctx.project())) {
             String setting = ctx.config().has("backbone") ? ctx.config().get("backbone").asText()
-                    : store.setting(Engine.BACKBONE_SETTING).orElse(Backbones.CLASSIC);
-            backbone = Backbones.explicit(setting, store.modelsDir());
+                    : store.setting("backbone").orElse("classic");
+            backbone = backboneFor(setting, store.modelsDir());
             for (ImageEntry e : store.images()) {
                 images.add(ImageLoader.load(store.resolve(e)));
             }
@@ -92,6 +90,30 @@ public final class DdepJob implements HeavyJob {
         } else {
             pretrainSteps = 1000;
         }
+    }
+
+    /**
+     * The backbone a setting names, in the worker: classic[@s&lt;stride&gt;], project-vit:&lt;run&gt;, or an installed
+     * DINOv2 model [@res] (as the project's live backbone resolves it; no fallback: a run needs its backbone).
+     */
+    static Backbone backboneFor(String setting, java.nio.file.Path modelsDir) throws Exception {
+        String n = setting.strip().toLowerCase(java.util.Locale.ROOT);
+        if (n.equals("classic")) {
+            return new org.scribbleseg.engine.model.ClassicBackbone();
+        }
+        if (n.startsWith("classic@s")) {
+            return new org.scribbleseg.engine.model.ClassicBackbone(Integer.parseInt(n.substring("classic@s".length())));
+        }
+        if (n.startsWith(SimMimJob.PROJECT_VIT)) {
+            return SimMimJob.projectBackbone(setting, modelsDir);
+        }
+        int at = n.indexOf('@');
+        String model = at < 0 ? n : n.substring(0, at);
+        int res = at < 0 ? org.scribbleseg.engine.feature.Dinov2Backbone.DEFAULT_RESOLUTION : Integer.parseInt(n.substring(at + 1));
+        var m = org.scribbleseg.engine.model.ModelStore.createDefault().installed(model)
+                .filter(org.scribbleseg.engine.model.ModelStore.InstalledModel::complete)
+                .orElseThrow(() -> new ProjectException("ddep: backbone '" + setting + "' is not installed"));
+        return org.scribbleseg.engine.feature.Dinov2Backbone.load(model, m.dir(), res);
     }
 
     @Override
@@ -133,7 +155,16 @@ public final class DdepJob implements HeavyJob {
 
     @Override
     public void save(Checkpoint.Writer w) throws IOException {
-        trainer.save(w);
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ddep-ck");
+        try {
+            trainer.save(dir.resolve(DdepTrainer.CHECKPOINT_DECODER));
+            trainer.saveOptimizer(dir.resolve(DdepTrainer.CHECKPOINT_OPTIMIZER));
+            for (String f : List.of(DdepTrainer.CHECKPOINT_DECODER, DdepTrainer.CHECKPOINT_OPTIMIZER)) {
+                w.file(f, java.nio.file.Files.readAllBytes(dir.resolve(f)));
+            }
+        } finally {
+            org.scribbleseg.engine.util.FileTrees.delete(dir);
+        }
         var st = w.state();
         st.put("method", METHOD);
         st.put("backbone", backbone.key());
@@ -155,7 +186,8 @@ public final class DdepJob implements HeavyJob {
                     + "): start a new run (a resumed run must see the same data)");
         }
         trainer.close();
-        trainer = DdepTrainer.restore(backbone, config, in);
+        trainer = DdepTrainer.restore(backbone, config, in.file(DdepTrainer.CHECKPOINT_DECODER),
+                in.file(DdepTrainer.CHECKPOINT_OPTIMIZER));
         pretrainSteps = st.path("pretrain_steps").asLong();
         fineTuneSteps = st.path("finetune_steps").asLong();
     }

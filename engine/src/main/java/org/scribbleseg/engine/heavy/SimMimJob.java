@@ -453,6 +453,28 @@ public final class SimMimJob implements HeavyJob {
         return backbone(ck, name, resolution);
     }
 
+    /** Prefix of a project ViT setting: "project-vit:&lt;run&gt;". */
+    public static final String PROJECT_VIT = "project-vit:";
+
+    /**
+     * The project ViT a setting "project-vit:&lt;run&gt;" names: the encoder of the newest checkpoint of SimMIM run
+     * {@code <run>} under {@code modelsDir}, at the run's feature resolution. Its key names the run and the
+     * checkpoint's step ("project-vit-&lt;run&gt;-s&lt;step&gt;@256"), so cached features of an earlier checkpoint
+     * are not reused.
+     */
+    public static Dinov2Backbone projectBackbone(String setting, Path modelsDir) throws IOException {
+        String run = setting.strip().substring(PROJECT_VIT.length());
+        if (modelsDir == null) {
+            throw new ProjectException("a project ViT (" + setting + ") needs its project");
+        }
+        if (run.isEmpty() || run.contains("/") || run.contains("\\") || run.startsWith(".")) {
+            throw new ProjectException("'" + setting + "' does not name a run");
+        }
+        Path dir = modelsDir.resolve(run);
+        Checkpoint ck = Checkpoint.latest(dir).orElseThrow(() -> new ProjectException("run " + run + " has no checkpoint (" + dir + ")"));
+        return backbone(ck, "project-vit-" + run + "-s" + ck.step(), 0);
+    }
+
     public static Dinov2Backbone backbone(Checkpoint ck, String name, int resolution) {
         if (!METHOD.equals(ck.state().path("method").asText())) {
             throw new ProjectException("run " + ck.dir().getParent().getFileName() + " is not a " + METHOD + " run");

@@ -40,9 +40,9 @@ import org.scribbleseg.engine.nn.optim.AdamW;
  *
  * <p>Determinism: every random draw comes from one {@link SplittableRandom} seeded by the config, so a run with a
  * fixed seed and thread count repeats. The optimizer is {@link AdamW} without weight decay (Adam), the class head
- * (and skip path) at {@code headLrMult}; {@link #save(org.scribbleseg.engine.heavy.Checkpoint.Writer)} puts the
- * weights, step counters and the optimizer's moments in a heavy-run checkpoint, so a run resumed with {@link #restore}
- * continues exactly ({@link #save(Path)} writes the decoder alone, and {@link #resume} restarts the moments).
+ * (and skip path) at {@code headLrMult}; {@link #save(Path)} with {@link #saveOptimizer} keep the weights, step
+ * counters and the optimizer's moments, so a run continued with {@link #restore} goes on exactly ({@link #resume}
+ * from the decoder file alone restarts the moments).
  * Not thread-safe; DJL allows one gradient collector per JVM, so one trainer trains at a time per process.
  */
 public final class DdepTrainer implements AutoCloseable {
@@ -166,24 +166,16 @@ public final class DdepTrainer implements AutoCloseable {
     public static final String CHECKPOINT_DECODER = "decoder.safetensors";
     public static final String CHECKPOINT_OPTIMIZER = "optimizer.safetensors";
 
-    /** Puts the decoder (weights, statistics, counters, class values) and the optimizer's state in a checkpoint. */
-    public void save(org.scribbleseg.engine.heavy.Checkpoint.Writer w) throws IOException {
-        Path dir = java.nio.file.Files.createTempDirectory("ddep-ck");
-        try {
-            save(dir.resolve(CHECKPOINT_DECODER));
-            optimizer.saveState(dir.resolve(CHECKPOINT_OPTIMIZER));
-            w.file(CHECKPOINT_DECODER, java.nio.file.Files.readAllBytes(dir.resolve(CHECKPOINT_DECODER)));
-            w.file(CHECKPOINT_OPTIMIZER, java.nio.file.Files.readAllBytes(dir.resolve(CHECKPOINT_OPTIMIZER)));
-        } finally {
-            org.scribbleseg.engine.util.FileTrees.delete(dir);
-        }
+    /** Writes the optimizer's state (moments, step counts) next to a {@link #save(Path)} for an exact resume. */
+    public void saveOptimizer(Path file) throws IOException {
+        optimizer.saveState(file);
     }
 
-    /** Continues exactly from a checkpoint written by {@link #save(org.scribbleseg.engine.heavy.Checkpoint.Writer)}. */
-    public static DdepTrainer restore(Backbone backbone, Config config, org.scribbleseg.engine.heavy.Checkpoint ck) {
-        DdepTrainer t = resume(backbone, config, ck.file(CHECKPOINT_DECODER));
+    /** Continues exactly from {@link #save(Path)} and {@link #saveOptimizer} files. */
+    public static DdepTrainer restore(Backbone backbone, Config config, Path decoderFile, Path optimizerFile) {
+        DdepTrainer t = resume(backbone, config, decoderFile);
         try {
-            t.optimizer.loadState(ck.file(CHECKPOINT_OPTIMIZER));
+            t.optimizer.loadState(optimizerFile);
         } catch (RuntimeException e) {
             t.close();
             throw e;
