@@ -7,29 +7,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.ProjectStore;
 
 /** {@code train --method semivl --model <clip-tiny> --iters 20} on a copy of the demo, then {@code predict --run}. */
+@org.junit.jupiter.api.extension.ExtendWith(org.scribbleseg.engine.testutil.SmallWorkers.class)
 class SemiVlCliTest {
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void oneThread() {
-        System.setProperty("scribbleseg.worker.threads", "1");
-        System.setProperty("scribbleseg.worker.xmx", "768m");
-    }
-
-    @AfterAll
-    static void reset() {
-        System.clearProperty("scribbleseg.worker.threads");
-        System.clearProperty("scribbleseg.worker.xmx");
-    }
 
     @Test
     void trainsTwentyCpuIterationsThenPredictsWithTheRun() throws Exception {

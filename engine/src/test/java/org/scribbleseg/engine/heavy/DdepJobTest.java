@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.scribbleseg.engine.Engine;
@@ -26,21 +24,12 @@ import org.scribbleseg.engine.train.DdepTrainer;
  * ends with the same decoder and the same AdamW moments as an uninterrupted run; the finished run is the "sharp
  * decoder" predictor over the live backbone's features.
  */
+@org.junit.jupiter.api.extension.ExtendWith(org.scribbleseg.engine.testutil.SmallWorkers.class)
 class DdepJobTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void oneThread() {
-        HeavyTestProjects.workerSettings();
-    }
-
-    @AfterAll
-    static void reset() {
-        HeavyTestProjects.clearWorkerSettings();
-    }
 
     private static Map<String, float[]> tensors(Path file) {
         Map<String, float[]> out = new LinkedHashMap<>();

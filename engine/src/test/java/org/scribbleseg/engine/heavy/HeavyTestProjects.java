@@ -15,20 +15,6 @@ final class HeavyTestProjects {
     private HeavyTestProjects() {
     }
 
-    /**
-     * Worker processes with one libtorch thread (a fixed thread count makes CPU kernels reduce in a fixed order:
-     * runs are then bit-reproducible) and a 768 MB heap.
-     */
-    static void workerSettings() {
-        System.setProperty("scribbleseg.worker.threads", "1");
-        System.setProperty("scribbleseg.worker.xmx", "768m");
-    }
-
-    static void clearWorkerSettings() {
-        System.clearProperty("scribbleseg.worker.threads");
-        System.clearProperty("scribbleseg.worker.xmx");
-    }
-
     static Path make(Path tmp, int images) throws Exception {
         Path dir = tmp.resolve("heavy.sseg");
         try (ProjectStore s = ProjectStore.create(dir)) {

@@ -10,8 +10,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.scribbleseg.engine.Engine;
@@ -25,21 +23,12 @@ import org.scribbleseg.engine.project.StrokeKind;
  * memory fails its run with the reason while the engine goes on; pause holds the run still; closing the project
  * leaves the run resumable.
  */
+@org.junit.jupiter.api.extension.ExtendWith(org.scribbleseg.engine.testutil.SmallWorkers.class)
 class HeavyWorkerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void oneThread() {
-        HeavyTestProjects.workerSettings();
-    }
-
-    @AfterAll
-    static void reset() {
-        HeavyTestProjects.clearWorkerSettings();
-    }
 
     private static ObjectNode probeConfig(int steps) {
         ObjectNode c = JSON.createObjectNode();

@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.scribbleseg.engine.Backbones;
@@ -28,21 +26,12 @@ import org.scribbleseg.engine.train.TorchThreads;
  * reconstruction preview; the checkpoint serves as a backbone; in real worker processes, kill -9 and resume end
  * with the same weights (encoder, decoder) as an uninterrupted run, AdamW moments included.
  */
+@org.junit.jupiter.api.extension.ExtendWith(org.scribbleseg.engine.testutil.SmallWorkers.class)
 class SimMimJobTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void oneThread() {
-        HeavyTestProjects.workerSettings();
-    }
-
-    @AfterAll
-    static void reset() {
-        HeavyTestProjects.clearWorkerSettings();
-    }
 
     /** A tiny ViT so tests take seconds: 32 px views, patch 8 (a 4×4 grid), width 32, 2 blocks. */
     static ObjectNode tiny(long steps) {

@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.scribbleseg.engine.Engine;
@@ -23,21 +21,10 @@ import org.scribbleseg.engine.project.RunRecord;
  * SIGKILL after a checkpoint and resumed, it ends with the weights and optimizer state of an uninterrupted run of
  * the same config (to within 1e-4, see the comparison).
  */
+@org.junit.jupiter.api.extension.ExtendWith(org.scribbleseg.engine.testutil.SmallWorkers.class)
 class SemiVlWorkerTest {
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void oneThread() {
-        System.setProperty("scribbleseg.worker.threads", "1");
-        System.setProperty("scribbleseg.worker.xmx", "768m");
-    }
-
-    @AfterAll
-    static void reset() {
-        System.clearProperty("scribbleseg.worker.threads");
-        System.clearProperty("scribbleseg.worker.xmx");
-    }
 
     private static ObjectNode config(Path clip) {
         ObjectNode c = new ObjectMapper().createObjectNode();

@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.scribbleseg.engine.Engine;
@@ -21,21 +19,10 @@ import org.scribbleseg.engine.project.RunRecord;
  * ZeroSeg in real worker processes on an unlabelled project: a run killed with SIGKILL after a checkpoint and
  * resumed in a new worker ends with the same weights as an uninterrupted run.
  */
+@org.junit.jupiter.api.extension.ExtendWith(org.scribbleseg.engine.testutil.SmallWorkers.class)
 class ZeroSegWorkerTest {
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void oneThread() {
-        System.setProperty("scribbleseg.worker.threads", "1");
-        System.setProperty("scribbleseg.worker.xmx", "768m");
-    }
-
-    @AfterAll
-    static void reset() {
-        System.clearProperty("scribbleseg.worker.threads");
-        System.clearProperty("scribbleseg.worker.xmx");
-    }
 
     private static Map<String, Checkpoint.Tensor> finalWeights(Engine engine, String runId) throws Exception {
         RunRecord r = engine.store().run(runId).orElseThrow();
