@@ -4,10 +4,15 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import ai.djl.ndarray.NDArray;
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaMethodCall;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.scribbleseg.engine.nn.Ops;
 
 /**
  * The engine is headless: it never touches JavaFX or AWT windows, so it runs in the CLI and on servers. Its packages
@@ -67,6 +72,33 @@ class ArchitectureTest {
                 .whereLayer("Facade").mayOnlyBeAccessedByLayers("Cli", "Bench")
                 .whereLayer("Services").mayOnlyBeAccessedByLayers("Facade", "Cli", "Bench")
                 .whereLayer("Store").mayOnlyBeAccessedByLayers("Services", "Facade", "Cli", "Bench")
+                .check(engine);
+    }
+
+    /** NDArray methods whose {@code Number} overload builds a scalar operand that the backward pass reads again. */
+    private static final Set<String> SCALAR_OPERAND_OPS = Set.of("mul", "div", "pow", "maximum", "minimum", "rdiv", "rpow");
+
+    /**
+     * DJL's {@code x.mul(2f)} wraps the 2 in a tensor over a Java direct buffer (torch::from_blob) and closes it
+     * as soon as the op returns; autograd keeps that tensor for the backward pass, which then reads freed memory
+     * once the buffer is collected: garbage gradients, now and then. Everything goes through {@link Ops#mul} and
+     * its siblings, whose scalar is a libtorch-owned tensor (harmless outside autograd too, and one rule is clearer
+     * than knowing which call sites record a graph).
+     */
+    @Test
+    void noNdArrayOpWithAJavaNumberOperand() {
+        DescribedPredicate<JavaMethodCall> numberOperand = new DescribedPredicate<>(
+                "an NDArray method whose Number operand backward reads from freed memory (use Ops.mul/div/pow/maximum/minimum)") {
+            @Override
+            public boolean test(JavaMethodCall call) {
+                var target = call.getTarget();
+                return SCALAR_OPERAND_OPS.contains(target.getName()) && target.getRawParameterTypes().size() == 1
+                        && target.getRawParameterTypes().get(0).isEquivalentTo(Number.class)
+                        && target.getOwner().isAssignableTo(NDArray.class);
+            }
+        };
+        noClasses().that().resideInAPackage("org.scribbleseg.engine..").and().doNotHaveFullyQualifiedName(Ops.class.getName())
+                .should().callMethodWhere(numberOperand)
                 .check(engine);
     }
 }

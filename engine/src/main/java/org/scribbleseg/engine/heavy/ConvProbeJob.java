@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.scribbleseg.engine.eval.Metrics;
 import org.scribbleseg.engine.image.LabelMap;
+import org.scribbleseg.engine.nn.Ops;
 
 /**
  * {@code conv-probe}: a small fully convolutional net (3×3 conv, ReLU, 3×3 conv, ReLU, 1×1 conv to the classes)
@@ -150,7 +151,7 @@ public final class ConvProbeJob implements HeavyJob {
             NDArray oneHot = sub.create(target).oneHot(k).mul(sub.create(valid, new Shape(target.length, 1)));
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray logp = logits(x).reshape(k, (long) size * size).transpose().logSoftmax(1);
-                NDArray loss = logp.mul(oneHot).sum().neg().div(Math.max(1, count));
+                NDArray loss = Ops.div(logp.mul(oneHot).sum().neg(), Math.max(1, count));
                 gc.backward(loss);
                 lossValue = loss.getFloat();
             }
@@ -181,9 +182,9 @@ public final class ConvProbeJob implements HeavyJob {
             NDArray g = p.getGradient();
             NDArray mm = m.get(e.getKey());
             NDArray vv = v.get(e.getKey());
-            mm.muli(b1).addi(g.mul(1 - b1));
+            mm.muli(b1).addi(Ops.mul(g, 1 - b1));
             vv.muli(b2).addi(g.square().muli(1 - b2));
-            NDArray update = mm.div(c1).divi(vv.div(c2).sqrt().addi(1e-8)).muli(lr);
+            NDArray update = Ops.div(mm, c1).divi(Ops.div(vv, c2).sqrt().addi(1e-8)).muli(lr);
             p.subi(update);
             update.close();
             g.subi(g); // DJL accumulates gradients across backward calls: zero them ourselves

@@ -61,7 +61,7 @@ public final class MaskedCrossEntropy {
             case MEAN -> valid.toType(DataType.FLOAT32, false).sum().getFloat();
             case WEIGHTED_MEAN -> w.sum().getFloat();
         };
-        return denom == 0 ? total.mul(0f) : total.div((float) denom);
+        return denom == 0 ? Ops.mul(total, 0) : Ops.div(total, (float) denom);
     }
 
     /** {@link #loss} with ignore index 255 and {@link Reduction#MEAN}. */

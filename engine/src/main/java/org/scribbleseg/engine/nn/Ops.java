@@ -23,6 +23,48 @@ public final class Ops {
         return r;
     }
 
+    /**
+     * A scalar operand for {@code like}'s ops: a 0-d tensor whose storage libtorch owns ({@code torch::full}).
+     * DJL's Number overloads ({@code x.mul(2f)}) wrap the number in a tensor over a Java direct buffer
+     * ({@code from_blob}) and close it as soon as the op returns; autograd keeps that tensor for the backward pass
+     * (d(x*s)/dx = s), which then reads whatever the freed buffer holds: garbage gradients, now and then. A scalar
+     * made here stays valid for as long as the graph refers to it. ArchitectureTest forbids the Number overloads.
+     */
+    public static NDArray scalar(NDArray like, double value) {
+        return like.getManager().full(new Shape(), (float) value, like.getDataType());
+    }
+
+    private static NDArray withScalar(NDArray x, double s, java.util.function.BinaryOperator<NDArray> op) {
+        try (NDArray c = scalar(x, s)) {
+            return op.apply(x, c);
+        }
+    }
+
+    /** {@code x * s}, safe inside autograd (see {@link #scalar}). */
+    public static NDArray mul(NDArray x, double s) {
+        return withScalar(x, s, NDArray::mul);
+    }
+
+    /** {@code x / s}, safe inside autograd (see {@link #scalar}). */
+    public static NDArray div(NDArray x, double s) {
+        return withScalar(x, s, NDArray::div);
+    }
+
+    /** {@code x ^ e}, safe inside autograd (see {@link #scalar}). */
+    public static NDArray pow(NDArray x, double e) {
+        return withScalar(x, e, NDArray::pow);
+    }
+
+    /** Elementwise {@code max(x, s)}, safe inside autograd (see {@link #scalar}). */
+    public static NDArray maximum(NDArray x, double s) {
+        return withScalar(x, s, NDArray::maximum);
+    }
+
+    /** Elementwise {@code min(x, s)}, safe inside autograd (see {@link #scalar}). */
+    public static NDArray minimum(NDArray x, double s) {
+        return withScalar(x, s, NDArray::minimum);
+    }
+
     /** Activation functions used by the supported models. */
     public enum Act {
         /** exact erf GELU (PyTorch {@code nn.GELU()} default). */
@@ -33,7 +75,7 @@ public final class Ops {
         NDArray apply(NDArray x) {
             return switch (this) {
                 case GELU -> x.getNDArrayInternal().gelu();
-                case QUICK_GELU -> x.mul(x.mul(1.702f).getNDArrayInternal().sigmoid());
+                case QUICK_GELU -> x.mul(mul(x, 1.702).getNDArrayInternal().sigmoid());
             };
         }
     }

@@ -145,7 +145,8 @@ public final class VitBlock {
         }
         long b = branch.getShape().get(0);
         NDArray keep = branch.getManager().randomUniform(0f, 1f, new Shape(b, 1, 1), DataType.FLOAT32)
-                .gte(dropPath).toType(DataType.FLOAT32, false).div(1f - dropPath);
+                .gte(dropPath).toType(DataType.FLOAT32, false);
+        keep = Ops.div(keep, 1f - dropPath);
         return branch.mul(keep);
     }
 
@@ -180,8 +181,8 @@ public final class VitBlock {
         float scale = (float) (1.0 / Math.sqrt((double) hd));
         // the attention scale is folded into the query rows of the fused weight (and bias), in autograd
         // (ops whose first operand is a weight put their result in the weight's manager: moved to the activations')
-        NDArray w = Ops.on(sm, NDArrays.concat(new NDList(Ops.on(sm, qW.value().mul(scale)), kW.value(), vW.value()), 0));
-        NDArray bias = Ops.on(sm, NDArrays.concat(new NDList(qB != null ? Ops.on(sm, qB.value().mul(scale)) : sm.zeros(new Shape(c)),
+        NDArray w = Ops.on(sm, NDArrays.concat(new NDList(Ops.on(sm, Ops.mul(qW.value(), scale)), kW.value(), vW.value()), 0));
+        NDArray bias = Ops.on(sm, NDArrays.concat(new NDList(qB != null ? Ops.on(sm, Ops.mul(qB.value(), scale)) : sm.zeros(new Shape(c)),
                 kB != null ? kB.value() : sm.zeros(new Shape(c)), vB != null ? vB.value() : sm.zeros(new Shape(c))), 0));
         NDArray qkv = Ops.linear(y, w, bias).reshape(b, n, 3, heads, hd).transpose(2, 0, 3, 1, 4);
         NDArray q = qkv.get(0);

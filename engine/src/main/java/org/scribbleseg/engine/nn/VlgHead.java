@@ -266,7 +266,7 @@ public final class VlgHead implements AutoCloseable {
     }
 
     private static NDArray normalize(NDArray x, int axis) {
-        NDArray norm = x.square().sum(new int[] {axis}, true).sqrt().maximum(1e-12f);
+        NDArray norm = Ops.maximum(x.square().sum(new int[] {axis}, true).sqrt(), 1e-12f);
         return x.div(norm);
     }
 
@@ -323,7 +323,7 @@ public final class VlgHead implements AutoCloseable {
         long hd = e / heads;
         NDArray qkv = Ops.linear(y, w(p + "attn.in_proj_weight"), w(p + "attn.in_proj_bias")).reshape(l, n, 3, heads, hd)
                 .transpose(2, 0, 3, 1, 4);
-        NDArray q = qkv.get(0).mul((float) (1.0 / Math.sqrt(hd)));
+        NDArray q = Ops.mul(qkv.get(0), (float) (1.0 / Math.sqrt(hd)));
         NDArray k = qkv.get(1);
         NDArray v = qkv.get(2);
         NDArray o = q.matMul(k.transpose(0, 1, 3, 2)).softmax(3).matMul(v).transpose(0, 2, 1, 3).reshape(l, n, e);

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.scribbleseg.engine.nn.MaskedCrossEntropy;
+import org.scribbleseg.engine.nn.Ops;
 
 /**
  * SemiVL's loss terms (spec §5) on logits [B, K, H, W] in autograd, and the pseudo-label arithmetic around them.
@@ -46,13 +47,13 @@ public final class Losses {
         NDArray sum = MaskedCrossEntropy.loss(logits, label.toType(DataType.INT64, false), w, -1,
                 MaskedCrossEntropy.Reduction.SUM);
         float n = valid.sum().getFloat();
-        return n == 0 ? sum.mul(0f) : sum.div(n);
+        return n == 0 ? Ops.mul(sum, 0) : Ops.div(sum, n);
     }
 
     /** SemiVL's 'mean_all': Σ CE over non-ignored pixels / (B·H·W). */
     public static NDArray maskClipMeanAll(NDArray logits, NDArray mcLabel) {
         NDArray sum = MaskedCrossEntropy.loss(logits, mcLabel, null, MaskedCrossEntropy.IGNORE, MaskedCrossEntropy.Reduction.SUM);
-        return sum.div((float) mcLabel.size());
+        return Ops.div(sum, (float) mcLabel.size());
     }
 
     /** λₜ = 0.1·(1 − t/T) (linear from 0.1 to 0). */
@@ -63,8 +64,8 @@ public final class Losses {
     /** The total loss of one iteration. */
     public static NDArray total(NDArray lx, NDArray ls1, NDArray ls2, NDArray lfp, NDArray lmc1, NDArray lmc2,
             NDArray lmcFp, double lambda) {
-        NDArray sup = lx.add(ls1.mul(0.25f)).add(ls2.mul(0.25f)).add(lfp.mul(0.5f)).div(2f);
-        NDArray mc = lmc1.mul(0.25f).add(lmc2.mul(0.25f)).add(lmcFp.mul(0.5f)).mul((float) lambda);
+        NDArray sup = Ops.div(lx.add(Ops.mul(ls1, 0.25)).add(Ops.mul(ls2, 0.25)).add(Ops.mul(lfp, 0.5)), 2);
+        NDArray mc = Ops.mul(Ops.mul(lmc1, 0.25).add(Ops.mul(lmc2, 0.25)).add(Ops.mul(lmcFp, 0.5)), (float) lambda);
         return sup.add(mc);
     }
 

@@ -35,6 +35,7 @@ import org.scribbleseg.engine.nn.ClipConfig;
 import org.scribbleseg.engine.nn.ClipModel;
 import org.scribbleseg.engine.nn.ClipTokenizer;
 import org.scribbleseg.engine.nn.GradTape;
+import org.scribbleseg.engine.nn.Ops;
 import org.scribbleseg.engine.nn.Parameter;
 import org.scribbleseg.engine.nn.optim.AdamW;
 import org.scribbleseg.engine.nn.optim.PolySchedule;
@@ -71,11 +72,10 @@ import org.scribbleseg.engine.train.ZeroShotLabeler;
  * (x, w) with the decoder on clean features and on channel-dropped features of w (only the unlabelled half is
  * perturbed: the perturbed labelled half is never used by a loss), the strong views, the seven loss terms and
  * AdamW (backbone ×0.01, decoder ×10, wd 0.01) with poly 0.9. Every random draw is from one {@link SeededRandom};
- * the checkpoint holds weights, AdamW state, RNG and cursors, so a resumed run continues the uninterrupted one. Known
- * gap: two identical runs (one libtorch thread) sometimes differ in the last bits, and once one went NaN where the
- * other did not (crop 224, d 128); within one JVM two runs agree step for step, so the likely cause is
- * alignment-dependent CPU kernels (buffers land at other addresses in another process), not verified. Steps with
- * non-finite gradients are skipped and counted.
+ * the checkpoint holds weights, AdamW state, RNG and cursors, so a resumed run continues the uninterrupted one bit for
+ * bit (one libtorch thread). Runs used to differ in the last bits between processes and now and then went NaN: the
+ * scalar factors of the losses and of the attention scale were DJL Number operands whose memory was freed before the
+ * backward pass read it (see {@link Ops#scalar}). Steps with non-finite gradients are still skipped and counted.
  */
 public final class SemiVlJob implements HeavyJob {
     public static final String METHOD = "semivl";
@@ -433,7 +433,7 @@ public final class SemiVlJob implements HeavyJob {
         long dim = s.get(1);
         long hw = s.get(2) * s.get(3);
         NDArray f = dense.get(b).reshape(dim, hw);
-        NDArray fn = f.div(f.square().sum(new int[] {0}, true).sqrt().maximum(1e-12f));
+        NDArray fn = f.div(Ops.maximum(f.square().sum(new int[] {0}, true).sqrt(), 1e-12f));
         NDArray ct = concepts.toDevice(dense.getDevice(), true);
         ct.attach(dense.getManager());
         NDArray cos = fn.transpose(1, 0).matMul(ct.transpose(1, 0)); // [hw, M]

@@ -19,6 +19,7 @@ import org.scribbleseg.engine.feature.FeatureMap;
 import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.image.RgbImage;
 import org.scribbleseg.engine.nn.DdepDecoder;
+import org.scribbleseg.engine.nn.Ops;
 import org.scribbleseg.engine.nn.Params;
 import org.scribbleseg.engine.nn.optim.AdamW;
 
@@ -542,7 +543,7 @@ public final class DdepTrainer implements AutoCloseable {
         NDArray w = weight.mul(valid.toType(DataType.FLOAT32, false));
         float n = valid.toType(DataType.FLOAT32, false).sum().getFloat();
         NDArray total = picked.mul(w).sum().neg();
-        return n == 0 ? total.mul(0f) : total.div(n);
+        return n == 0 ? Ops.mul(total, 0) : Ops.div(total, n);
     }
 
     private int[] randomLabelledPixel(LabelMap labels) {

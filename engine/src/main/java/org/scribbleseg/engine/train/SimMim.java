@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
 import org.scribbleseg.engine.image.RgbImage;
+import org.scribbleseg.engine.nn.Ops;
 import org.scribbleseg.engine.nn.VitPreprocess;
 
 /**
@@ -81,7 +82,7 @@ public final class SimMim {
         if (count == 0) {
             throw new IllegalArgumentException("no masked patch");
         }
-        return perPatch.mul(m).sum().div(count * d);
+        return Ops.div(perPatch.mul(m).sum(), count * d);
     }
 
     /** The learning-rate factor at {@code step} of {@code total}: 1, then 0.1 from 50 %, 0.01 from 85 %. */

@@ -3,6 +3,7 @@ package org.scribbleseg.engine.zeroseg;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.scribbleseg.engine.nn.Ops;
 
 /**
  * A GroupViT grouping block (Xu et al. 2022, {@code GroupingBlock} with {@code hard=True, gumbel=True}): S group
@@ -77,7 +78,7 @@ final class GroupingBlock {
         NDArray q = aq.apply(normAssign.apply(g));
         NDArray k = ak.apply(xn);
         NDArray v = av.apply(xn);
-        NDArray raw = q.matMul(k.transpose(0, 2, 1)).mul((float) (1 / Math.sqrt(c)));
+        NDArray raw = Ops.mul(q.matMul(k.transpose(0, 2, 1)), (float) (1 / Math.sqrt(c)));
         Assignment a = assign(gumbel == null ? raw : raw.add(gumbel));
         NDArray norm = a.straightThrough().div(a.straightThrough().sum(new int[] {2}, true).add(1f));
         NDArray out = g.add(aproj.apply(norm.matMul(v)));
@@ -112,7 +113,7 @@ final class GroupingBlock {
         NDArray q = cq.apply(g).reshape(b, s, heads, hd).transpose(0, 2, 1, 3);
         NDArray k = ck.apply(xn).reshape(b, n, heads, hd).transpose(0, 2, 3, 1);
         NDArray v = cv.apply(xn).reshape(b, n, heads, hd).transpose(0, 2, 1, 3);
-        NDArray att = q.matMul(k).mul((float) (1 / Math.sqrt(hd))).softmax(3);
+        NDArray att = Ops.mul(q.matMul(k), (float) (1 / Math.sqrt(hd))).softmax(3);
         return cout.apply(att.matMul(v).transpose(0, 2, 1, 3).reshape(b, s, c));
     }
 }

@@ -24,6 +24,7 @@ import org.scribbleseg.engine.image.ImageLoader;
 import org.scribbleseg.engine.image.RgbImage;
 import org.scribbleseg.engine.nn.ClipModel;
 import org.scribbleseg.engine.nn.GradTape;
+import org.scribbleseg.engine.nn.Ops;
 import org.scribbleseg.engine.nn.Parameter;
 import org.scribbleseg.engine.nn.Safetensors;
 import org.scribbleseg.engine.nn.SafetensorsWriter;
@@ -206,7 +207,7 @@ public final class ZeroSegJob implements HeavyJob {
             NDArray lD = l[0];
             NDArray lS = l[1];
             NDArray lM = l[2];
-            NDArray loss = lD.mul((float) wDistill).add(lS.mul((float) wSegment)).add(lM.mul((float) wMae));
+            NDArray loss = Ops.mul(lD, (float) wDistill).add(Ops.mul(lS, (float) wSegment)).add(Ops.mul(lM, (float) wMae));
             tape.backward(loss);
             Map<String, NDArray> grads = tape.gradients();
             if (gradClip > 0) {

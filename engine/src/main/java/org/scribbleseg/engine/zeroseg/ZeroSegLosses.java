@@ -1,6 +1,7 @@
 package org.scribbleseg.engine.zeroseg;
 
 import ai.djl.ndarray.NDArray;
+import org.scribbleseg.engine.nn.Ops;
 
 /**
  * The three ZeroSeg losses (methods.md §E) on DJL autograd. |a − b| is the L1 distance averaged over the embedding
@@ -48,7 +49,7 @@ public final class ZeroSegLosses {
      */
     public static NDArray reconstruction(NDArray pred, NDArray target, NDArray masked) {
         NDArray perPatch = pred.sub(target).square().mean(new int[] {2});
-        return perPatch.mul(masked).sum().div(masked.sum().maximum(1f));
+        return perPatch.mul(masked).sum().div(Ops.maximum(masked.sum(), 1f));
     }
 
     /** The pooled global embedding z: the mean of the segment tokens [B, S, D] → [B, D]. */
