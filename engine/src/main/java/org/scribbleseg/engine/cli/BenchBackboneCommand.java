@@ -13,6 +13,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.scribbleseg.engine.nn.Dinov2Config;
@@ -56,6 +57,9 @@ public final class BenchBackboneCommand implements Callable<Integer> {
     @CommandLine.Mixin
     TorchReference.Options torch;
 
+    @CommandLine.Mixin
+    AttentionOption attention;
+
     @Override
     public Integer call() throws Exception {
         Dinov2Config cfg = Dinov2Config.preset(model);
@@ -65,14 +69,15 @@ public final class BenchBackboneCommand implements Callable<Integer> {
         if (runs < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be >= 1");
         }
-        double[] times = new double[runs];
+        List<String> modes = attention.modes();
+        Map<String, double[]> wall = AttentionOption.times(modes, runs);
+        Map<String, double[]> cpuTimes = AttentionOption.times(modes, runs);
         try (NDManager probe = NDManager.newBaseManager()) {
             if (threads > 0 && "PyTorch".equals(probe.getEngine().getEngineName())) {
                 JniUtils.setNumThreads(threads);
             }
         }
         int usedThreads = "PyTorch".equals(Engine.getInstance().getEngineName()) ? JniUtils.getNumThreads() : -1;
-        double[] cpu = new double[runs];
         try (NDManager base = NDManager.newBaseManager()) {
             Dinov2Model net;
             try (NDManager tmp = base.newSubManager()) {
@@ -82,30 +87,34 @@ public final class BenchBackboneCommand implements Callable<Integer> {
             try (net; NDManager in = base.newSubManager()) {
                 NDArray x = in.randomNormal(0f, 1f, new Shape(1, 3, size, size), DataType.FLOAT32);
                 for (int r = -1; r < runs; r++) {
-                    try (NDManager scope = in.newSubManager()) {
-                        long t0 = System.nanoTime();
-                        double c0 = processCpuSeconds();
-                        x.tempAttach(scope);
-                        Dinov2Model.Output o = net.forward(x, false);
-                        float[] sink = o.xNorm().toFloatArray(); // forces the computation and the copy out
-                        double s = (System.nanoTime() - t0) / 1e9;
-                        if (r >= 0) {
-                            times[r] = s;
-                            cpu[r] = processCpuSeconds() - c0;
-                        }
-                        if (sink.length == 0) {
-                            throw new IllegalStateException("empty output");
+                    for (String mode : modes) { // alternately, run by run: a change of load falls on both
+                        AttentionOption.use(mode);
+                        try (NDManager scope = in.newSubManager()) {
+                            long t0 = System.nanoTime();
+                            double c0 = processCpuSeconds();
+                            x.tempAttach(scope);
+                            Dinov2Model.Output o = net.forward(x, false);
+                            float[] sink = o.xNorm().toFloatArray(); // forces the computation and the copy out
+                            double s = (System.nanoTime() - t0) / 1e9;
+                            if (r >= 0) {
+                                wall.get(mode)[r] = s;
+                                cpuTimes.get(mode)[r] = processCpuSeconds() - c0;
+                            }
+                            if (sink.length == 0) {
+                                throw new IllegalStateException("empty output");
+                            }
                         }
                     }
                 }
+            } finally {
+                AttentionOption.use("fused");
             }
         }
+        double[] times = wall.get(modes.get(0));
         double[] sorted = times.clone();
         Arrays.sort(sorted);
         double median = median(sorted);
-        double[] cpuSorted = cpu.clone();
-        Arrays.sort(cpuSorted);
-        double cpuMedian = median(cpuSorted);
+        double cpuMedian = AttentionOption.median(cpuTimes.get(modes.get(0)));
         com.fasterxml.jackson.databind.JsonNode ref = this.torch.run(java.util.List.of("--mode", "forward", "--model", model, "--size",
                     Integer.toString(size), "--batch", "1", "--runs", Integer.toString(runs), "--threads",
                     Integer.toString(usedThreads)));
@@ -116,15 +125,26 @@ public final class BenchBackboneCommand implements Callable<Integer> {
                     .put("min_s", sorted[0]).put("max_s", sorted[runs - 1]).put("cpu_median_s", cpuMedian)
                     .put("threads", usedThreads).put("cores", Runtime.getRuntime().availableProcessors())
                     .put("load_avg_1m", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+            o.put("path", modes.get(0));
+            AttentionOption.report(o, wall, "s");
+            if (modes.size() == 2) {
+                o.put("cpu_fused_over_plain", AttentionOption.median(cpuTimes.get("fused")) / AttentionOption.median(cpuTimes.get("plain")));
+            }
             if (ref != null) {
                 o.set("torch", ref);
                 o.put("ratio", median * 1e3 / ref.path("median_ms").asDouble());
             }
             out.println(o);
         } else {
-            out.printf("%s @ %dx%d: median %.3f s over %d runs (min %.3f, max %.3f); process CPU time median %.3f s; %d threads; load average %.2f%n",
+            out.printf("%s @ %dx%d, " + modes.get(0) + " attention: median %.3f s over %d runs (min %.3f, max %.3f); process CPU time median %.3f s; %d threads; load average %.2f%n",
                     model, size, size, median, runs, sorted[0], sorted[runs - 1], cpuMedian, usedThreads,
                     ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+            if (modes.size() == 2) {
+                out.printf("plain attention: median %.3f s (CPU %.3f s); fused / plain %.2f (CPU %.2f)%n",
+                        AttentionOption.median(wall.get("plain")), AttentionOption.median(cpuTimes.get("plain")),
+                        median / AttentionOption.median(wall.get("plain")),
+                        cpuMedian / AttentionOption.median(cpuTimes.get("plain")));
+            }
             if (ref != null) {
                 out.printf("PyTorch %s (%s attention): median %.3f s; ratio ours / PyTorch %.2f%n", ref.path("torch").asText(),
                         ref.path("attention").asText(), ref.path("median_ms").asDouble() / 1e3,

@@ -12,6 +12,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.scribbleseg.engine.nn.ClipConfig;
 import org.scribbleseg.engine.nn.ClipModel;
@@ -60,6 +61,9 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
     @CommandLine.Mixin
     TorchReference.Options torchOptions;
 
+    @CommandLine.Mixin
+    AttentionOption attention;
+
     /** The model under test: parameters, the step's forward output ("last hidden state"), the model to close. */
     private record Net(Params params, java.util.function.UnaryOperator<NDArray> lastHidden, AutoCloseable model)
             implements AutoCloseable {
@@ -83,7 +87,8 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
             JniUtils.setNumThreads(threads);
         }
         int usedThreads = JniUtils.getNumThreads();
-        double[] ms = new double[runs];
+        List<String> modes = attention.modes();
+        Map<String, double[]> times = AttentionOption.times(modes, runs);
         double lossValue = Double.NaN;
         long paramCount;
         try (NDManager base = NDManager.newBaseManager(); Net net = build(base)) {
@@ -98,20 +103,26 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
             }
             try (AdamW opt = AdamW.builder(net.params()).lr(1e-4).weightDecay(0.01).build()) {
                 for (int i = -1; i < runs; i++) {
-                    long t0 = System.nanoTime();
-                    try (NDManager s = base.newSubManager(); GradTape tape = net.params().record()) {
-                        x.tempAttach(s);
-                        NDArray loss = net.lastHidden(x).mul(r).sum();
-                        tape.backward(loss);
-                        opt.step(tape.gradients());
-                        lossValue = loss.getFloat();
-                    }
-                    if (i >= 0) {
-                        ms[i] = (System.nanoTime() - t0) / 1e6;
+                    for (String mode : modes) { // alternately, step by step: a change of load falls on both
+                        AttentionOption.use(mode);
+                        long t0 = System.nanoTime();
+                        try (NDManager s = base.newSubManager(); GradTape tape = net.params().record()) {
+                            x.tempAttach(s);
+                            NDArray loss = net.lastHidden(x).mul(r).sum();
+                            tape.backward(loss);
+                            opt.step(tape.gradients());
+                            lossValue = loss.getFloat();
+                        }
+                        if (i >= 0) {
+                            times.get(mode)[i] = (System.nanoTime() - t0) / 1e6;
+                        }
                     }
                 }
+            } finally {
+                AttentionOption.use("fused");
             }
         }
+        double[] ms = times.get(modes.get(0));
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
         double median = runs % 2 == 1 ? sorted[runs / 2] : (sorted[runs / 2 - 1] + sorted[runs / 2]) / 2;
@@ -127,15 +138,20 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                     .put("min_ms", sorted[0]).put("max_ms", sorted[runs - 1]).put("peak_rss_mb", rss)
                     .put("parameters", paramCount).put("threads", usedThreads)
                     .put("cores", Runtime.getRuntime().availableProcessors()).put("load_avg_1m", load)
-                    .put("loss", lossValue);
+                    .put("loss", lossValue).put("path", modes.get(0));
+            AttentionOption.report(o, times, "ms");
             if (torch != null) {
                 o.set("torch", torch);
                 o.put("ratio", median / torch.path("median_ms").asDouble());
             }
             out.println(o);
         } else {
-            out.printf("%s train step @ %dx%d, batch %d: median %.1f ms over %d steps (min %.1f, max %.1f); peak RSS %.0f MiB; %d threads; load average %.2f%n",
+            out.printf("%s train step @ %dx%d, batch %d, " + modes.get(0) + " attention: median %.1f ms over %d steps (min %.1f, max %.1f); peak RSS %.0f MiB; %d threads; load average %.2f%n",
                     model, size, size, batch, median, runs, sorted[0], sorted[runs - 1], rss, usedThreads, load);
+            if (modes.size() == 2) {
+                out.printf("plain attention: median %.1f ms; fused / plain %.2f%n", AttentionOption.median(times.get("plain")),
+                        median / AttentionOption.median(times.get("plain")));
+            }
             if (torch != null) {
                 out.printf("PyTorch %s (%s attention): median %.1f ms, peak RSS %.0f MiB; ratio ours / PyTorch %.2f%n",
                         torch.path("torch").asText(), torch.path("attention").asText(), torch.path("median_ms").asDouble(),

@@ -14,8 +14,10 @@ import ai.djl.ndarray.types.Shape;
  * their HF names in the owning model's {@link Params}; every op of the forward runs on DJL's autograd, so the same
  * code serves inference (no parameter requires a gradient, no graph is built) and training.
  *
- * <p>q, k and v stay separate parameters (HF names); the forward concatenates them into one [3C, C] weight (the
- * attention scale head_dim^-0.5 folded into the query rows), so attention starts with a single matmul.
+ * <p>q, k and v stay separate parameters (HF names); the forward concatenates them into one [3C, C] weight, so
+ * attention starts with a single matmul, then runs on libtorch's fused scaled-dot-product kernel ({@link Sdpa}), or
+ * where that is unavailable as softmax(q kᵀ) v over query chunks with the scale head_dim^-0.5 folded into the query
+ * rows of the weight.
  * In training mode with a drop-path rate &gt; 0 each residual branch is dropped per sample (stochastic depth,
  * kept branches scaled by 1 / (1 - rate)), as timm / DINOv2 do.
  */
@@ -178,16 +180,24 @@ public final class VitBlock {
         long c = s.get(2);
         long hd = c / heads;
         NDManager sm = y.getManager();
-        float scale = (float) (1.0 / Math.sqrt((double) hd));
-        // the attention scale is folded into the query rows of the fused weight (and bias), in autograd
+        boolean fused = Sdpa.available();
+        // plain path: the attention scale is folded into the query rows of the fused weight (and bias), in autograd;
+        // the fused kernel applies it itself
+        float scale = fused ? 1f : (float) (1.0 / Math.sqrt((double) hd));
         // (ops whose first operand is a weight put their result in the weight's manager: moved to the activations')
-        NDArray w = Ops.on(sm, NDArrays.concat(new NDList(Ops.on(sm, Ops.mul(qW.value(), scale)), kW.value(), vW.value()), 0));
-        NDArray bias = Ops.on(sm, NDArrays.concat(new NDList(qB != null ? Ops.on(sm, Ops.mul(qB.value(), scale)) : sm.zeros(new Shape(c)),
+        NDArray qw = fused ? qW.value() : Ops.on(sm, Ops.mul(qW.value(), scale));
+        NDArray w = Ops.on(sm, NDArrays.concat(new NDList(qw, kW.value(), vW.value()), 0));
+        NDArray qb = qB == null ? sm.zeros(new Shape(c)) : fused ? qB.value() : Ops.on(sm, Ops.mul(qB.value(), scale));
+        NDArray bias = Ops.on(sm, NDArrays.concat(new NDList(qb,
                 kB != null ? kB.value() : sm.zeros(new Shape(c)), vB != null ? vB.value() : sm.zeros(new Shape(c))), 0));
         NDArray qkv = Ops.linear(y, w, bias).reshape(b, n, 3, heads, hd).transpose(2, 0, 3, 1, 4);
         NDArray q = qkv.get(0);
-        NDArray kT = qkv.get(1).transpose(0, 1, 3, 2);
         NDArray v = qkv.get(2);
+        if (fused) {
+            NDArray o = Sdpa.attention(q, qkv.get(1), v, mask).transpose(0, 2, 1, 3).reshape(b, n, c);
+            return Ops.linear(o, outW.value(), v(outB));
+        }
+        NDArray kT = qkv.get(1).transpose(0, 1, 3, 2);
         // Query rows in chunks so each score buffer stays small (a few MB): big temporaries are fresh mmaps that
         // page-fault on every call, which costs more than the matmuls themselves at 1,370 tokens.
         long chunk = Math.max(32, Math.min(n, SCORE_CHUNK_FLOATS / Math.max(1, b * heads * n)));

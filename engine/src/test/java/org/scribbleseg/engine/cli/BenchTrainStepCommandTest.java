@@ -32,6 +32,20 @@ class BenchTrainStepCommandTest {
         assertThat(j.has("ratio")).isFalse();
     }
 
+    /** --attention both: the fused kernel and the plain path timed alternately, with their ratio; a bad value is refused. */
+    @Test
+    void timesBothAttentionPaths() throws Exception {
+        String[] r = run("bench", "train-step", "--model", "clip-b16", "--size", "32", "--batch", "1", "--runs", "1",
+                "--attention", "both", "--json");
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        JsonNode a = new ObjectMapper().readTree(r[1].trim()).get("attention");
+        assertThat(a.get("fused_available").asBoolean()).isTrue();
+        assertThat(a.get("fused_median_ms").asDouble()).isPositive();
+        assertThat(a.get("plain_median_ms").asDouble()).isPositive();
+        assertThat(a.get("fused_over_plain").asDouble()).isPositive();
+        assertThat(run("bench", "train-step", "--attention", "flash")[2]).contains("--attention must be fused, plain or both");
+    }
+
     @Test
     void clipAndBadArguments() throws Exception {
         String[] bad = run("bench", "train-step", "--model", "clip-b16", "--size", "30");
