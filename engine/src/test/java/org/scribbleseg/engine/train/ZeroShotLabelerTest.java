@@ -189,7 +189,8 @@ class ZeroShotLabelerTest {
             float[][] s2 = z.classScores(f);
             boolean raised = false;
             for (int p = 0; p < s1[1].length; p++) {
-                assertThat(s2[0][p]).isEqualTo(s1[0][p]);
+                // unchanged up to the last bits: the text batch differs, and the fused attention kernel's blocking with it
+                assertThat(s2[0][p]).isCloseTo(s1[0][p], org.assertj.core.data.Offset.offset(1e-6f));
                 assertThat(s2[1][p]).isGreaterThanOrEqualTo(s1[1][p]);
                 raised |= s2[1][p] > s1[1][p];
             }
