@@ -113,7 +113,7 @@ public final class BenchBackboneCommand implements Callable<Integer> {
         double[] times = wall.get(modes.get(0));
         double[] sorted = times.clone();
         Arrays.sort(sorted);
-        double median = median(sorted);
+        double median = AttentionOption.median(times);
         double cpuMedian = AttentionOption.median(cpuTimes.get(modes.get(0)));
         com.fasterxml.jackson.databind.JsonNode ref = this.torch.run(java.util.List.of("--mode", "forward", "--model", model, "--size",
                     Integer.toString(size), "--batch", "1", "--runs", Integer.toString(runs), "--threads",
@@ -152,11 +152,6 @@ public final class BenchBackboneCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    private static double median(double[] sorted) {
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /**

@@ -125,7 +125,7 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         double[] ms = times.get(modes.get(0));
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
-        double median = runs % 2 == 1 ? sorted[runs / 2] : (sorted[runs / 2 - 1] + sorted[runs / 2]) / 2;
+        double median = AttentionOption.median(ms);
         double rss = TorchReference.peakRssMb();
         JsonNode torch = torchOptions.run(List.of("--mode", "train-step", "--model", model, "--size",
                     Integer.toString(size), "--batch", Integer.toString(batch), "--runs", Integer.toString(runs),

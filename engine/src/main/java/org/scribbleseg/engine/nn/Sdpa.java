@@ -41,12 +41,11 @@ public final class Sdpa {
     private static volatile Sdpa instance;
     private static volatile boolean failed;
 
-    private final NDManager manager;
     private final PtSymbolBlock plain;
     private final PtSymbolBlock masked;
 
-    private Sdpa(NDManager manager, PtSymbolBlock plain, PtSymbolBlock masked) {
-        this.manager = manager;
+    /** The two modules live in a base manager of their own, open for the JVM's lifetime. */
+    private Sdpa(PtSymbolBlock plain, PtSymbolBlock masked) {
         this.plain = plain;
         this.masked = masked;
     }
@@ -66,13 +65,13 @@ public final class Sdpa {
      * or null. Call only when {@link #available()}.
      */
     public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask) {
-        // "train" = run without libtorch's InferenceMode: its outputs could not take part in a later backward (a
-        // feature computed here and used in a recorded loss); with grad mode off no graph is recorded either way
         Sdpa s = get();
         if (s == null) {
             throw new IllegalStateException("scaled-dot-product attention is not available in this libtorch");
         }
         NDList in = mask == null ? new NDList(q, k, v) : new NDList(q, k, v, mask);
+        // isTrain = true: run without libtorch's InferenceMode, whose outputs could not take part in a later backward
+        // (a feature computed here and used in a recorded loss); with grad mode off no graph is recorded either way
         NDArray out = IValueUtils.forward(mask == null ? s.plain : s.masked, in, true).singletonOrThrow();
         out.attach(q.getManager());
         return out;
@@ -87,7 +86,7 @@ public final class Sdpa {
             if (instance == null && !failed) {
                 NDManager m = NDManager.newBaseManager(Device.cpu());
                 try {
-                    instance = new Sdpa(m, load(m, "Sdpa", PLAIN_SOURCE), load(m, "SdpaMasked", MASKED_SOURCE));
+                    instance = new Sdpa(load(m, "Sdpa", PLAIN_SOURCE), load(m, "SdpaMasked", MASKED_SOURCE));
                 } catch (IOException | RuntimeException e) {
                     failed = true;
                     m.close();

@@ -183,7 +183,7 @@ public final class VitBlock {
         boolean fused = Sdpa.available();
         // plain path: the attention scale is folded into the query rows of the fused weight (and bias), in autograd;
         // the fused kernel applies it itself
-        float scale = fused ? 1f : (float) (1.0 / Math.sqrt((double) hd));
+        float scale = (float) (1.0 / Math.sqrt((double) hd));
         // (ops whose first operand is a weight put their result in the weight's manager: moved to the activations')
         NDArray qw = fused ? qW.value() : Ops.on(sm, Ops.mul(qW.value(), scale));
         NDArray w = Ops.on(sm, NDArrays.concat(new NDList(qw, kW.value(), vW.value()), 0));
