@@ -76,8 +76,8 @@ public final class BenchLiveCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print {p50_ms, p95_ms, samples, ...} as JSON.")
     boolean json;
 
-    @Option(names = "--with-heavy", description = "engine path: time the strokes twice, idle and while a heavy job (conv-probe in its "
-            + "worker process) trains on the same project; reports both and the p95 ratio.")
+    @Option(names = "--with-heavy", description = "engine path: time the strokes three times, idle, while a heavy job (conv-probe in its "
+            + "worker process) trains on the same project, and idle again; reports all three and the heavy round over the mean of the idle rounds.")
     boolean withHeavy;
 
     @Option(names = "--backbone", defaultValue = "classic", description = "engine path: classic, dinov2-<small|base|large>-random[@res] "
@@ -157,6 +157,12 @@ public final class BenchLiveCommand implements Callable<Integer> {
         res.put("p95_over_T", Math.round(((Number) res.get("p95_ms")).doubleValue() / tMs * 1000) / 1000.0);
     }
 
+    /** The heavy round's figure over the mean of the idle rounds before and after it, to 3 decimals. */
+    static double heavyOverIdle(Map<String, Object> heavy, Map<String, Object> before, Map<String, Object> after, String key) {
+        double idle = (((Number) before.get(key)).doubleValue() + ((Number) after.get(key)).doubleValue()) / 2;
+        return Math.round(((Number) heavy.get(key)).doubleValue() / idle * 1000) / 1000.0;
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -172,20 +178,27 @@ public final class BenchLiveCommand implements Callable<Integer> {
             Map<String, Object> res = new LinkedHashMap<>();
             try {
                 var bb = backboneSupplier(scratch);
+                // idle, heavy, idle again: the first round also warms the JIT and the page cache, so the heavy round is
+                // compared with the mean of the idle rounds before and after it, not with a cold one alone
                 Map<String, Object> idle = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, false, log);
                 Map<String, Object> busy = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, true, log);
+                Map<String, Object> idleAfter = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, false, log);
                 res.put("idle", idle);
                 res.put("heavy", busy);
-                res.put("p95_ratio_heavy_over_idle", Math.round(((Number) busy.get("p95_ms")).doubleValue() / ((Number) idle.get("p95_ms")).doubleValue() * 1000) / 1000.0);
-                res.put("p50_ratio_heavy_over_idle", Math.round(((Number) busy.get("p50_ms")).doubleValue() / ((Number) idle.get("p50_ms")).doubleValue() * 1000) / 1000.0);
+                res.put("idle_after", idleAfter);
+                res.put("p95_ratio_heavy_over_idle", heavyOverIdle(busy, idle, idleAfter, "p95_ms"));
+                res.put("p50_ratio_heavy_over_idle", heavyOverIdle(busy, idle, idleAfter, "p50_ms"));
             } finally {
                 if (workdir == null) {
                     org.scribbleseg.engine.util.FileTrees.delete(scratch);
                 }
             }
-            log.printf("stroke -> PredictionsUpdated p95: idle %s ms, with a heavy job %s ms (ratio %s); p50 idle %s ms, heavy %s ms%n",
-                    ((Map<?, ?>) res.get("idle")).get("p95_ms"), ((Map<?, ?>) res.get("heavy")).get("p95_ms"), res.get("p95_ratio_heavy_over_idle"),
-                    ((Map<?, ?>) res.get("idle")).get("p50_ms"), ((Map<?, ?>) res.get("heavy")).get("p50_ms"));
+            log.printf("stroke -> PredictionsUpdated p95: idle %s / %s ms (before / after), with a heavy job %s ms (ratio %s); "
+                            + "p50 idle %s / %s ms, heavy %s ms (ratio %s)%n",
+                    ((Map<?, ?>) res.get("idle")).get("p95_ms"), ((Map<?, ?>) res.get("idle_after")).get("p95_ms"),
+                    ((Map<?, ?>) res.get("heavy")).get("p95_ms"), res.get("p95_ratio_heavy_over_idle"),
+                    ((Map<?, ?>) res.get("idle")).get("p50_ms"), ((Map<?, ?>) res.get("idle_after")).get("p50_ms"),
+                    ((Map<?, ?>) res.get("heavy")).get("p50_ms"), res.get("p50_ratio_heavy_over_idle"));
             if (json) {
                 out.println(new ObjectMapper().writeValueAsString(res));
             }
