@@ -100,9 +100,10 @@ public final class BenchEffortCommand implements Callable<Integer> {
             description = "Decoder fine-tuning steps at the first step, and at each later step. Default ${DEFAULT-VALUE}.")
     int[] ftSteps;
 
-    @Option(names = "--no-head-init", description = "Start the decoder's class head from scratch (pure DDeP) instead of"
-            + " adding a linear skip path initialised from the live head.")
-    boolean noHeadInit;
+    @Option(names = "--head-init", defaultValue = "follow", description = "How the DDeP decoder's classifier starts:"
+            + " follow (its logits are the live head's plus a learnt correction, the head retrained at each step) or"
+            + " none (a class head from scratch, plain DDeP). Default ${DEFAULT-VALUE}.")
+    String headInit;
 
     @Option(names = "--threads", defaultValue = "0",
             description = "libtorch intra-op threads for training (0 = libtorch's default; 1 is fastest on a busy box). Default ${DEFAULT-VALUE}.")
@@ -136,6 +137,11 @@ public final class BenchEffortCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--pretrain " + pre
                     + " replaces the backbone with the SimMIM ViT: leave --backbone at classic");
         }
+        String init = headInit.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!List.of("follow", "none").contains(init)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--head-init must be follow or none");
+        }
+        boolean follow = init.equals("follow");
         if (ftSteps.length != 2 || ftSteps[0] < 1 || ftSteps[1] < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--ft-steps needs two counts, e.g. 100,40");
         }
@@ -249,11 +255,11 @@ public final class BenchEffortCommand implements Callable<Integer> {
                     d.put("images_per_s", steps == 0 ? 0 : Math.round(steps / sec * 100) / 100.0);
                     d.put("crop", ddep.config().crop());
                     d.put("decoder_params", ddep.decoder().parameterCount());
-                    d.put("head_init", !noHeadInit);
+                    d.put("head_init", init);
                     log.accept(String.format("ddep pretraining: %d steps on %d unlabelled images in %.1f s (budget %s)",
                             steps, unlabelled.size(), sec, budget));
                     curve = new EffortBenchmark(bb).run(train, held, cfg, log,
-                            new org.scribbleseg.engine.eval.DdepRefiner(ddep, k, ftSteps[0], ftSteps[1], !noHeadInit, log));
+                            new org.scribbleseg.engine.eval.DdepRefiner(ddep, k, ftSteps[0], ftSteps[1], follow, log));
                 }
             }
         } finally {

@@ -11,8 +11,10 @@ import org.scribbleseg.engine.train.WeakLabelHead;
 
 /**
  * The DDeP decoder as an {@link EffortBenchmark.Refiner}: at the first step the noise projection is replaced by a
- * K-class head (optionally with a linear skip path initialised from the live head), and after every step the decoder is fine-tuned (warm, continuing) for a fixed number of steps on
- * all labels so far: human labels at weight 1, pseudo-masks at {@link WeakLabelHead#PSEUDO_WEIGHT} where no human
+ * K-class head, and after every step the decoder is fine-tuned (warm, continuing) for a fixed number of steps on
+ * all labels so far. With {@code followHead} the decoder's logits are the live head's plus its learnt correction
+ * ({@link DdepTrainer#startFineTune(int[], LinearHead)}), the head being the one retrained at each step
+ * ({@link DdepTrainer#followHead}); without it the class head learns from scratch. Labels: human labels at weight 1, pseudo-masks at {@link WeakLabelHead#PSEUDO_WEIGHT} where no human
  * label is.
  */
 public final class DdepRefiner implements EffortBenchmark.Refiner {
@@ -21,17 +23,17 @@ public final class DdepRefiner implements EffortBenchmark.Refiner {
     private final int firstSteps;
     private final int laterSteps;
     private final Consumer<String> log;
-    private final boolean fromHead;
+    private final boolean followHead;
     private boolean started;
 
     /**
-     * @param fromHead start the decoder with a linear skip path initialised from the live head of the first step
-     *                 ({@link DdepTrainer#startFineTune(int[], LinearHead)}), so it begins at the head's quality
+     * @param followHead the decoder adds its correction to the live head of each step (it begins at the head's
+     *                   quality); false: plain DDeP, a class head from scratch
      */
-    public DdepRefiner(DdepTrainer trainer, int numClasses, int firstSteps, int laterSteps, boolean fromHead,
+    public DdepRefiner(DdepTrainer trainer, int numClasses, int firstSteps, int laterSteps, boolean followHead,
             Consumer<String> log) {
         this.trainer = trainer;
-        this.fromHead = fromHead;
+        this.followHead = followHead;
         this.numClasses = numClasses;
         this.firstSteps = firstSteps;
         this.laterSteps = laterSteps;
@@ -70,8 +72,10 @@ public final class DdepRefiner implements EffortBenchmark.Refiner {
             for (int k = 0; k < numClasses; k++) {
                 cv[k] = k;
             }
-            trainer.startFineTune(cv, fromHead ? head : null);
+            trainer.startFineTune(cv, followHead ? head : null);
             started = true;
+        } else if (followHead) {
+            trainer.followHead(head);
         }
         int n = step == 1 ? firstSteps : laterSteps;
         double ema = Double.NaN;

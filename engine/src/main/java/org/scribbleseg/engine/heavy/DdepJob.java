@@ -15,15 +15,23 @@ import org.scribbleseg.engine.project.ProjectException;
 import org.scribbleseg.engine.project.ProjectStore;
 import org.scribbleseg.engine.train.DdepTrainer;
 import org.scribbleseg.engine.train.ProjectLabels;
+import org.scribbleseg.engine.train.TrainingImage;
+import org.scribbleseg.engine.train.WeakLabelHead;
 
 /**
  * {@code ddep} (seed 003, methods.md §D) in the worker: a {@link DdepTrainer} over the project's backbone (its
  * setting, or {@code backbone} in the config: classic, an installed DINOv2, a project ViT) — denoising pretraining
  * on every image of the project, then fine-tuning on every label the project has (scribbles, points, accepted
  * masks). Steps {@code 0 .. pretrain_steps-1} denoise, the rest fine-tune ({@code finetune_steps}, default 300; none
- * when the project has no labels or fewer than two classes). {@code pretrain_steps} may instead come from
- * {@code budget_s}: the denoising time per step is measured at {@link #init} on a forward pass (×3 for the backward
- * and update) and the count is saved in the checkpoint.
+ * when the project has no labels or fewer than two classes). The steps may instead come from {@code budget_s}: the
+ * time per step is measured at {@link #init} on a forward pass (×3 for the backward and update), about 70 % of the
+ * steps denoise and 30 % fine-tune (an explicit {@code finetune_steps} or {@code pretrain_steps} wins), and the
+ * counts are saved in the checkpoint.
+ *
+ * <p>Fine-tuning follows the live head by default ({@code head_init}: {@code follow}): a live head is trained here on
+ * the same labels and backbone ({@link WeakLabelHead}, as the live loop trains it) and the decoder's logits are that
+ * head's plus the decoder's learnt correction ({@link DdepTrainer#startFineTune(int[], org.scribbleseg.engine.train.LinearHead)}),
+ * so it starts at the live head's quality; {@code none}: a class head from scratch (plain DDeP).
  *
  * <p>Checkpoint: the decoder and the AdamW (no decay) state as files, so a resumed run continues exactly; the
  * backbone key is checked on restore. {@link #evaluate}: the denoising MSE of fixed crops while pretraining, then
@@ -32,6 +40,8 @@ import org.scribbleseg.engine.train.ProjectLabels;
  */
 public final class DdepJob implements HeavyJob {
     public static final String METHOD = "ddep";
+    /** Share of a {@code budget_s} run's steps that denoise; the rest fine-tune. */
+    static final double PRETRAIN_SHARE = 0.7;
     private static final int EVAL_IMAGES = 4;
 
     /** The factory the worker finds through {@link java.util.ServiceLoader}. */
@@ -50,6 +60,7 @@ public final class DdepJob implements HeavyJob {
     private int[] classValues;
     private long pretrainSteps;
     private long fineTuneSteps;
+    private boolean followHead;
 
     @Override
     public void init(HeavyContext ctx) throws Exception {
@@ -79,17 +90,37 @@ public final class DdepJob implements HeavyJob {
         config = DdepTrainer.Config.defaults().withSeed(ctx.seed());
         trainer = new DdepTrainer(backbone, config);
         trainer.fitFeatureStats(images);
-        fineTuneSteps = labelled.isEmpty() || classValues.length < 2 ? 0 : ctx.intOr("finetune_steps", 300);
+        String init = ctx.config().has("head_init") ? ctx.config().get("head_init").asText() : "follow";
+        if (!init.equals("follow") && !init.equals("none")) {
+            throw new IllegalArgumentException("ddep: head_init must be follow or none, not '" + init + "'");
+        }
+        followHead = init.equals("follow");
+        boolean canFineTune = !labelled.isEmpty() && classValues.length >= 2;
+        fineTuneSteps = canFineTune ? ctx.intOr("finetune_steps", 300) : 0;
         if (ctx.config().has("pretrain_steps")) {
             pretrainSteps = ctx.config().get("pretrain_steps").asLong();
         } else if (ctx.config().has("budget_s")) {
             long t0 = System.nanoTime();
             trainer.denoisingLoss(images.subList(0, Math.min(2, images.size())), ctx.seed());
             double perStep = 3 * (System.nanoTime() - t0) / 1e9 / Math.min(2, images.size());
-            pretrainSteps = Math.max(1, (long) (ctx.doubleOr("budget_s", 0) / perStep));
+            long all = Math.max(1, (long) (ctx.doubleOr("budget_s", 0) / perStep));
+            boolean split = canFineTune && !ctx.config().has("finetune_steps");
+            pretrainSteps = split ? Math.max(1, Math.round(all * PRETRAIN_SHARE)) : all;
+            if (split) {
+                fineTuneSteps = Math.max(1, all - pretrainSteps);
+            }
         } else {
             pretrainSteps = 1000;
         }
+    }
+
+    /** The live head the decoder follows: trained on the run's labels over its backbone, as the live loop trains it. */
+    private org.scribbleseg.engine.train.LinearHead liveHead() {
+        List<TrainingImage> set = new ArrayList<>();
+        for (DdepTrainer.Labelled l : labelled) {
+            set.add(new TrainingImage(l.id(), 1, backbone.features(l.image()), l.labels(), 1.0));
+        }
+        return new WeakLabelHead(WeakLabelHead.Config.defaults()).train(set);
     }
 
     /**
@@ -127,7 +158,7 @@ public final class DdepJob implements HeavyJob {
             return trainer.pretrainStep(images);
         }
         if (trainer.classValues() == null) {
-            trainer.startFineTune(classValues);
+            trainer.startFineTune(classValues, followHead ? liveHead() : null);
         }
         return trainer.fineTuneStep(labelled);
     }
@@ -170,6 +201,7 @@ public final class DdepJob implements HeavyJob {
         st.put("backbone", backbone.key());
         st.put("pretrain_steps", pretrainSteps);
         st.put("finetune_steps", fineTuneSteps);
+        st.put("head_init", followHead ? "follow" : "none");
         st.put("images", images.size());
         st.put("labelled", labelled.size());
     }

@@ -34,14 +34,17 @@ import org.scribbleseg.engine.nn.optim.AdamW;
  *   <li><b>Fine-tuning</b> ({@link #startFineTune}, {@link #fineTuneStep}): the final projection is replaced by a
  *       K-class 1×1 head, and the whole decoder is trained with the live head's masked cross-entropy on crops of
  *       the labelled images (scribbles, points, accepted masks at weight 1, pseudo-masks at their lower weight;
- *       {@link LabelMap#VOID} pixels do not count). Crops are centred on a random labelled pixel.</li>
+ *       {@link LabelMap#VOID} pixels do not count). Crops are centred on a random labelled pixel. By default the
+ *       drivers make the decoder follow the live head ({@link #startFineTune(int[], LinearHead)}): its logits are the
+ *       head's plus the decoder's correction, so it starts at the head's quality; without a head, the class head
+ *       learns from scratch (plain DDeP).</li>
  * </ol>
  * The backbone runs on each crop (so on the noisy crop when pretraining); prediction ({@link #predict}) runs the
  * decoder once over the whole image with the image's (cached) features.
  *
  * <p>Determinism: every random draw comes from one {@link SplittableRandom} seeded by the config, so a run with a
  * fixed seed and thread count repeats. The optimizer is {@link AdamW} without weight decay (Adam), the class head
- * (and skip path) at {@code headLrMult}; {@link #save(Path)} with {@link #saveOptimizer} keep the weights, step
+ * at {@code headLrMult} (a skip path that follows the live head is not trained); {@link #save(Path)} with {@link #saveOptimizer} keep the weights, step
  * counters and the optimizer's moments, so a run continued with {@link #restore} goes on exactly ({@link #resume}
  * from the decoder file alone restarts the moments).
  * Not thread-safe; DJL allows one gradient collector per JVM, so one trainer trains at a time per process.
@@ -324,10 +327,12 @@ public final class DdepTrainer implements AutoCloseable {
     }
 
     /**
-     * {@link #startFineTune(int[])} with a linear skip path from the features to the logits initialised from a
-     * live head trained on the same backbone ({@code init}, null: no skip path): the decoder then starts out
-     * predicting exactly what the live head predicts and fine-tuning learns the correction. Classes the head has
-     * not seen start with zero weights and a low bias.
+     * {@link #startFineTune(int[])} that follows a live head trained on the same backbone ({@code init}, null: the
+     * plain DDeP start, a class head from scratch): a linear skip path from the features to the logits is set to the
+     * head's classifier and kept equal to it (it is not trained; {@link #followHead} moves it to a retrained head),
+     * and the decoder's new head starts at zero, so the decoder first predicts exactly what the live head predicts
+     * and fine-tuning learns only the correction added to the head's logits. Classes the head has not seen get zero
+     * weights and a low bias.
      */
     public void startFineTune(int[] classValues, LinearHead init) {
         if (classValues.length < 2) {
@@ -335,39 +340,59 @@ public final class DdepTrainer implements AutoCloseable {
         }
         requireStats();
         this.classValues = classValues.clone();
-        float[] sw = null;
-        float[] sb = null;
-        if (init != null) {
-            int c = backbone.channels();
-            if (init.channels() != c) {
-                throw new IllegalArgumentException("the head reads " + init.channels() + " channels, the backbone has " + c);
-            }
-            float[] raw = init.rawAffine();
-            int kh = init.numClasses();
-            float[] mean = decoder.featureMean();
-            float[] std = decoder.featureStd();
-            sw = new float[classValues.length * c];
-            sb = new float[classValues.length];
-            for (int j = 0; j < classValues.length; j++) {
-                int h = init.indexOf(classValues[j]);
-                if (h < 0) {
-                    sb[j] = -10f;
-                    continue;
-                }
-                double b = raw[kh * c + h];
-                for (int i = 0; i < c; i++) {
-                    float w = raw[h * c + i];
-                    sw[j * c + i] = w * std[i];
-                    b += (double) w * mean[i];
-                }
-                sb[j] = (float) b;
-            }
-        }
-        decoder.replaceHead(classValues.length, config.seed() + 17, sw, sb);
+        float[][] skip = init == null ? null : skipFrom(init);
+        decoder.replaceHead(classValues.length, config.seed() + 17, skip == null ? null : skip[0], skip == null ? null : skip[1]);
         for (NDArray p : decoder.parameters().values()) {
             p.setRequiresGradient(true);
         }
         optimizer = adam(config.fineTuneLr(), config.headLrMult());
+    }
+
+    /**
+     * Moves the skip path to a retrained live head (same backbone), so the decoder keeps adding its learnt correction
+     * to the head the user sees now. Needs a decoder fine-tuned with {@link #startFineTune(int[], LinearHead)}.
+     */
+    public void followHead(LinearHead head) {
+        if (classValues == null || !decoder.hasSkip()) {
+            throw new IllegalStateException("the decoder does not follow a live head (startFineTune with a head first)");
+        }
+        float[][] skip = skipFrom(head);
+        decoder.parameters().get("skip.weight").set(skip[0]);
+        decoder.parameters().get("skip.bias").set(skip[1]);
+    }
+
+    /** Whether the decoder's logits are the live head's plus a learnt correction ({@link #startFineTune(int[], LinearHead)}). */
+    public boolean followsHead() {
+        return decoder.hasSkip();
+    }
+
+    /** The head's classifier as skip weights over the decoder's standardised features: K x C weights and K biases. */
+    private float[][] skipFrom(LinearHead init) {
+        int c = backbone.channels();
+        if (init.channels() != c) {
+            throw new IllegalArgumentException("the head reads " + init.channels() + " channels, the backbone has " + c);
+        }
+        float[] raw = init.rawAffine();
+        int kh = init.numClasses();
+        float[] mean = decoder.featureMean();
+        float[] std = decoder.featureStd();
+        float[] sw = new float[classValues.length * c];
+        float[] sb = new float[classValues.length];
+        for (int j = 0; j < classValues.length; j++) {
+            int h = init.indexOf(classValues[j]);
+            if (h < 0) {
+                sb[j] = -10f;
+                continue;
+            }
+            double b = raw[kh * c + h];
+            for (int i = 0; i < c; i++) {
+                float w = raw[h * c + i];
+                sw[j * c + i] = w * std[i];
+                b += (double) w * mean[i];
+            }
+            sb[j] = (float) b;
+        }
+        return new float[][] {sw, sb};
     }
 
     /** One fine-tuning step on a crop around a random labelled pixel of a random labelled image; returns the CE. */
@@ -508,7 +533,7 @@ public final class DdepTrainer implements AutoCloseable {
         Params p = new Params();
         decoder.parameters().forEach(p::add);
         return AdamW.builder(p).lr(lr).weightDecay(0)
-                .rule("head", n -> n.startsWith("head.") || n.startsWith("skip."), headMult, 1.0).build();
+                .rule("head", n -> n.startsWith("head."), headMult, 1.0).build();
     }
 
     private void update() {
@@ -519,7 +544,10 @@ public final class DdepTrainer implements AutoCloseable {
                 grads.put(e.getKey(), g);
             }
         }
-        optimizer.step(grads);
+        // the skip path stays the live head's classifier: only the decoder's correction is trained
+        Map<String, NDArray> trained = new java.util.LinkedHashMap<>(grads);
+        trained.keySet().removeIf(n -> n.startsWith("skip."));
+        optimizer.step(trained);
         for (NDArray g : grads.values()) {
             g.muli(0); // DJL accumulates gradients across backward calls
             g.close();

@@ -133,13 +133,9 @@ class DdepTest {
 
     @Test
     void aDecoderStartedFromTheLiveHeadPredictsWhatTheHeadPredicts() {
-        SyntheticScenes gen = new SyntheticScenes(3, 21);
-        List<SyntheticScenes.Scene> scenes = gen.scenes(0, 3, 57, 43);
+        List<SyntheticScenes.Scene> scenes = new SyntheticScenes(3, 21).scenes(0, 3, 57, 43);
         ClassicBackbone bb = new ClassicBackbone(4);
-        List<TrainingImage> set = new ArrayList<>();
-        for (int i = 0; i < scenes.size(); i++) {
-            set.add(new TrainingImage("s" + i, 1, bb.features(scenes.get(i).image()), scenes.get(i).truth(), 1.0));
-        }
+        List<TrainingImage> set = trainingSet(scenes, bb, SyntheticScenes.Scene::truth);
         LinearHead head = new WeakLabelHead(WeakLabelHead.Config.defaults()).train(set);
         try (DdepTrainer t = new DdepTrainer(bb, DdepTrainer.Config.defaults().withCrops(48, 48))) {
             t.fitFeatureStats(scenes.stream().map(SyntheticScenes.Scene::image).toList());
@@ -160,6 +156,65 @@ class DdepTest {
                 assertThat(same).isGreaterThanOrEqualTo(a.data().length - a.data().length / 200);
             }
         }
+    }
+
+    @Test
+    void aDecoderThatFollowsTheLiveHeadLearnsACorrectionAndKeepsTheHeadAsItsSkipPath() {
+        List<SyntheticScenes.Scene> scenes = new SyntheticScenes(3, 33).scenes(0, 3, 57, 43);
+        ClassicBackbone bb = new ClassicBackbone(4);
+        List<TrainingImage> set = trainingSet(scenes, bb, DdepTest::everyThirdRow);
+        List<DdepTrainer.Labelled> labelled = new ArrayList<>();
+        for (int i = 0; i < scenes.size(); i++) {
+            labelled.add(new DdepTrainer.Labelled("s" + i, scenes.get(i).image(), set.get(i).labels(), null));
+        }
+        LinearHead head = new WeakLabelHead(WeakLabelHead.Config.defaults().withSteps(3, 3)).train(set);
+        int threads = TorchThreads.set(1);
+        try (DdepTrainer t = new DdepTrainer(bb, DdepTrainer.Config.defaults().withCrops(48, 48))) {
+            t.fitFeatureStats(scenes.stream().map(SyntheticScenes.Scene::image).toList());
+            t.startFineTune(new int[] {0, 1, 2}, head);
+            assertThat(t.followsHead()).isTrue();
+            float[] skip0 = t.decoder().parameters().get("skip.weight").toFloatArray();
+            double ce0 = crossEntropy(t, labelled, bb);
+            for (int i = 0; i < 60; i++) {
+                t.fineTuneStep(labelled);
+            }
+            double ce1 = crossEntropy(t, labelled, bb);
+            assertThat(ce1).as("CE after 60 fine-tuning steps from the live head vs the head's own").isLessThan(0.9 * ce0);
+            // the skip path is still the head: only the decoder's correction was trained
+            assertThat(t.decoder().parameters().get("skip.weight").toFloatArray()).containsExactly(skip0);
+            // a retrained head moves the skip path with it
+            LinearHead better = new WeakLabelHead(WeakLabelHead.Config.defaults()).train(set);
+            t.followHead(better);
+            assertThat(t.decoder().parameters().get("skip.weight").toFloatArray()).isNotEqualTo(skip0);
+        } finally {
+            TorchThreads.set(threads);
+        }
+        try (DdepTrainer plain = new DdepTrainer(bb, DdepTrainer.Config.defaults().withCrops(48, 48))) {
+            plain.fitFeatureStats(scenes.stream().map(SyntheticScenes.Scene::image).toList());
+            plain.startFineTune(new int[] {0, 1, 2});
+            assertThat(plain.followsHead()).isFalse();
+            assertThatThrownBy(() -> plain.followHead(head)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    private static List<TrainingImage> trainingSet(List<SyntheticScenes.Scene> scenes, ClassicBackbone bb,
+            java.util.function.Function<SyntheticScenes.Scene, LabelMap> labels) {
+        List<TrainingImage> set = new ArrayList<>();
+        for (int i = 0; i < scenes.size(); i++) {
+            set.add(new TrainingImage("s" + i, 1, bb.features(scenes.get(i).image()), labels.apply(scenes.get(i)), 1.0));
+        }
+        return set;
+    }
+
+    /** Sparse labels, as scribbles are: every third row of the truth. */
+    private static LabelMap everyThirdRow(SyntheticScenes.Scene s) {
+        LabelMap sparse = LabelMap.unlabelled(s.truth().width(), s.truth().height());
+        for (int y = 0; y < sparse.height(); y += 3) {
+            for (int x = 0; x < sparse.width(); x++) {
+                sparse.set(x, y, s.truth().get(x, y));
+            }
+        }
+        return sparse;
     }
 
     /** Mean CE over every labelled pixel of every image, at full (quartered) resolution. */
