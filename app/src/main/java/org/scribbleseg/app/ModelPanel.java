@@ -22,6 +22,8 @@ public final class ModelPanel extends VBox {
     private final AcceptHistoryChart accepts = new AcceptHistoryChart();
     private final Label showing = new Label("the live head");
     private final Label showingWhy = new Label("no heavy model has finished training");
+    /** mIoU and boundary F of the heavy model and the live head on the same accepted masks. */
+    private final Label scores = new Label("");
     private final CheckBox preferLive = new CheckBox("Always show the live head");
 
     public ModelPanel() {
@@ -55,6 +57,9 @@ public final class ModelPanel extends VBox {
         preferLive.setTooltip(new Tooltip("Show the live head's predictions even when a background model scores higher on your accepted masks"));
         g.addRow(4, muted("Showing"), showing);
         g.add(showingWhy, 0, 5, 2, 1);
+        scores.setId("predictorScores");
+        scores.getStyleClass().add("muted");
+        g.add(scores, 0, 6, 2, 1);
         getChildren().addAll(live, g, preferLive, accepts);
     }
 
@@ -98,6 +103,7 @@ public final class ModelPanel extends VBox {
             } else if (e instanceof EngineEvent.PredictorChanged pc) {
                 showing.setText(pc.description());
                 showingWhy.setText(pc.reason());
+                scores.setText(pc.scores() == null ? "" : pc.scores().summary());
                 preferLive.setDisable(!pc.heavyAvailable());
                 if (preferLive.isSelected() != pc.userChoseLive()) {
                     preferLive.setSelected(pc.userChoseLive());

@@ -74,7 +74,7 @@ public final class Engine implements AutoCloseable {
     private volatile boolean heavyShowing;
     private volatile boolean preferLive;
     private volatile EngineEvent.PredictorChanged predictorStatus =
-            new EngineEvent.PredictorChanged("live-head", "the live head", "the live head is showing: no heavy model has finished training", false, false);
+            new EngineEvent.PredictorChanged("live-head", "the live head", "the live head is showing: no heavy model has finished training", false, false, null);
     private final Map<Long, org.scribbleseg.engine.predict.Prediction> heavyPredictions = new ConcurrentHashMap<>();
     private volatile long currentImage = -1;
     private volatile boolean firstTrainingScheduled;
@@ -152,12 +152,16 @@ public final class Engine implements AutoCloseable {
                 Optional<ImageEntry> e = store.image(a.imageId());
                 Optional<org.scribbleseg.engine.project.MaskRecord> m = store.mask(a.imageId());
                 if (e.isPresent() && m.isPresent()) {
-                    ev.add(new org.scribbleseg.engine.eval.PredictorChoice.Evidence(e.get(), m.get().labels(), a.meanIoU()));
+                    org.scribbleseg.engine.image.LabelMap firstLook = store.predictions().withHeadRevision(a.imageId(), ProjectStore.FIRST_LOOK_RUN)
+                            .map(org.scribbleseg.engine.project.PredictionRepository.HeadPrediction::labels).orElse(null);
+                    ev.add(new org.scribbleseg.engine.eval.PredictorChoice.Evidence(e.get(), m.get().labels(), a.meanIoU(), firstLook));
                 }
             }
             var v = org.scribbleseg.engine.eval.PredictorChoice.judge(h, ev);
             String reason = v.reason() + (v.heavyWins() && preferLive ? "; you chose to show the live head" : "");
-            setHeavy(h, v.heavyWins() && !preferLive, reason);
+            EngineEvent.PredictorChanged.Scores scores = Double.isNaN(v.heavyMiou()) ? null
+                    : new EngineEvent.PredictorChanged.Scores(v.heavyMiou(), v.heavyBoundaryF(), v.liveMiou(), v.liveBoundaryF(), v.images());
+            setHeavy(h, v.heavyWins() && !preferLive, reason, scores);
         } catch (java.io.IOException | RuntimeException ex) {
             setHeavy(null, false, "the live head is showing: the heavy model could not be loaded (" + ex.getMessage() + ")");
         }
@@ -165,6 +169,11 @@ public final class Engine implements AutoCloseable {
     }
 
     private void setHeavy(org.scribbleseg.engine.predict.Predictor h, boolean showing, String reason) {
+        setHeavy(h, showing, reason, null);
+    }
+
+    private void setHeavy(org.scribbleseg.engine.predict.Predictor h, boolean showing, String reason,
+            EngineEvent.PredictorChanged.Scores scores) {
         org.scribbleseg.engine.predict.Predictor old = heavyPredictor;
         if (old != null && old != h) {
             heavyPredictions.clear();
@@ -174,7 +183,7 @@ public final class Engine implements AutoCloseable {
         boolean changed = heavyShowing != showing;
         heavyShowing = showing;
         org.scribbleseg.engine.predict.Predictor cur = currentPredictor();
-        predictorStatus = new EngineEvent.PredictorChanged(cur.id(), cur.description(), reason, h != null, preferLive);
+        predictorStatus = new EngineEvent.PredictorChanged(cur.id(), cur.description(), reason, h != null, preferLive, scores);
         publish(predictorStatus);
         if (changed && currentImage >= 0 && live.head().isPresent()) {
             live.predictSoon(currentImage); // the overlay shows the other model's mask

@@ -70,8 +70,20 @@ public sealed interface EngineEvent {
      * ({@code predictorId} {@code live-head} or {@code run:<id>}; {@code heavyAvailable}: a heavy model was compared
      * and the user may switch between them).
      */
-    record PredictorChanged(String predictorId, String description, String reason, boolean heavyAvailable, boolean userChoseLive)
-            implements EngineEvent {
+    record PredictorChanged(String predictorId, String description, String reason, boolean heavyAvailable, boolean userChoseLive,
+            Scores scores) implements EngineEvent {
+
+        /**
+         * The two models on the same accepted masks ({@link org.scribbleseg.engine.eval.PredictorChoice}): mean IoU and
+         * boundary F of the heavy model and of the live head's first looks (NaN where not measured), over {@code images}.
+         */
+        public record Scores(double heavyMiou, double heavyBoundaryF, double liveMiou, double liveBoundaryF, int images) {
+            /** "mIoU 0.812 vs 0.774 · boundary F 0.655 vs 0.601 (heavy vs live head, 5 accepted masks)". */
+            public String summary() {
+                return String.format(java.util.Locale.ROOT, "mIoU %.3f vs %.3f · boundary F %.3f vs %.3f (heavy vs live head, %d accepted masks)",
+                        heavyMiou, liveMiou, heavyBoundaryF, liveBoundaryF, images);
+            }
+        }
     }
 
     enum Outcome {

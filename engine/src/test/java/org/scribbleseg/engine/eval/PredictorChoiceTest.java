@@ -85,7 +85,8 @@ class PredictorChoiceTest {
             List<PredictorChoice.Evidence> out = new ArrayList<>();
             tracker.flush();
             for (AcceptRecord a : s.acceptHistory()) {
-                out.add(new PredictorChoice.Evidence(s.image(a.imageId()).orElseThrow(), s.mask(a.imageId()).orElseThrow().labels(), a.meanIoU()));
+                out.add(new PredictorChoice.Evidence(s.image(a.imageId()).orElseThrow(), s.mask(a.imageId()).orElseThrow().labels(), a.meanIoU(),
+                        s.predictions().withHeadRevision(a.imageId(), ProjectStore.FIRST_LOOK_RUN).orElseThrow().labels()));
             }
             return out;
         }
@@ -103,6 +104,10 @@ class PredictorChoiceTest {
         assertThat(good.heavyMiou()).isEqualTo(1.0);
         assertThat(good.liveMiou()).isCloseTo(live, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(good.reason()).startsWith("exact is showing: mIoU 1.000 on 4 accepted masks vs 0.817");
+        // boundary F at the default tolerance (1 px for 40x20): the exact masks' edges all match, the first looks'
+        // edge is 4 columns off and none of it matches, though their mIoU is 0.82
+        assertThat(good.heavyBoundaryF()).isEqualTo(1.0);
+        assertThat(good.liveBoundaryF()).isEqualTo(0.0);
 
         PredictorChoice.Verdict poor = PredictorChoice.judge(fixed("all-background", e -> {
             LabelMap m = LabelMap.unlabelled(W, H);
@@ -112,10 +117,19 @@ class PredictorChoiceTest {
         assertThat(poor.heavyWins()).isFalse();
         assertThat(poor.heavyMiou()).isCloseTo(0.25, org.assertj.core.data.Offset.offset(1e-9)); // background IoU 0.5, class 1 IoU 0
         assertThat(poor.reason()).startsWith("the live head is showing (all-background scored lower)");
+        assertThat(poor.heavyBoundaryF()).isEqualTo(0.0); // no edge at all: recall 0
 
         // a model exactly as good as the first looks does not take over (it must beat them)
         PredictorChoice.Verdict tie = PredictorChoice.judge(fixed("same", e -> firstLook(4)), ev);
         assertThat(tie.heavyWins()).isFalse();
+        assertThat(tie.heavyBoundaryF()).isEqualTo(tie.liveBoundaryF());
+
+        // first looks no longer at hand: the live head's boundary F is not measured, its mIoU still is
+        List<PredictorChoice.Evidence> noLooks = ev.stream()
+                .map(e -> new PredictorChoice.Evidence(e.image(), e.accepted(), e.liveFirstLookMiou(), null)).toList();
+        PredictorChoice.Verdict blind = PredictorChoice.judge(fixed("exact", e -> truth()), noLooks);
+        assertThat(blind.liveBoundaryF()).isNaN();
+        assertThat(blind.heavyWins()).isTrue();
     }
 
     @Test

@@ -93,6 +93,7 @@ class DdepJobTest {
             }
             try (Safetensors st = Safetensors.open(ckB.resolve(DdepTrainer.CHECKPOINT_DECODER))) {
                 assertThat(st.info("head.weight").shape()[0]).as("fine-tuned: one output per class").isEqualTo(2);
+                assertThat(st.contains("skip.weight")).as("by default the decoder follows the live head (skip path)").isTrue();
             }
 
             RunRecord rb = engine.store().run(b).orElseThrow();
