@@ -53,7 +53,11 @@ public final class ClassPalette extends VBox {
     private Long pendingSelect;
     private long shownId = -1;
 
-    public ClassPalette(Classes commands, Notifier notifier) {
+    /** The window's background threads: every class command runs on its store thread. */
+    private final UiBackground background;
+
+    public ClassPalette(Classes commands, Notifier notifier, UiBackground background) {
+        this.background = background;
         this.commands = commands;
         this.notifier = notifier;
         getStyleClass().add("class-palette");
@@ -220,7 +224,7 @@ public final class ClassPalette extends VBox {
         }
         String nm = "class " + n;
         int vocIndex = idx;
-        UiBackground.run(() -> commands.add(nm, VocPalette.rgb(vocIndex), vocIndex, "", List.of()), c -> {
+        background.run(() -> commands.add(nm, VocPalette.rgb(vocIndex), vocIndex, "", List.of()), c -> {
             pendingSelect = c.id();
             if (items.stream().noneMatch(x -> x.id() == c.id())) {
                 items.add(c); // the store's list follows with its change event
@@ -242,7 +246,7 @@ public final class ClassPalette extends VBox {
             name.setText(c.name());
             return;
         }
-        UiBackground.run(() -> commands.rename(c.id(), n), null, t -> {
+        background.run(() -> commands.rename(c.id(), n), null, t -> {
             name.setText(c.name());
             notifier.error("Could not rename '" + c.name() + "'", t, "Choose another name.");
         });
@@ -276,7 +280,7 @@ public final class ClassPalette extends VBox {
             return;
         }
         showIndexError(null);
-        UiBackground.run(() -> commands.setIndex(c.id(), v), null, t -> showIndexError(t.getMessage()));
+        background.run(() -> commands.setIndex(c.id(), v), null, t -> showIndexError(t.getMessage()));
     }
 
     private void showIndexError(String message) {
@@ -300,7 +304,7 @@ public final class ClassPalette extends VBox {
         if (rgb == (c.rgb() & 0xffffff)) {
             return;
         }
-        UiBackground.run(() -> commands.recolor(c.id(), rgb), null, t -> notifier.error("Could not change the colour", t, null));
+        background.run(() -> commands.recolor(c.id(), rgb), null, t -> notifier.error("Could not change the colour", t, null));
     }
 
     private void commitDescription() {
@@ -314,7 +318,7 @@ public final class ClassPalette extends VBox {
         if (def.equals(c.definition()) && con.equals(c.concepts())) {
             return;
         }
-        UiBackground.run(() -> commands.describe(c.id(), def, con), null, t -> notifier.error("Could not save the definition", t, null));
+        background.run(() -> commands.describe(c.id(), def, con), null, t -> notifier.error("Could not save the definition", t, null));
     }
 
     private void move(int delta) {
@@ -326,7 +330,7 @@ public final class ClassPalette extends VBox {
         if (pos < 0 || pos >= items.size()) {
             return;
         }
-        UiBackground.run(() -> commands.move(c.id(), pos), null, t -> notifier.error("Could not move the class", t, null));
+        background.run(() -> commands.move(c.id(), pos), null, t -> notifier.error("Could not move the class", t, null));
     }
 
     private void deleteSelected() {
@@ -334,7 +338,7 @@ public final class ClassPalette extends VBox {
         if (c == null) {
             return;
         }
-        UiBackground.run(() -> commands.usage(c.id()), usage -> {
+        background.run(() -> commands.usage(c.id()), usage -> {
             Long target = null;
             if (!usage.isEmpty()) {
                 List<ClassDef> others = items.stream().filter(x -> x.id() != c.id()).toList();
@@ -355,7 +359,7 @@ public final class ClassPalette extends VBox {
                 target = r.get().id();
             }
             Long to = target;
-            UiBackground.run(() -> commands.delete(c.id(), to), null, t -> notifier.error("Could not delete '" + c.name() + "'", t, null));
+            background.run(() -> commands.delete(c.id(), to), null, t -> notifier.error("Could not delete '" + c.name() + "'", t, null));
         }, t -> notifier.error("Could not delete '" + c.name() + "'", t, null));
     }
 

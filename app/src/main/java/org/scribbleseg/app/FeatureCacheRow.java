@@ -20,7 +20,10 @@ final class FeatureCacheRow {
     final Button clear = new Button("Clear cache");
     final HBox node;
 
-    FeatureCacheRow(Engine engine, Notifier notifier) {
+    private final UiBackground background;
+
+    FeatureCacheRow(Engine engine, Notifier notifier, UiBackground background) {
+        this.background = background;
         this.engine = engine;
         this.notifier = notifier;
         usage.setId("settingsCacheUsage");
@@ -30,7 +33,7 @@ final class FeatureCacheRow {
         clear.setId("settingsCacheClear");
         clear.setOnAction(e -> {
             clear.setDisable(true);
-            UiBackground.on(UiBackground.jobs(), engine::clearFeatureCache, freed -> {
+            UiBackground.on(background.jobs(), engine::clearFeatureCache, freed -> {
                 clear.setDisable(false);
                 notifier.info("Feature cache cleared", gb(freed) + " freed; features are computed again when an image needs them.");
                 refresh();
@@ -45,7 +48,7 @@ final class FeatureCacheRow {
 
     /** Reads the cache's size and limit again. */
     void refresh() {
-        UiBackground.on(UiBackground.jobs(), engine::featureCacheUsage, u -> {
+        UiBackground.on(background.jobs(), engine::featureCacheUsage, u -> {
             usage.setText(text(u));
             if (limit.getText().isBlank()) {
                 limit.setText(String.format(Locale.ROOT, "%.3g", u.limitBytes() / 1e9).replaceAll("\\.?0+$", ""));
@@ -71,7 +74,7 @@ final class FeatureCacheRow {
                     "'" + limit.getText() + "' is not a size in GB (e.g. 5 or 0.5)"), null);
             return;
         }
-        UiBackground.on(UiBackground.jobs(), () -> {
+        UiBackground.on(background.jobs(), () -> {
             if (Math.round(gb * 1e9) == engine.featureCacheUsage().limitBytes()) {
                 return -1L;
             }

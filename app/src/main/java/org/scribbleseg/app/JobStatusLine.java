@@ -24,6 +24,7 @@ final class JobStatusLine {
     private final StatusBar statusBar;
     private final Notifier notifier;
     private final Button cancelJob = new Button("Cancel");
+    /** Set by Cancel: the app's own long command (import, export) stops at its next step. */
     private final AtomicBoolean uiJobCancel = new AtomicBoolean();
     /** The engine job whose progress the status bar shows (cancelled by the Cancel button). */
     private String shownJob;
@@ -75,9 +76,15 @@ final class JobStatusLine {
         return heavyBar;
     }
 
-    /** Set by Cancel: the app's own long command (import, export) stops at its next step. */
-    AtomicBoolean uiJobCancel() {
-        return uiJobCancel;
+    /**
+     * Starts the app's own long command: shows {@code text} (indeterminate) and the Cancel button, and returns the
+     * command's monitor: its reports show as {@code label: n of total}, Cancel cancels it. {@link #uiJob} with NaN ends it.
+     */
+    FxTaskMonitor startUiJob(String text, String label) {
+        uiJobCancel.set(false);
+        uiJob(text, -1);
+        return new FxTaskMonitor((done, total, message) -> uiJob(label + ": " + done + " of " + total,
+                total <= 0 ? -1 : (double) done / total), uiJobCancel::get);
     }
 
     /** Progress of the app's own long command; NaN when it finished. */

@@ -31,7 +31,10 @@ final class LabelLayer {
     private boolean fullRenderInFlight;
     private Annotations.ImageLabels latest;
 
-    LabelLayer(ImageCanvas canvas, Notifier notifier, LongSupplier imageToken) {
+    private final UiBackground background;
+
+    LabelLayer(ImageCanvas canvas, Notifier notifier, LongSupplier imageToken, UiBackground background) {
+        this.background = background;
         this.canvas = canvas;
         this.notifier = notifier;
         this.imageToken = imageToken;
@@ -120,7 +123,7 @@ final class LabelLayer {
         int[] table = colorTable.clone();
         Map<Long, Integer> colors = rgbByClassId;
         long token = imageToken.getAsLong();
-        UiBackground.on(UiBackground.images(), () -> {
+        UiBackground.on(background.images(), () -> {
             int[] argb = new int[w * h];
             a.mask().filter(m -> m.labels().width() == w && m.labels().height() == h)
                     .ifPresent(m -> LabelPainter.paintLabels(m.labels(), table, argb));

@@ -33,7 +33,7 @@ import org.scribbleseg.engine.project.StrokeKind;
 
 /**
  * The main window of an open project: image browser (left), canvas with tools (centre), class palette, tags and
- * model (right), status bar (bottom). All store and engine work runs on {@link UiBackground}; engine events and
+ * model (right), status bar (bottom). All store and engine work runs on its {@link UiBackground}; engine events and
  * store changes come back through {@link FxEngineBridge}.
  */
 public final class MainWindow implements FxEngineBridge.Handler {
@@ -92,18 +92,21 @@ public final class MainWindow implements FxEngineBridge.Handler {
     /** The prediction and uncertainty layers and their badges. */
     private final PredictionOverlay overlay;
     private int pendingWork;
+    /** This window's background threads (store, images, long commands, thumbnails): ended by {@link #close()}. */
+    private final UiBackground background;
 
     public MainWindow(Engine engine, Shell shell) {
         this.engine = engine;
         this.project = engine.project();
         this.labels = engine.annotations();
         this.shell = shell;
-        this.thumbnails = new ThumbnailCache(engine);
+        this.background = UiBackground.of(engine);
+        this.thumbnails = new ThumbnailCache(engine, background);
         this.browser = new ImageBrowser(thumbnails);
-        this.palette = new ClassPalette(engine.classes(), notifier);
-        this.tagsPanel = new TagsPanel(labels, notifier);
+        this.palette = new ClassPalette(engine.classes(), notifier, background);
+        this.tagsPanel = new TagsPanel(labels, notifier, background);
         this.actions = new LabelActions(this);
-        this.layer = new LabelLayer(canvas, notifier, () -> loadToken);
+        this.layer = new LabelLayer(canvas, notifier, () -> loadToken, background);
         this.overlay = new PredictionOverlay(this, layer);
 
         BorderPane main = new BorderPane();
@@ -161,7 +164,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
             notifier.info("Project", n); // a schema upgrade (and where the old file is kept), read-only
         }
         // off the store thread: a changed file is hashed, which must not hold up saving strokes
-        UiBackground.on(UiBackground.jobs(), engine::checkImages, problems -> {
+        UiBackground.on(background.jobs(), engine::checkImages, problems -> {
             if (!problems.isEmpty()) {
                 notifier.error("Image files changed on disk", Engine.describeProblems(problems),
                         "Training leaves them out and export refuses them until they are re-linked "
@@ -266,7 +269,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
     /** Runs {@code job} on the images thread (colouring, decoding), counted for {@link #isIdle()}. */
     <T> void onImages(java.util.concurrent.Callable<T> job, java.util.function.Consumer<T> onFx, java.util.function.Consumer<Throwable> onError) {
         pendingWork++;
-        UiBackground.on(UiBackground.images(), job, r -> {
+        UiBackground.on(background.images(), job, r -> {
             pendingWork--;
             onFx.accept(r);
         }, t -> {
@@ -283,7 +286,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
     /** As {@link #work(java.util.concurrent.Callable, java.util.function.Consumer, String)}; {@code onFail} runs on the FX thread first. */
     private <T> void work(java.util.concurrent.Callable<T> job, java.util.function.Consumer<T> onFx, String failure, Runnable onFail) {
         pendingWork++;
-        UiBackground.run(job, r -> {
+        background.run(job, r -> {
             pendingWork--;
             if (onFx != null) {
                 onFx.accept(r);
@@ -383,7 +386,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
         currentImage = id;
         long token = ++loadToken;
         // the engine predicts the current image first and prefetches the next ones' features
-        UiBackground.run(() -> {
+        background.run(() -> {
             engine.setCurrentImage(id);
             project.setSetting(LAST_IMAGE, Long.toString(id));
         }, null, t -> notifier.error("Could not switch images", t, null));
@@ -393,7 +396,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
         layer.clear();
         statusBar.setText("Loading image…");
         pendingWork++;
-        UiBackground.on(UiBackground.images(), () -> ThumbnailCache.pyramid(engine.loadImage(id)), img -> {
+        UiBackground.on(background.images(), () -> ThumbnailCache.pyramid(engine.loadImage(id)), img -> {
             pendingWork--;
             if (token != loadToken) {
                 return;
@@ -537,7 +540,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
     }
 
     void exportVoc(org.scribbleseg.engine.export.VocExporter.Options o) {
-        VocDialogs.export(engine, o, jobLine.uiJobCancel(), jobLine::uiJob, r -> notifier.info("Exported PASCAL VOC",
+        VocDialogs.export(engine, background, o, jobLine, r -> notifier.info("Exported PASCAL VOC",
                 r.images() + " images (" + r.train() + " train, " + r.val() + " val" + (r.predicted() > 0 ? ", " + r.predicted() + " predicted" : "")
                         + ") to " + r.datasetRoot() + (r.warnings().isEmpty() ? "" : "\n" + r.warnings().size() + " warnings: "
                         + String.join("; ", r.warnings().stream().limit(3).toList()))),
@@ -550,7 +553,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
         c.setTitle("Import a PASCAL VOC folder (JPEGImages, SegmentationClass, ImageSets)");
         java.io.File f = c.showDialog(root.getScene() == null ? null : root.getScene().getWindow());
         if (f != null) {
-            VocDialogs.importInto(engine, f.toPath(), jobLine::uiJob, s -> notifier.info("Imported PASCAL VOC", s),
+            VocDialogs.importInto(engine, background, f.toPath(), jobLine, s -> notifier.info("Imported PASCAL VOC", s),
                     t -> notifier.error("Import failed", t, "Choose the folder that holds JPEGImages and SegmentationClass."));
         }
     }
@@ -571,13 +574,21 @@ public final class MainWindow implements FxEngineBridge.Handler {
         return Color.rgb((rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff);
     }
 
-    /** Stops listening and closes the project once every queued write has finished. */
-    public void close() {
+    /**
+     * Stops listening and closes the project once every queued write has finished, then the window's background
+     * threads end; never blocks. The future completes when the engine is closed.
+     */
+    public java.util.concurrent.CompletableFuture<Void> close() {
         bridge.close();
         thumbnails.close();
         canvas.release();
         loadToken++; // an image still loading is not shown
-        UiBackground.store().submit(engine::close);
+        return background.close(engine::close);
+    }
+
+    /** The window's background threads. */
+    UiBackground ui() {
+        return background;
     }
 
     /** Puts this window into a scene (for tests and the screenshot tool). */

@@ -179,7 +179,7 @@ final class MenuBuilder {
     /** Project settings: display name, backbone and where heavy jobs run, saved in the project. */
     private void settings() {
         var store = w.project();
-        UiBackground.run(() -> new Object[] {store.setting("display-name").orElse(store.name()),
+        w.ui().run(() -> new Object[] {store.setting("display-name").orElse(store.name()),
                 store.setting(org.scribbleseg.engine.Engine.BACKBONE_SETTING).orElse("classic"), withProjectVits(store),
                 store.setting(org.scribbleseg.engine.gpu.DeviceSpec.SETTING).orElse("auto"),
                 gpuNote(org.scribbleseg.engine.gpu.GpuRuntime.whyNotGpu(org.scribbleseg.engine.gpu.GpuProbe.detectDriver()))}, v -> {
@@ -204,7 +204,7 @@ final class MenuBuilder {
             Button models = new Button("Models…");
             models.setId("settingsModels");
             models.setOnAction(e -> ModelsDialog.open(d.getDialogPane().getScene().getWindow(),
-                    () -> UiBackground.run(MenuBuilder::backbones, list -> {
+                    () -> w.ui().run(MenuBuilder::backbones, list -> {
                         String chosen = backbone.getValue();
                         backbone.getItems().setAll(list);
                         backbone.setValue(list.contains(chosen) ? chosen : "classic");
@@ -222,7 +222,7 @@ final class MenuBuilder {
             gpu.setMaxWidth(360);
             g.addRow(3, new Label("Heavy jobs on"), device);
             g.add(gpu, 0, 4, 2, 1);
-            FeatureCacheRow cache = new FeatureCacheRow(w.engine(), w.notifier());
+            FeatureCacheRow cache = new FeatureCacheRow(w.engine(), w.notifier(), w.ui());
             g.addRow(5, new Label("Cache limit"), cache.node);
             g.add(cache.usage, 0, 6, 2, 1);
             d.getDialogPane().setContent(g);
@@ -235,7 +235,7 @@ final class MenuBuilder {
                 String bb = backbone.getValue();
                 String dev = device.getValue();
                 cache.apply();
-                UiBackground.run(() -> {
+                w.ui().run(() -> {
                     store.setSetting(org.scribbleseg.engine.gpu.DeviceSpec.SETTING, dev);
                     store.setSetting("display-name", n.isEmpty() ? store.name() : n);
                     store.setSetting(org.scribbleseg.engine.Engine.BACKBONE_SETTING, bb);

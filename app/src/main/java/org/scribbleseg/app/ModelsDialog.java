@@ -41,6 +41,8 @@ final class ModelsDialog {
             + "or run `scribbleseg models download %s` where the network is reachable.";
 
     private final ModelDownloads downloads = new ModelDownloads(ModelStore.createDefault());
+    /** The dialog's own background threads (model store reads, imports): it needs no open project. */
+    private final UiBackground background = UiBackground.standalone("models");
     private final Runnable onChange;
     private final Dialog<Void> dialog = new Dialog<>();
     private final VBox rows = new VBox(10);
@@ -79,6 +81,7 @@ final class ModelsDialog {
         dialog.setOnHidden(e -> {
             running.values().forEach(ModelDownloads.Download::cancel);
             downloads.close();
+            background.close(null);
         });
     }
 
@@ -102,7 +105,7 @@ final class ModelsDialog {
         Button cancel = new Button("Cancel");
         cancel.setId("gpuCancel");
         cancel.setDisable(true);
-        Runnable refresh = () -> UiBackground.run(() -> {
+        Runnable refresh = () -> background.run(() -> {
             String why = org.scribbleseg.engine.gpu.GpuRuntime.whyNotGpu(org.scribbleseg.engine.gpu.GpuProbe.detectDriver());
             return org.scribbleseg.engine.gpu.GpuRuntime.describe() + ". " + MenuBuilder.gpuNote(why);
         }, state::setText, t -> state.setText("cannot check the GPU: " + t.getMessage()));
@@ -150,7 +153,7 @@ final class ModelsDialog {
 
     private void refresh() {
         ModelStore store = downloads.store();
-        UiBackground.run(() -> {
+        background.run(() -> {
             List<Entry> out = new ArrayList<>();
             for (ModelCatalog.ModelEntry e : store.catalog().models()) {
                 out.add(new Entry(e.name(), e, store.installed(e.name())));
@@ -300,7 +303,7 @@ final class ModelsDialog {
     /** After a failed or cancelled download: the state of the files on disk, and the buttons back. */
     private void refreshState(String id, Label state, Button download, Button remove, Button importButton) {
         ModelStore store = downloads.store();
-        UiBackground.run(() -> store.installed(id), inst -> {
+        background.run(() -> store.installed(id), inst -> {
             boolean partial = inst.isPresent() && !inst.get().complete();
             state.setText(inst.isEmpty() ? "Not installed" : partial ? "Partial" : "Installed");
             download.setText(partial ? "Resume" : "Download");
@@ -337,7 +340,7 @@ final class ModelsDialog {
         }
         ModelStore store = downloads.store();
         show(message, false);
-        UiBackground.on(UiBackground.jobs(), () -> store.importModel(f.toPath(), name), dir -> {
+        UiBackground.on(background.jobs(), () -> store.importModel(f.toPath(), name), dir -> {
             refresh();
             onChange.run();
         }, t -> {
@@ -355,7 +358,7 @@ final class ModelsDialog {
         a.initOwner(dialog.getDialogPane().getScene().getWindow());
         a.showAndWait().filter(b -> b == ButtonType.OK).ifPresent(b -> {
             ModelStore store = downloads.store();
-            UiBackground.run(() -> store.remove(e.name()), removed -> {
+            background.run(() -> store.remove(e.name()), removed -> {
                 refresh();
                 onChange.run();
             }, t -> {

@@ -85,7 +85,7 @@ final class PretrainDialog {
         previewNote.getStyleClass().add("muted");
         Button show = new Button("Show the newest reconstruction");
         show.setId("pretrainShowPreview");
-        show.setOnAction(e -> UiBackground.run(() -> newestPreview(store).map(p -> {
+        show.setOnAction(e -> w.ui().run(() -> newestPreview(store).map(p -> {
             try {
                 org.scribbleseg.engine.image.RgbImage im = org.scribbleseg.engine.image.ImageLoader.load(p);
                 return new Object[] {p, LabelPainter.toImage(argb(im), im.width(), im.height())};
@@ -116,7 +116,7 @@ final class PretrainDialog {
         d.showAndWait().filter(b -> b == start).ifPresent(b -> {
             String m = method(method.getValue());
             Map<String, Object> cfg = config(budget.getValue());
-            UiBackground.run(() -> w.engine().heavy().start(m, cfg,
+            w.ui().run(() -> w.engine().heavy().start(m, cfg,
                     store.setting(org.scribbleseg.engine.gpu.DeviceSpec.SETTING).orElse("auto")),
                     id -> w.notifier().info("Pretraining in the background", m + " runs in a worker process for "
                             + budget.getValue() + " (" + id + ")."),

@@ -5,7 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BiConsumer;
+import org.scribbleseg.engine.util.TaskMonitor;
 import org.scribbleseg.engine.Engine;
 import org.scribbleseg.engine.image.ImportReport;
 import org.scribbleseg.engine.project.ProjectException;
@@ -24,8 +24,8 @@ public final class ProjectCreator {
     public record Result(Engine engine, int added, List<String> skipped) {
     }
 
-    /** @param progress (done, total) after each image */
-    public static Result create(Path imageFolder, String name, BiConsumer<Integer, Integer> progress) {
+    /** @param progress (files done, files, the file's name) after each file; null: none */
+    public static Result create(Path imageFolder, String name, TaskMonitor progress) {
         String clean = name.strip();
         if (clean.isEmpty() || clean.contains("/") || clean.contains("\\")) {
             throw new ProjectException("'" + name + "' is not a usable project name");
@@ -34,11 +34,7 @@ public final class ProjectCreator {
         Engine engine = Engine.create(dir);
         try {
             engine.classes().add("background", VocPalette.rgb(0), 0, "everything that is none of the other classes", List.of());
-            ImportReport r = engine.importImages(List.of(imageFolder), (done, total) -> {
-                if (progress != null) {
-                    progress.accept(done, total);
-                }
-            }, () -> false);
+            ImportReport r = engine.importImages(List.of(imageFolder), progress);
             List<String> skipped = new ArrayList<>();
             r.skipped().forEach(x -> skipped.add(x.path().getFileName() + ": " + x.reason()));
             r.duplicates().forEach(x -> skipped.add(x.path().getFileName() + ": same content as " + x.firstPath().getFileName()));

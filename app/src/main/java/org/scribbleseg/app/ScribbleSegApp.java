@@ -6,6 +6,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import javafx.application.Application;
 import javafx.application.Platform;
 import javafx.scene.Parent;
@@ -28,6 +31,10 @@ public final class ScribbleSegApp extends Application implements MainWindow.Shel
     private MainWindow window;
     private StartScreen start;
     private boolean dark;
+    /** The shell's own background work (opening, creating, importing a project); ended by {@link #quit()}. */
+    private final UiBackground shellThreads = UiBackground.standalone("shell");
+    /** Completes when the project closed last is closed (its queued writes done, its engine closed). */
+    private volatile CompletableFuture<Void> lastClosed = CompletableFuture.completedFuture(null);
 
     @Override
     public void start(Stage primary) {
@@ -51,6 +58,19 @@ public final class ScribbleSegApp extends Application implements MainWindow.Shel
         stage.show();
         if (project != null) {
             openProject(project);
+        }
+    }
+
+    /** Completes when the project closed last has closed (for tests: nothing of it still runs). */
+    public CompletableFuture<Void> lastClosed() {
+        return lastClosed;
+    }
+
+    private void awaitClosed() throws InterruptedException, java.util.concurrent.TimeoutException {
+        try {
+            lastClosed.get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            // the earlier project's close failed (reported there); opening this one may still work
         }
     }
 
@@ -80,7 +100,10 @@ public final class ScribbleSegApp extends Application implements MainWindow.Shel
         if (start != null) {
             start.progress("Opening " + dir + "…", -1);
         }
-        UiBackground.run(() -> Engine.open(ProjectInfo.resolve(dir)), this::show, t -> {
+        shellThreads.run(() -> {
+            awaitClosed();
+            return Engine.open(ProjectInfo.resolve(dir));
+        }, this::show, t -> {
             if (start == null || window != null) {
                 showStart();
             }
@@ -92,7 +115,7 @@ public final class ScribbleSegApp extends Application implements MainWindow.Shel
 
     private void show(Engine engine) {
         if (window != null) {
-            window.close();
+            lastClosed = window.close();
         }
         Prefs.addRecent(engine.project().root());
         window = new MainWindow(engine, this);
@@ -124,7 +147,10 @@ public final class ScribbleSegApp extends Application implements MainWindow.Shel
             closeProject();
         }
         start.progress("Resetting the demo…", -1);
-        UiBackground.on(UiBackground.store(), () -> Engine.open(ProjectInfo.resetWorkingCopy(template)), e -> {
+        shellThreads.run(() -> {
+            awaitClosed(); // the working copy's store is closed before its files are replaced
+            return Engine.open(ProjectInfo.resetWorkingCopy(template));
+        }, e -> {
             show(e);
             window.notifier().info("Demo reset", "A fresh working copy of the demo: " + e.project().root());
         }, t -> {
@@ -181,8 +207,8 @@ public final class ScribbleSegApp extends Application implements MainWindow.Shel
         File f = choice.get().getKey();
         String name = choice.get().getValue();
         start.progress("Adding images…", 0);
-        UiBackground.on(UiBackground.images(), () -> ProjectCreator.create(f.toPath(), name, (done, total) ->
-                Platform.runLater(() -> {
+        UiBackground.on(shellThreads.images(), () -> ProjectCreator.create(f.toPath(), name,
+                new FxTaskMonitor((done, total, file) -> {
                     if (start != null) {
                         start.progress("Adding images: " + done + " of " + total, (double) done / total);
                     }
@@ -213,7 +239,7 @@ public final class ScribbleSegApp extends Application implements MainWindow.Shel
         File f = choice.get().getKey();
         String n = choice.get().getValue();
         start.progress("Importing PASCAL VOC…", -1);
-        UiBackground.on(UiBackground.jobs(), () -> {
+        UiBackground.on(shellThreads.jobs(), () -> {
             Engine e = Engine.create(f.toPath().resolve(n.endsWith(".sseg") ? n : n + ".sseg"));
             try {
                 return Map.entry(e, e.importVoc(f.toPath()));
@@ -235,7 +261,7 @@ public final class ScribbleSegApp extends Application implements MainWindow.Shel
     @Override
     public void closeProject() {
         if (window != null) {
-            window.close();
+            lastClosed = window.close();
             window = null;
         }
         showStart();
@@ -258,10 +284,11 @@ public final class ScribbleSegApp extends Application implements MainWindow.Shel
     @Override
     public void quit() {
         if (window != null) {
-            window.close();
+            lastClosed = window.close();
             window = null;
         }
-        // queued writes finish on the store thread before the JVM leaves
-        UiBackground.store().submit(() -> Platform.runLater(Platform::exit));
+        // queued writes finish on the window's store thread and the engine closes before the JVM leaves
+        lastClosed.whenComplete((v, t) -> Platform.runLater(Platform::exit));
+        shellThreads.close(null);
     }
 }

@@ -108,7 +108,7 @@ final class SemiVlDialog {
                     "Choose a folder with config.json and model.safetensors, or install one: scribbleseg models download " + DEFAULT_MODEL);
             return;
         }
-        UiBackground.run(() -> w.engine().heavy().start("semivl", c.config(), c.device()),
+        w.ui().run(() -> w.engine().heavy().start("semivl", c.config(), c.device()),
                 id -> w.notifier().info("Training SemiVL in the background", "run " + id + " on " + c.device()
                         + "; the status bar shows its progress, the Model panel which model is showing."),
                 t -> w.notifier().error("Could not start SemiVL", t, null));

@@ -30,7 +30,10 @@ public final class TagsPanel extends VBox {
     private long imageId = -1;
     private boolean loading;
 
-    public TagsPanel(Annotations commands, Notifier notifier) {
+    private final UiBackground background;
+
+    public TagsPanel(Annotations commands, Notifier notifier, UiBackground background) {
+        this.background = background;
         this.commands = commands;
         this.notifier = notifier;
         getStyleClass().add("tags-panel");
@@ -99,7 +102,7 @@ public final class TagsPanel extends VBox {
             if (img < 0) {
                 return;
             }
-            UiBackground.run(() -> commands.setTag(img, c.id(), present), null,
+            background.run(() -> commands.setTag(img, c.id(), present), null,
                     t -> notifier.error("Could not save the tag", t, null));
         });
         HBox seg = new HBox(yes, no, unknown);

@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import javafx.application.Platform;
 import javafx.scene.image.Image;
@@ -27,7 +26,7 @@ public final class ThumbnailCache {
     private static final int CAPACITY = 2000;
 
     private final Engine engine;
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(UiBackground.daemon("scribbleseg-thumbnails"));
+    private final ExecutorService worker;
     private final Map<Long, Image> cache = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, Image> e) {
@@ -37,8 +36,10 @@ public final class ThumbnailCache {
     private final Set<Long> pending = new HashSet<>();
     private final Map<Long, java.util.List<Consumer<Image>>> waiting = new java.util.HashMap<>();
 
-    public ThumbnailCache(Engine engine) {
+    /** Thumbnails of {@code engine}'s images, fetched on a thread of the window's {@code background}. */
+    public ThumbnailCache(Engine engine, UiBackground background) {
         this.engine = engine;
+        this.worker = background.single("thumbnails");
     }
 
     /** The cached thumbnail or null; when null, {@code onReady} later gets it on the FX thread. */

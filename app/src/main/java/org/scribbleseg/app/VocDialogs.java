@@ -2,8 +2,6 @@ package org.scribbleseg.app;
 
 import java.io.File;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicBoolean;
-import javafx.application.Platform;
 import javafx.scene.control.Button;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.CheckBox;
@@ -22,14 +20,9 @@ import org.scribbleseg.engine.export.ExportMode;
 import org.scribbleseg.engine.export.ExportResult;
 import org.scribbleseg.engine.export.VocExporter;
 
-/** PASCAL VOC export (options dialog, progress, cancel) and import, run on {@link UiBackground#jobs()}. */
+/** PASCAL VOC export (options dialog, progress, cancel) and import, run on the window's {@link UiBackground#jobs()}. */
 final class VocDialogs {
     private VocDialogs() {
-    }
-
-    /** Reports of a running job to the window: progress (−1 = indeterminate, NaN = finished) and a text. */
-    interface Progress {
-        void update(String text, double value);
     }
 
     static String modeText(ExportMode m) {
@@ -99,30 +92,27 @@ final class VocDialogs {
     }
 
     /** Exports in the background; {@code done} gets the result on the FX thread. */
-    static void export(Engine engine, VocExporter.Options o, AtomicBoolean cancel, Progress p,
+    static void export(Engine engine, UiBackground background, VocExporter.Options o, JobStatusLine line,
             java.util.function.Consumer<ExportResult> done, java.util.function.Consumer<Throwable> failed) {
-        cancel.set(false);
-        p.update("Exporting PASCAL VOC…", -1);
-        UiBackground.on(UiBackground.jobs(), () -> engine.exportVoc(o,
-                (n, total) -> Platform.runLater(() -> p.update("Exporting PASCAL VOC: " + n + " of " + total, total == 0 ? -1 : (double) n / total)),
-                cancel::get), r -> {
-                    p.update("Exported " + r.images() + " images to " + r.datasetRoot(), Double.NaN);
+        FxTaskMonitor monitor = line.startUiJob("Exporting PASCAL VOC…", "Exporting PASCAL VOC");
+        UiBackground.on(background.jobs(), () -> engine.exportVoc(o, monitor), r -> {
+                    line.uiJob("Exported " + r.images() + " images to " + r.datasetRoot(), Double.NaN);
                     done.accept(r);
                 }, t -> {
-                    p.update(cancel.get() ? "Export cancelled" : "Export failed", Double.NaN);
+                    line.uiJob(monitor.isCancelled() ? "Export cancelled" : "Export failed", Double.NaN);
                     failed.accept(t);
                 });
     }
 
     /** Imports a VOC folder into the open project in the background. */
-    static void importInto(Engine engine, Path folder, Progress p, java.util.function.Consumer<String> done,
+    static void importInto(Engine engine, UiBackground background, Path folder, JobStatusLine line, java.util.function.Consumer<String> done,
             java.util.function.Consumer<Throwable> failed) {
-        p.update("Importing " + folder.getFileName() + "…", -1);
-        UiBackground.on(UiBackground.jobs(), () -> engine.importVoc(folder), s -> {
-            p.update("Imported: " + s, Double.NaN);
+        line.uiJob("Importing " + folder.getFileName() + "…", -1);
+        UiBackground.on(background.jobs(), () -> engine.importVoc(folder), s -> {
+            line.uiJob("Imported: " + s, Double.NaN);
             done.accept(s);
         }, t -> {
-            p.update("Import failed", Double.NaN);
+            line.uiJob("Import failed", Double.NaN);
             failed.accept(t);
         });
     }

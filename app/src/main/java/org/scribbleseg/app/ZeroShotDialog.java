@@ -32,7 +32,7 @@ final class ZeroShotDialog {
 
     static void open(MainWindow w) {
         ZeroShotPreLabels z = w.engine().zeroShot();
-        UiBackground.run(z::state, s -> show(w, s), t -> w.notifier().error("Could not read the project", t, null));
+        w.ui().run(z::state, s -> show(w, s), t -> w.notifier().error("Could not read the project", t, null));
     }
 
     private static void show(MainWindow w, ZeroShotPreLabels.State s) {
@@ -83,10 +83,10 @@ final class ZeroShotDialog {
             return;
         }
         ZeroShotPreLabels z = w.engine().zeroShot();
-        UiBackground.run(() -> z.setSource(chosen), null, t -> w.notifier().error("Could not save the setting", t, null));
+        w.ui().run(() -> z.setSource(chosen), null, t -> w.notifier().error("Could not save the setting", t, null));
         if (maskclip.isSelected()) {
             w.notifier().info("Zero-shot pre-labels", "MaskCLIP is labelling every image…");
-            UiBackground.on(UiBackground.jobs(), z::maskClip, sum -> done(w, "MaskCLIP", sum),
+            UiBackground.on(w.ui().jobs(), z::maskClip, sum -> done(w, "MaskCLIP", sum),
                     t -> w.notifier().error("MaskCLIP pre-labels failed", t, null));
         } else if (train.isSelected()) {
             trainZeroSeg(w, z, n);
@@ -112,7 +112,7 @@ final class ZeroShotDialog {
     }
 
     private static void trainZeroSeg(MainWindow w, ZeroShotPreLabels z, Long steps) {
-        UiBackground.run(() -> z.startZeroSeg(steps), id -> {
+        w.ui().run(() -> z.startZeroSeg(steps), id -> {
             w.notifier().info("Training ZeroSeg in the background", "Run " + id + " trains in a worker process; its pre-labels follow when it ends.");
             w.engine().heavy().handle(id).ifPresent(h -> h.outcome().thenAccept(o -> {
                 if (o == EngineEvent.Outcome.COMPLETED) {
@@ -124,7 +124,7 @@ final class ZeroShotDialog {
 
     private static void label(MainWindow w, ZeroShotPreLabels z, String runId) {
         w.notifier().info("Zero-shot pre-labels", "ZeroSeg (run " + runId + ") is labelling every image…");
-        UiBackground.on(UiBackground.jobs(), () -> z.zeroSeg(runId), sum -> done(w, "ZeroSeg", sum),
+        UiBackground.on(w.ui().jobs(), () -> z.zeroSeg(runId), sum -> done(w, "ZeroSeg", sum),
                 t -> w.notifier().error("ZeroSeg pre-labels failed", t, null));
     }
 

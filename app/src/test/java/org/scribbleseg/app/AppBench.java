@@ -237,7 +237,7 @@ final class AppBench {
             app.closeProject();
             return null;
         });
-        UiBackground.store().submit(() -> null).get(30, TimeUnit.SECONDS);
+        app.lastClosed().get(30, TimeUnit.SECONDS);
         gc();
         json.put("heap_mb_before_open", heapMb());
         long t0 = System.nanoTime();
@@ -275,7 +275,7 @@ final class AppBench {
             app.closeProject();
             return null;
         });
-        UiBackground.store().submit(() -> null).get(30, TimeUnit.SECONDS);
+        app.lastClosed().get(30, TimeUnit.SECONDS);
         WaitForAsyncUtils.waitForFxEvents();
         gc();
         json.put("heap_mb_after_closing_large_project", heapMb());

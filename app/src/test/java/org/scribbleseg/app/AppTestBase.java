@@ -81,7 +81,7 @@ abstract class AppTestBase {
                 app.closeProject();
                 return null;
             });
-            UiBackground.store().submit(() -> null).get(30, TimeUnit.SECONDS);
+            app.lastClosed().get(30, TimeUnit.SECONDS);
         }
     }
 

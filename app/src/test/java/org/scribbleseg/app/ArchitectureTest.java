@@ -5,6 +5,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaConstructorCall;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
@@ -48,6 +49,22 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("org.scribbleseg.app..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.scribbleseg.engine.train..", "org.scribbleseg.engine.nn..",
                         "org.scribbleseg.engine.feature..", "org.scribbleseg.engine.predict..")
+                .check(classes);
+    }
+
+    /**
+     * The app's threads come from {@code ThreadPools} too (through {@link UiBackground}: one per window, ended when it
+     * closes, and one for the shell), never from {@code Executors} or {@code new Thread}: none outlives its project.
+     */
+    @Test
+    void theAppCreatesNoThreadsOfItsOwn() {
+        noClasses().that().resideInAPackage("org.scribbleseg.app..")
+                .should().dependOnClassesThat().belongToAnyOf(java.util.concurrent.Executors.class,
+                        java.util.concurrent.ThreadPoolExecutor.class, java.util.concurrent.ScheduledThreadPoolExecutor.class,
+                        java.util.concurrent.ForkJoinPool.class)
+                .orShould().callConstructorWhere(DescribedPredicate.describe("a constructor of Thread",
+                        (JavaConstructorCall call) -> call.getTarget().getOwner().isAssignableTo(Thread.class)))
+                .because("threads belong to a ThreadPools instance that closes them (UiBackground.of(engine) for a window)")
                 .check(classes);
     }
 }

@@ -58,7 +58,7 @@ class CloseReleasesMemoryTest extends AppTestBase {
             app.closeProject();
             return null;
         });
-        UiBackground.store().submit(() -> null).get(30, TimeUnit.SECONDS);
+        app.lastClosed().get(30, TimeUnit.SECONDS);
         usedAfterGc();
         assertThat(shown.get()).as("the closed project's image").isNull();
         assertThat(fx(canvas::hasPrediction)).isFalse();

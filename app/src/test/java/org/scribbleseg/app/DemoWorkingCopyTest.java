@@ -119,7 +119,7 @@ class DemoWorkingCopyTest extends AppTestBase {
         waitIdle();
         assertThat(strokes(store())).isEqualTo(shipped);
 
-        UiBackground.store().submit(() -> null).get(30, TimeUnit.SECONDS);
+        fx(() -> app.window().ui()).store().submit(() -> null).get(30, TimeUnit.SECONDS);
         assertThat(listing(TEMPLATE.getParent())).isEqualTo(before);
     }
 }

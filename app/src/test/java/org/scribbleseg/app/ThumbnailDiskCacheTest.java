@@ -40,7 +40,7 @@ class ThumbnailDiskCacheTest extends AppTestBase {
             app.closeProject();
             return null;
         });
-        UiBackground.store().submit(() -> null).get(30, TimeUnit.SECONDS);
+        app.lastClosed().get(30, TimeUnit.SECONDS);
         ImageEntry c = images.stream().filter(e -> e.stem().equals("c")).findFirst().orElseThrow();
         Path source = tmp.resolve("images-flow").resolve("c.png");
         assertThat(source).isRegularFile();

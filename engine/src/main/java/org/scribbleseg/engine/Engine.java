@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
 import org.scribbleseg.engine.image.ImageImporter;
+import org.scribbleseg.engine.util.TaskMonitor;
+import org.scribbleseg.engine.util.ThreadPools;
 import org.scribbleseg.engine.image.ImageInfo;
 import org.scribbleseg.engine.image.ImageSink;
 import org.scribbleseg.engine.image.ImportReport;
@@ -48,6 +50,8 @@ public final class Engine implements AutoCloseable {
     private final List<EngineListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<Long, EngineEvent.PredictionsUpdated> predictions = new ConcurrentHashMap<>();
     private final JobQueue jobs;
+    /** Every executor and thread of this engine (job lanes, accept tracker, exports, imports): closed with it. */
+    private final ThreadPools threads;
     private final FeatureCache featureCache;
     private volatile java.util.Set<String> suggestedShas = java.util.Set.of();
     private final LiveLoop live;
@@ -89,14 +93,15 @@ public final class Engine implements AutoCloseable {
 
     private Engine(ProjectStore store, Backbone backbone) {
         this.store = store;
-        this.jobs = new JobQueue(this::publish, Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
+        this.threads = new ThreadPools("project " + store.root().getFileName());
+        this.jobs = new JobQueue(this::publish, Math.max(1, Runtime.getRuntime().availableProcessors() - 1), threads);
         this.featureCache = store.isReadOnly() ? FeatureCache.readOnlyForProject(store.root()) : FeatureCache.forProject(store.root());
         featureCache.setLimitBytes(featureCacheLimitBytes(store));
         featureCache.setPinned(this::pinnedFeatureShas);
         this.classes = new Classes(store.classRepository());
         this.annotations = new Annotations(store);
         this.project = new ProjectInfo(store);
-        this.accepts = new org.scribbleseg.engine.eval.AcceptTracker(store, r -> publish(new EngineEvent.MaskAccepted(r)));
+        this.accepts = new org.scribbleseg.engine.eval.AcceptTracker(store, r -> publish(new EngineEvent.MaskAccepted(r)), threads);
         this.live = new LiveLoop(store, backbone, featureCache, jobs, this::publishLive, this::loadImage, () -> currentImage);
         store.addListener(live);
         store.addListener(storeChanges);
@@ -298,6 +303,14 @@ public final class Engine implements AutoCloseable {
         return retrain();
     }
 
+    /**
+     * The engine's threads: a component that needs a pool or a thread of its own for this project takes it here, so
+     * it is stopped when the engine closes.
+     */
+    public ThreadPools threads() {
+        return threads;
+    }
+
     /** The background jobs (exports, prefetching, heavy training) and their events. */
     public JobQueue jobs() {
         return jobs;
@@ -454,9 +467,8 @@ public final class Engine implements AutoCloseable {
      * Adds image files and folders (recursively) to the project. Each file is fully decoded before it is added;
      * undecodable files and duplicates are reported, never half-added.
      */
-    public ImportReport importImages(List<Path> inputs, ImageImporter.Progress progress, BooleanSupplier cancelled)
-            throws IOException {
-        return importImages(inputs, progress, cancelled, maxPixels());
+    public ImportReport importImages(List<Path> inputs, TaskMonitor monitor) throws IOException {
+        return importImages(inputs, monitor, maxPixels());
     }
 
     /** The project's pixel limit ({@link ImageLimits}): larger images are refused at import and left out of training. */
@@ -464,9 +476,9 @@ public final class Engine implements AutoCloseable {
         return ImageLimits.fromSetting(store.setting(ImageLimits.SETTING).orElse(null));
     }
 
-    /** As {@link #importImages(List, ImageImporter.Progress, BooleanSupplier)} with another pixel limit. */
-    public ImportReport importImages(List<Path> inputs, ImageImporter.Progress progress, BooleanSupplier cancelled, long maxPixels)
-            throws IOException {
+    /** As {@link #importImages(List, TaskMonitor)} with another pixel limit. */
+    public ImportReport importImages(List<Path> inputs, TaskMonitor monitor, long maxPixels) throws IOException {
+        TaskMonitor progress = TaskMonitor.orNone(monitor);
         int[] added = {0};
         int[] total = {0};
         try {
@@ -481,10 +493,10 @@ public final class Engine implements AutoCloseable {
                     store.addImage(file, info.sha256(), info.width(), info.height(), Split.NONE);
                     added[0]++;
                 }
-            }, (done, all) -> {
-                total[0] = all;
-                progress.update(done, all);
-            }, cancelled, maxPixels);
+            }, TaskMonitor.of((done, all, file) -> {
+                total[0] = (int) all;
+                progress.progress(done, all, file);
+            }, progress::isCancelled), maxPixels, threads);
         } catch (ProjectException e) {
             // what was and was not done: every image added so far is committed and stays
             String of = total[0] > 0 ? " (of " + total[0] + " files)" : "";
@@ -497,18 +509,16 @@ public final class Engine implements AutoCloseable {
      * Exports the project as PASCAL VOC (specs/voc.md): atomic, with progress and cancellation. For
      * {@link ExportMode#PREDICTED} the current head predicts images that have no live prediction yet.
      */
-    public ExportResult exportVoc(VocExporter.Options options, VocExporter.Progress progress, BooleanSupplier cancelled)
-            throws IOException {
-        return exportVoc(options, progress, cancelled, false);
+    public ExportResult exportVoc(VocExporter.Options options, TaskMonitor monitor) throws IOException {
+        return exportVoc(options, monitor, false);
     }
 
     /**
-     * As {@link #exportVoc(VocExporter.Options, VocExporter.Progress, BooleanSupplier)}; images whose file changed on
+     * As {@link #exportVoc(VocExporter.Options, TaskMonitor)}; images whose file changed on
      * disk since import (or is missing) are refused with a message naming them, or left out when {@code skipChanged}
      * (the result's warnings name them): their labels were drawn on other pixels.
      */
-    public ExportResult exportVoc(VocExporter.Options options, VocExporter.Progress progress, BooleanSupplier cancelled,
-            boolean skipChanged) throws IOException {
+    public ExportResult exportVoc(VocExporter.Options options, TaskMonitor monitor, boolean skipChanged) throws IOException {
         List<ImageIntegrity.Problem> problems = checkImages();
         if (!problems.isEmpty() && !skipChanged) {
             throw new ProjectException(describeProblems(problems) + ". Nothing was exported: re-link or drop their labels "
@@ -516,7 +526,7 @@ public final class Engine implements AutoCloseable {
         }
         java.util.Set<Long> skip = new java.util.HashSet<>();
         problems.forEach(p -> skip.add(p.image().id()));
-        ExportResult r = VocExporter.export(VocBridge.source(this, live.head(), skip), options, progress, cancelled);
+        ExportResult r = VocExporter.export(VocBridge.source(this, live.head(), skip), options, monitor, threads);
         if (problems.isEmpty()) {
             return r;
         }
@@ -721,6 +731,7 @@ public final class Engine implements AutoCloseable {
         live.close();
         predictions.clear(); // a closed engine still referenced from somewhere holds no prediction maps
         listeners.clear();
+        threads.close(); // whatever else took a pool or a thread for this project
         store.close();
     }
 }

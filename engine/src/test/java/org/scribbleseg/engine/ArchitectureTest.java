@@ -6,13 +6,16 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 
 import ai.djl.ndarray.NDArray;
 import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaConstructorCall;
 import com.tngtech.archunit.core.domain.JavaMethodCall;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.scribbleseg.engine.nn.Ops;
+import org.scribbleseg.engine.util.ThreadPools;
 
 /**
  * The engine is headless: it never touches JavaFX or AWT windows, so it runs in the CLI and on servers. Its packages
@@ -99,6 +102,30 @@ class ArchitectureTest {
         };
         noClasses().that().resideInAPackage("org.scribbleseg.engine..").and().doNotHaveFullyQualifiedName(Ops.class.getName())
                 .should().callMethodWhere(numberOperand)
+                .check(engine);
+    }
+
+    /** Classes that may create executors and threads: {@link ThreadPools} and its nested classes. */
+    static final DescribedPredicate<JavaClass> THREAD_OWNER = DescribedPredicate.describe("ThreadPools",
+            c -> c.getName().equals(ThreadPools.class.getName()) || c.getName().startsWith(ThreadPools.class.getName() + "$"));
+
+    /**
+     * One owner of threads: every executor and thread comes from a {@link ThreadPools} instance (the engine's, or one
+     * the CLI, the worker process or a download owns and closes), so they are named, daemon, and stopped with their
+     * owner. No exception is needed today: the HTTP client's and DJL's own threads are theirs, not created here.
+     */
+    @Test
+    void onlyThreadPoolsCreatesExecutorsAndThreads() {
+        DescribedPredicate<JavaMethodCall> executors = DescribedPredicate.describe("a java.util.concurrent.Executors factory",
+                call -> call.getTarget().getOwner().isEquivalentTo(java.util.concurrent.Executors.class));
+        DescribedPredicate<JavaConstructorCall> threads = DescribedPredicate.describe(
+                "new Thread, ThreadPoolExecutor, ScheduledThreadPoolExecutor or ForkJoinPool",
+                call -> call.getTarget().getOwner().isAssignableTo(Thread.class)
+                        || call.getTarget().getOwner().isAssignableTo(java.util.concurrent.ThreadPoolExecutor.class)
+                        || call.getTarget().getOwner().isAssignableTo(java.util.concurrent.ForkJoinPool.class));
+        noClasses().that(DescribedPredicate.not(THREAD_OWNER))
+                .should().callMethodWhere(executors).orShould().callConstructorWhere(threads)
+                .because("threads belong to a ThreadPools instance that closes them (Engine.threads() for a project)")
                 .check(engine);
     }
 }

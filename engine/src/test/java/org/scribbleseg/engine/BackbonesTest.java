@@ -61,7 +61,7 @@ class BackbonesTest {
             assertThat(engine.backboneKey()).startsWith("dinov2-tiny");
             ClassDef bg = engine.store().classByIndex(0).orElseThrow();
             ClassDef fg = engine.store().addClass("fg", 0xff0000, 1, "", List.of());
-            engine.importImages(List.of(img), (d, t) -> { }, () -> false);
+            engine.importImages(List.of(img), org.scribbleseg.engine.util.TaskMonitor.NONE);
             ImageEntry e = engine.store().images().get(0);
             BlockingQueue<EngineEvent> events = new LinkedBlockingQueue<>();
             engine.addListener(events::add);

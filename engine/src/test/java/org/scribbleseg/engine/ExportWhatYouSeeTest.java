@@ -34,7 +34,7 @@ class ExportWhatYouSeeTest {
             engine.setLiveUpdate(false);
             ClassDef bg = engine.store().addClass("background", 0, 0, "", List.of());
             ClassDef cat = engine.store().addClass("cat", 0x402000, 8, "", List.of());
-            engine.importImages(List.of(f), (d, t) -> { }, () -> false);
+            engine.importImages(List.of(f), org.scribbleseg.engine.util.TaskMonitor.NONE);
             ImageEntry img = engine.store().images().get(0);
             LabelMap accepted = LabelMap.unlabelled(64, 48);
             java.util.Arrays.fill(accepted.data(), (byte) 0); // the accepted prediction: all background
@@ -45,7 +45,7 @@ class ExportWhatYouSeeTest {
             engine.store().commitStroke(img.id(), null, StrokeKind.ERASE, 2f, new float[] {2, 5, 2, 40});
 
             Path out = tmp.resolve("voc");
-            engine.exportVoc(VocExporter.Options.of(out, ExportMode.DONE), (d, t) -> { }, () -> false);
+            engine.exportVoc(VocExporter.Options.of(out, ExportMode.DONE), org.scribbleseg.engine.util.TaskMonitor.NONE);
             ImportedVoc voc = VocImporter.read(out);
             assertThat(voc.items()).hasSize(1);
             LabelMap m = voc.readMask(voc.items().get(0));

@@ -36,7 +36,7 @@ class FeatureCacheLimitEngineTest {
         try (Engine engine = Engine.create(dir)) {
             engine.setLiveUpdate(false);
             ClassDef c = engine.store().addClass("thing", 0xff0000, 1, "", List.of());
-            engine.importImages(files, (d, t) -> { }, () -> false);
+            engine.importImages(files, org.scribbleseg.engine.util.TaskMonitor.NONE);
             images = engine.store().images();
             engine.store().commitStroke(images.get(0).id(), c.id(), StrokeKind.SCRIBBLE, 3, new float[] {5, 5, 40, 30});
             assertThat(engine.featureCacheUsage().limitBytes()).isEqualTo(FeatureCache.DEFAULT_LIMIT_BYTES);

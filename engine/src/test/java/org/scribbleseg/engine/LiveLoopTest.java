@@ -52,7 +52,7 @@ class LiveLoopTest {
         for (int c = 0; c < 3; c++) {
             classes.add(engine.store().addClass("c" + c, 0x111111 * (c + 1), c, "", List.of()));
         }
-        engine.importImages(files, (d, t) -> { }, () -> false);
+        engine.importImages(files, org.scribbleseg.engine.util.TaskMonitor.NONE);
         return new Fixture(engine, engine.store().images(), truth, classes);
     }
 

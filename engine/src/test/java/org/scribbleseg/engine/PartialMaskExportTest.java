@@ -34,7 +34,7 @@ class PartialMaskExportTest {
         try (Engine engine = Engine.create(tmp.resolve("p.sseg"))) {
             engine.store().addClass("background", 0, 0, "", List.of());
             engine.store().addClass("cat", 0xff0000, 1, "", List.of());
-            engine.importImages(files, (d, t) -> { }, () -> false);
+            engine.importImages(files, org.scribbleseg.engine.util.TaskMonitor.NONE);
             List<ImageEntry> images = engine.store().images();
             LabelMap half = LabelMap.unlabelled(40, 30);
             for (int x = 0; x < 20; x++) {
@@ -43,7 +43,7 @@ class PartialMaskExportTest {
             engine.store().setMask(images.get(0).id(), LabelMap.unlabelled(40, 30), MaskRecord.ACCEPTED);
             engine.store().setMask(images.get(1).id(), half, MaskRecord.PARTIAL);
 
-            ExportResult r = engine.exportVoc(VocExporter.Options.of(tmp.resolve("voc"), ExportMode.DONE), (d, t) -> { }, () -> false);
+            ExportResult r = engine.exportVoc(VocExporter.Options.of(tmp.resolve("voc"), ExportMode.DONE), org.scribbleseg.engine.util.TaskMonitor.NONE);
 
             assertThat(r.images()).isEqualTo(1);
             assertThat(r.ids()).containsOnlyKeys(images.get(0).id());

@@ -75,7 +75,7 @@ public final class LiveLatencyBenchmark {
             for (int c = 0; c < classes; c++) {
                 setup.store().addClass("class" + c, 0x202020 * (c + 1), c, "", List.of());
             }
-            setup.importImages(files, (d, t) -> { }, () -> false);
+            setup.importImages(files, org.scribbleseg.engine.util.TaskMonitor.NONE);
         }
         SimulatedAnnotator ann = new SimulatedAnnotator(3, 30);
         double[] ms = new double[iterations];

@@ -91,7 +91,7 @@ public final class MemoryBenchmark {
             for (int c = 0; c < CLASSES; c++) {
                 cls.add(store.addClass("class" + c, 0x303030 * (c + 1), c, "", List.of()));
             }
-            engine.importImages(files, (d, t) -> { }, () -> false);
+            engine.importImages(files, org.scribbleseg.engine.util.TaskMonitor.NONE);
             List<ImageEntry> list = store.images();
             log.printf("imported %d images in %.1f s%n", list.size(), (System.nanoTime() - t0) / 1e9);
             SimulatedAnnotator ann = new SimulatedAnnotator(5, 30);

@@ -242,9 +242,8 @@ public final class BenchEffortCommand implements Callable<Integer> {
                     ddep.fitFeatureStats(unlabelled);
                     long steps = 0;
                     if (budget.seconds() > 0) {
-                        steps = ddep.pretrainFor(unlabelled, budget.nanos(), Long.MAX_VALUE, 25, (st, loss, sec) ->
-                                log.accept(String.format("  ddep pretrain step %d: MSE %.4f, %.1f s, %.2f images/s",
-                                        st, loss, sec, st / sec)));
+                        steps = ddep.pretrainFor(unlabelled, budget.nanos(), Long.MAX_VALUE, 25, (st, all, msg) ->
+                                log.accept("  ddep pretrain step " + st + ": " + msg));
                     }
                     double sec = (System.nanoTime() - t0) / 1e9;
                     java.util.Map<String, Object> d = pretrainInfo;

@@ -2,14 +2,12 @@ package org.scribbleseg.engine.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
 import org.scribbleseg.engine.export.ExportMode;
 import org.scribbleseg.engine.export.ExportResult;
 import org.scribbleseg.engine.export.ExportSource;
@@ -119,24 +117,26 @@ public final class BenchExportCommand implements Callable<Integer> {
     static List<ExportSource.Item> generate(Path work, int count, int w, int h, int threads) throws IOException {
         Path imgDir = Files.createDirectories(work.resolve("images"));
         Path maskDir = Files.createDirectories(work.resolve("masks"));
-        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(Math.max(1, threads));
-        try {
-            pool.submit(() -> IntStream.range(0, count).parallel().forEach(i -> {
-                try {
-                    String stem = String.format("img_%05d", i);
-                    Files.write(imgDir.resolve(stem + ".jpg"), ImageWriter.encodeJpeg(picture(w, h, i), 90));
-                    Files.write(maskDir.resolve(stem + ".png"), PalettePng.encode(mask(w, h, i)));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            })).get();
+        try (org.scribbleseg.engine.util.ThreadPools pools = new org.scribbleseg.engine.util.ThreadPools("bench export")) {
+            java.util.concurrent.ExecutorService pool = pools.fixed("sseg-bench-generate", threads, Thread.NORM_PRIORITY);
+            List<java.util.concurrent.Future<?>> parts = new java.util.ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int n = i;
+                parts.add(pool.submit(() -> {
+                    String stem = String.format("img_%05d", n);
+                    Files.write(imgDir.resolve(stem + ".jpg"), ImageWriter.encodeJpeg(picture(w, h, n), 90));
+                    Files.write(maskDir.resolve(stem + ".png"), PalettePng.encode(mask(w, h, n)));
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : parts) {
+                f.get();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IOException(e.getCause());
-        } finally {
-            pool.shutdown();
         }
         List<ExportSource.Item> items = new ArrayList<>();
         for (int i = 0; i < count; i++) {

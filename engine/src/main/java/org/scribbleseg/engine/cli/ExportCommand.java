@@ -55,14 +55,14 @@ public final class ExportCommand implements Callable<Integer> {
                 err.println("warning: nothing is labelled, so there is no model to predict with; exporting accepted masks only");
             }
             VocExporter.Options opt = VocExporter.Options.of(out, mode).withDevkit(devkit).withOverwrite(overwrite);
-            r = engine.exportVoc(opt, (done, total) -> {
+            r = engine.exportVoc(opt, (done, total, name) -> {
                 if (done == total || done % 100 == 0) {
                     err.printf("\rexported %d/%d", done, total);
                     if (done == total) {
                         err.println();
                     }
                 }
-            }, () -> false, skipChanged);
+            }, skipChanged);
         }
         for (String w : r.warnings()) {
             err.println("warning: " + w);

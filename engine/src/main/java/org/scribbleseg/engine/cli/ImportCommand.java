@@ -45,7 +45,7 @@ public final class ImportCommand implements Callable<Integer> {
             if (maxMegapixels != null) {
                 engine.store().setSetting(org.scribbleseg.engine.image.ImageLimits.SETTING, Double.toString(maxMegapixels));
             }
-            r = engine.importImages(inputs, (done, total) -> { }, () -> false);
+            r = engine.importImages(inputs, org.scribbleseg.engine.util.TaskMonitor.NONE);
         }
         for (var s : r.skipped()) {
             err.printf("skipped %s: %s%n", s.path(), s.reason());

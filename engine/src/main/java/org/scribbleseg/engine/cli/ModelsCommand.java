@@ -109,7 +109,7 @@ public final class ModelsCommand implements Runnable {
         public Integer call() throws ModelStoreException {
             PrintWriter err = spec.commandLine().getErr();
             ProgressPrinter pp = new ProgressPrinter(err);
-            Path dir = parent.store().download(name, pp::update);
+            Path dir = parent.store().download(name, (done, total, file) -> pp.update(file, done, total));
             pp.finish();
             spec.commandLine().getOut().println("installed " + name + " in " + dir);
             spec.commandLine().getOut().flush();

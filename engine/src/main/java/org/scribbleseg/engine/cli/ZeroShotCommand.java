@@ -9,6 +9,7 @@ import org.scribbleseg.engine.Engine;
 import org.scribbleseg.engine.project.ProjectStore;
 import org.scribbleseg.engine.project.RunRecord;
 import org.scribbleseg.engine.train.ZeroShotLabeler;
+import org.scribbleseg.engine.util.TaskMonitor;
 import org.scribbleseg.engine.zeroseg.ClipModels;
 import org.scribbleseg.engine.zeroseg.PreLabels;
 import org.scribbleseg.engine.zeroseg.ZeroSegJob;
@@ -158,9 +159,8 @@ public final class ZeroShotCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static PreLabels.Progress progress(PrintWriter err) {
-        return (e, r, done, total) -> err.printf("%s: %.1f%% labelled, mean uncertainty %.3f%n", e.stem(),
-                100.0 * r.labels().labelledCount() / Math.max(1, (long) r.labels().width() * r.labels().height()), r.meanUncertainty());
+    private static TaskMonitor progress(PrintWriter err) {
+        return TaskMonitor.lines(err::println);
     }
 
     private void report(PreLabels.Summary s, float thr, String what) {

@@ -1,12 +1,12 @@
 package org.scribbleseg.engine.eval;
 
+import org.scribbleseg.engine.util.ThreadPools;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.scribbleseg.engine.image.LabelMap;
@@ -33,11 +33,8 @@ public final class AcceptTracker implements StoreListener, AutoCloseable {
 
     private final ProjectStore store;
     private final Consumer<AcceptRecord> onAccepted;
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "sseg-accepts");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService worker;
+    private final ThreadPools ownThreads;
     /** Images the user touched: their first look is final, the store is not asked again this session. */
     private final Set<Long> touched = ConcurrentHashMap.newKeySet();
     /** Head revision of the first look saved per untouched image this session. */
@@ -45,6 +42,13 @@ public final class AcceptTracker implements StoreListener, AutoCloseable {
 
     /** Listens to {@code store}'s changes; {@code onAccepted} hears each record written (on the tracker's thread). */
     public AcceptTracker(ProjectStore store, Consumer<AcceptRecord> onAccepted) {
+        this(store, onAccepted, null);
+    }
+
+    /** As {@link #AcceptTracker(ProjectStore, Consumer)} with its thread from {@code threads} (null: a pool of its own). */
+    public AcceptTracker(ProjectStore store, Consumer<AcceptRecord> onAccepted, ThreadPools threads) {
+        this.ownThreads = threads == null ? new ThreadPools("accept tracker") : null;
+        this.worker = (threads == null ? ownThreads : threads).single("sseg-accepts", Thread.NORM_PRIORITY);
         this.store = store;
         this.onAccepted = onAccepted;
         store.addListener(this);
@@ -132,6 +136,9 @@ public final class AcceptTracker implements StoreListener, AutoCloseable {
             worker.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (ownThreads != null) {
+            ownThreads.close();
         }
     }
 }

@@ -24,11 +24,11 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
+import org.scribbleseg.engine.util.TaskMonitor;
+import org.scribbleseg.engine.util.ThreadPools;
 import java.util.stream.Stream;
 import org.scribbleseg.engine.image.ImageLoader;
 import org.scribbleseg.engine.image.ImageWriter;
@@ -56,12 +56,6 @@ public final class VocExporter {
     private static final String MARKER_TEXT = "written by ScribbleSeg; --overwrite may replace this folder\n";
 
     private VocExporter() {
-    }
-
-    /** Progress after each image: (images done, images to export). Called from worker threads. */
-    @FunctionalInterface
-    public interface Progress {
-        void update(int done, int total);
     }
 
     /**
@@ -95,15 +89,24 @@ public final class VocExporter {
     }
 
     public static ExportResult export(ExportSource source, Options opt) throws IOException {
-        return export(source, opt, (d, t) -> { }, () -> false);
+        return export(source, opt, TaskMonitor.NONE);
     }
 
     /**
-     * Exports; {@link CancellationException} when {@code cancelled} turned true (checked between images), with
-     * nothing left behind.
+     * Exports; progress after each image (images done, images to export, the image's export name), reported from
+     * the worker threads. {@link CancellationException} when {@code monitor} turned cancelled (checked between
+     * images), with nothing left behind.
      */
-    public static ExportResult export(ExportSource source, Options opt, Progress progress, BooleanSupplier cancelled)
+    public static ExportResult export(ExportSource source, Options opt, TaskMonitor monitor) throws IOException {
+        try (ThreadPools own = new ThreadPools("voc export")) {
+            return export(source, opt, monitor, own);
+        }
+    }
+
+    /** As {@link #export(ExportSource, Options, TaskMonitor)}, the workers a pool of {@code threads} (the engine's). */
+    public static ExportResult export(ExportSource source, Options opt, TaskMonitor monitor, ThreadPools threads)
             throws IOException {
+        TaskMonitor progress = TaskMonitor.orNone(monitor);
         Path out = opt.out().toAbsolutePath().normalize();
         List<String> recovered = ExportRecovery.recover(out);
         checkTarget(out, opt.overwrite());
@@ -144,21 +147,17 @@ public final class VocExporter {
             AtomicInteger done = new AtomicInteger();
             AtomicBoolean stop = new AtomicBoolean();
             int total = chosen.size();
-            pool = Executors.newFixedThreadPool(opt.threads(), r -> {
-                Thread t = new Thread(r, "voc-export");
-                t.setDaemon(true);
-                return t;
-            });
+            pool = threads.fixed("sseg-voc-export", opt.threads(), Thread.NORM_PRIORITY);
             List<Future<Written>> futures = new ArrayList<>();
             for (ExportSource.Item it : chosen) {
                 futures.add(pool.submit(() -> {
-                    if (stop.get() || cancelled.getAsBoolean()) {
+                    if (stop.get() || progress.isCancelled()) {
                         stop.set(true);
                         throw new CancellationException("export cancelled");
                     }
                     Written w = writeOne(source, it, ids.get(it.imageId()), opt, vocIndexById, definedIndices, jpegDir,
                             maskDir, warnings);
-                    progress.update(done.incrementAndGet(), total);
+                    progress.progress(done.incrementAndGet(), total, ids.get(it.imageId()));
                     return w;
                 }));
             }
@@ -212,7 +211,7 @@ public final class VocExporter {
                 fsyncDir(root.getParent());
             }
             fsyncDir(tmp);
-            if (cancelled.getAsBoolean()) {
+            if (progress.isCancelled()) {
                 throw new CancellationException("export cancelled");
             }
             commit(tmp, out, opt.overwrite());

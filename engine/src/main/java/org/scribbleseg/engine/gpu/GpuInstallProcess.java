@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.scribbleseg.engine.util.ThreadPools;
 
 /**
  * {@code scribbleseg gpu install} run as a child process (as the app starts it): its progress lines go to a
@@ -48,9 +49,15 @@ public final class GpuInstallProcess {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("OPT_OUT_TRACKING", "true");
         GpuInstallProcess g = new GpuInstallProcess(pb.start());
-        Thread t = new Thread(() -> g.read(progress, done), "sseg-gpu-install");
-        t.setDaemon(true);
-        t.start();
+        // the reader's thread lives as long as the child's output: its own pools, closed when the child has ended
+        ThreadPools threads = new ThreadPools("gpu install");
+        threads.start("sseg-gpu-install", true, () -> {
+            try {
+                g.read(progress, done);
+            } finally {
+                threads.close();
+            }
+        });
         return g;
     }
 

@@ -1,5 +1,6 @@
 package org.scribbleseg.engine.gpu;
 
+import org.scribbleseg.engine.util.ThreadPools;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -49,9 +50,8 @@ public final class GpuInstaller {
         if (mirror != null && !mirror.isBlank()) {
             redirect(mirror.endsWith("/") ? mirror : mirror + "/");
         }
-        Thread meter = new Thread(() -> meter(cache, progress), "sseg-gpu-install-progress");
-        meter.setDaemon(true);
-        meter.start();
+        ThreadPools threads = new ThreadPools("gpu install");
+        threads.start("sseg-gpu-install-progress", true, () -> meter(cache, progress));
         try {
             Class<?> libUtils = Class.forName("ai.djl.pytorch.jni.LibUtils");
             Method m = libUtils.getDeclaredMethod("downloadPyTorch", ai.djl.util.Platform.class);
@@ -68,7 +68,7 @@ public final class GpuInstaller {
         } catch (ReflectiveOperationException e) {
             throw new IOException("this DJL version does not offer its libtorch download (" + e + "); use `scribbleseg gpu use <libtorch-dir>`", e);
         } finally {
-            meter.interrupt();
+            threads.close(); // interrupts the meter
         }
         List<String> missing = GpuRuntime.missing(target);
         if (!missing.isEmpty()) {

@@ -1,5 +1,6 @@
 package org.scribbleseg.engine.heavy;
 
+import org.scribbleseg.engine.util.ThreadPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -73,15 +74,15 @@ public final class WorkerProcess implements AutoCloseable {
     private final Thread errReader;
     private volatile boolean closing;
 
+    /** The two reader threads; owned by this process handle and closed with it. */
+    private final ThreadPools threads;
+
     private WorkerProcess(Process p, Consumer<JsonNode> events) {
         this.process = p;
         this.stdin = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
-        this.errReader = new Thread(this::drainStderr, "sseg-worker-stderr-" + p.pid());
-        this.errReader.setDaemon(true);
-        this.errReader.start();
-        this.reader = new Thread(() -> readEvents(events), "sseg-worker-events-" + p.pid());
-        this.reader.setDaemon(true);
-        this.reader.start();
+        this.threads = new ThreadPools("worker " + p.pid());
+        this.errReader = threads.start("sseg-worker-stderr-" + p.pid(), true, this::drainStderr);
+        this.reader = threads.start("sseg-worker-events-" + p.pid(), true, () -> readEvents(events));
     }
 
     /** The command line the child is started with (tests and docs show it). */
@@ -240,5 +241,6 @@ public final class WorkerProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        threads.close(); // the stderr reader ends with the child's stream; a stuck one is interrupted
     }
 }

@@ -1,5 +1,6 @@
 package org.scribbleseg.engine.heavy;
 
+import org.scribbleseg.engine.util.ThreadPools;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,6 +36,8 @@ public final class WorkerServer {
     private final DeviceSpec defaultSpec;
     private volatile GpuProbe probe;
     private volatile Thread jobThread;
+    /** The job's thread; owned by this server, closed when {@link #serve} returns. */
+    private final ThreadPools threads = new ThreadPools("worker");
     private volatile HeavyRunner runner;
     private volatile String jobId;
 
@@ -45,6 +48,12 @@ public final class WorkerServer {
 
     /** Serves until {@code shutdown} or the end of the input; returns the exit code. */
     public int serve(InputStream in) throws IOException {
+        try (threads) {
+            return serveLines(in);
+        }
+    }
+
+    private int serveLines(InputStream in) throws IOException {
         probe = GpuProbe.detect();
         DeviceChoice dc = DeviceChoice.choose(defaultSpec, probe);
         ObjectNode hello = event("ready", null);
@@ -166,7 +175,7 @@ public final class WorkerServer {
         jobId = id;
         final Checkpoint resumeFrom = from;
         final HeavyJob theJob = job;
-        Thread t = new Thread(() -> {
+        Thread t = threads.start("sseg-worker-job", false, () -> {
             try (theJob) {
                 h.run(resumeFrom);
             } catch (OutOfMemoryError e) {
@@ -182,9 +191,8 @@ public final class WorkerServer {
             } finally {
                 done();
             }
-        }, "sseg-worker-job");
+        });
         jobThread = t;
-        t.start();
     }
 
     /** The job reached its end: a new start is accepted from now on (sent before the terminal event). */

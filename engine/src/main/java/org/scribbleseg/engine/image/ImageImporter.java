@@ -17,9 +17,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.BooleanSupplier;
+import org.scribbleseg.engine.util.TaskMonitor;
+import org.scribbleseg.engine.util.ThreadPools;
 
 /**
  * Imports image files and folders into an {@link ImageSink}. Folders are walked recursively in sorted path order;
@@ -49,28 +49,31 @@ public final class ImageImporter {
     private ImageImporter() {
     }
 
-    /** Progress after each file: (files done, files in total). */
-    @FunctionalInterface
-    public interface Progress {
-        void update(int done, int total);
-    }
-
     public static ImportReport importPaths(List<Path> inputs, ImageSink sink) throws IOException {
-        return importPaths(inputs, sink, (d, t) -> { }, () -> false);
+        return importPaths(inputs, sink, TaskMonitor.NONE);
     }
 
     /**
-     * Imports the given files and folders. {@code cancelled} is checked between files; when it turns true the
-     * import stops and reports what it did so far.
+     * Imports the given files and folders. Progress after each file: (files done, files in total, the file's name).
+     * {@code monitor} is asked whether it is cancelled between files; when it is, the import stops and reports what it
+     * did so far.
      */
-    public static ImportReport importPaths(List<Path> inputs, ImageSink sink, Progress progress, BooleanSupplier cancelled)
-            throws IOException {
-        return importPaths(inputs, sink, progress, cancelled, ImageLimits.pixels(ImageLimits.DEFAULT_MEGAPIXELS));
+    public static ImportReport importPaths(List<Path> inputs, ImageSink sink, TaskMonitor monitor) throws IOException {
+        return importPaths(inputs, sink, monitor, ImageLimits.pixels(ImageLimits.DEFAULT_MEGAPIXELS));
     }
 
-    /** As {@link #importPaths(List, ImageSink, Progress, BooleanSupplier)}; images over {@code maxPixels} are skipped. */
-    public static ImportReport importPaths(List<Path> inputs, ImageSink sink, Progress progress, BooleanSupplier cancelled,
-            long maxPixels) throws IOException {
+    /** As {@link #importPaths(List, ImageSink, TaskMonitor)}; images over {@code maxPixels} are skipped. */
+    public static ImportReport importPaths(List<Path> inputs, ImageSink sink, TaskMonitor monitor, long maxPixels)
+            throws IOException {
+        try (ThreadPools own = new ThreadPools("image import")) {
+            return importPaths(inputs, sink, monitor, maxPixels, own);
+        }
+    }
+
+    /** As {@link #importPaths(List, ImageSink, TaskMonitor, long)}, probing on a pool of {@code threads} (the engine's). */
+    public static ImportReport importPaths(List<Path> inputs, ImageSink sink, TaskMonitor monitor, long maxPixels,
+            ThreadPools threads) throws IOException {
+        TaskMonitor progress = TaskMonitor.orNone(monitor);
         List<ImportReport.Skipped> skipped = new ArrayList<>();
         List<Path> files = collect(inputs, skipped);
         List<ImageInfo> added = new ArrayList<>();
@@ -79,11 +82,7 @@ public final class ImageImporter {
         int done = 0;
         // probing (read, hash, decode) runs on PROBE_THREADS workers, a bounded window ahead; the sink is only
         // called from this thread, in file order
-        ExecutorService pool = Executors.newFixedThreadPool(PROBE_THREADS, r -> {
-            Thread t = new Thread(r, "image-probe");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = threads.fixed("sseg-image-probe", PROBE_THREADS, Thread.NORM_PRIORITY);
         try {
             ArrayDeque<Future<Object>> window = new ArrayDeque<>();
             int next = 0;
@@ -98,7 +97,7 @@ public final class ImageImporter {
                         }
                     }));
                 }
-                if (cancelled.getAsBoolean()) {
+                if (progress.isCancelled()) {
                     break;
                 }
                 Object r = await(window.poll());
@@ -117,7 +116,7 @@ public final class ImageImporter {
                         added.add(info);
                     }
                 }
-                progress.update(++done, files.size());
+                progress.progress(++done, files.size(), String.valueOf(f.getFileName()));
             }
         } finally {
             pool.shutdownNow();

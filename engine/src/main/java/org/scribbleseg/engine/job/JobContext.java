@@ -1,7 +1,14 @@
 package org.scribbleseg.engine.job;
 
-/** What a running job sees: its cancellation state and a way to report progress. */
-public interface JobContext {
+import org.scribbleseg.engine.util.TaskMonitor;
+
+/**
+ * What a running job sees: its cancellation state and a way to report progress. It is the job's {@link TaskMonitor}:
+ * hand it to an import, export or download run inside the job and their progress becomes the job's
+ * {@link EngineEvent.JobProgress}, cancelling the job cancels them.
+ */
+public interface JobContext extends TaskMonitor {
+    @Override
     boolean isCancelled();
 
     /** Throws {@link JobCancelledException} when the job was cancelled: call it between units of work. */
@@ -12,5 +19,6 @@ public interface JobContext {
     }
 
     /** Reports {@code done} of {@code total} units (total ≤ 0: indeterminate) with a short message. */
+    @Override
     void progress(long done, long total, String message);
 }

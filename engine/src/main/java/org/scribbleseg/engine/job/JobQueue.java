@@ -4,12 +4,10 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.scribbleseg.engine.util.ThreadPools;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,22 +25,24 @@ public final class JobQueue implements AutoCloseable {
     private final Map<String, JobHandle> active = new ConcurrentHashMap<>();
     private final Consumer<EngineEvent> events;
     private final AtomicLong ids = new AtomicLong();
+    private final ThreadPools ownThreads;
 
+    /** A queue on threads of its own, stopped by {@link #close()}. */
     public JobQueue(Consumer<EngineEvent> events, int featureThreads) {
-        this.events = events;
-        lanes.put(Lane.INTERACTIVE, Executors.newSingleThreadExecutor(daemon("sseg-interactive", Thread.MAX_PRIORITY)));
-        lanes.put(Lane.FEATURES, Executors.newFixedThreadPool(Math.max(1, featureThreads), daemon("sseg-features", Thread.NORM_PRIORITY)));
-        lanes.put(Lane.HEAVY, Executors.newSingleThreadExecutor(daemon("sseg-heavy", Thread.MIN_PRIORITY)));
+        this(events, featureThreads, null);
     }
 
-    private static ThreadFactory daemon(String name, int priority) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            t.setPriority(priority);
-            return t;
-        };
+    /**
+     * A queue whose lanes are pools of {@code threads} (the engine's), shut down by {@link #close()} and at the
+     * latest with {@code threads}; null: pools of its own.
+     */
+    public JobQueue(Consumer<EngineEvent> events, int featureThreads, ThreadPools threads) {
+        this.events = events;
+        this.ownThreads = threads == null ? new ThreadPools("job queue") : null;
+        ThreadPools t = threads == null ? ownThreads : threads;
+        lanes.put(Lane.INTERACTIVE, t.fixed("sseg-interactive", 1, Thread.MAX_PRIORITY));
+        lanes.put(Lane.FEATURES, t.fixed("sseg-features", featureThreads, Thread.NORM_PRIORITY));
+        lanes.put(Lane.HEAVY, t.fixed("sseg-heavy", 1, Thread.MIN_PRIORITY));
     }
 
     /** Submits a job. */
@@ -166,6 +166,9 @@ public final class JobQueue implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 ex.shutdownNow();
             }
+        }
+        if (ownThreads != null) {
+            ownThreads.close();
         }
     }
 }

@@ -5,10 +5,11 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.scribbleseg.engine.util.TaskMonitor;
+import org.scribbleseg.engine.util.ThreadPools;
 
 /**
  * Runs {@link ModelStore} downloads on background threads for a UI: progress with speed and time left (at most
@@ -53,16 +54,10 @@ public final class ModelDownloads implements AutoCloseable {
     }
 
     private final ModelStore store;
-    private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "scribbleseg-model-download");
-        t.setDaemon(true);
-        return t;
-    });
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "scribbleseg-model-download-progress");
-        t.setDaemon(true);
-        return t;
-    });
+    /** Its own pools: downloads need no project, so no engine owns them; {@link #close()} ends them. */
+    private final ThreadPools pools = new ThreadPools("model downloads");
+    private final ExecutorService threads = pools.cached("scribbleseg-model-download");
+    private final ScheduledExecutorService timer = pools.scheduled("scribbleseg-model-download-progress");
 
     public ModelDownloads(ModelStore store) {
         this.store = Objects.requireNonNull(store, "store");
@@ -83,7 +78,8 @@ public final class ModelDownloads implements AutoCloseable {
     private void run(String model, Listener listener, Download d) {
         Meter meter = new Meter(model, listener, timer);
         try {
-            Path dir = store.download(model, meter::update, d::cancelRequested);
+            Path dir = store.download(model, TaskMonitor.of((done, total, file) -> meter.update(file, done, total),
+                    d::cancelRequested));
             meter.close();
             listener.done(dir);
         } catch (DownloadCancelledException e) {

@@ -41,6 +41,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import org.scribbleseg.engine.util.TaskMonitor;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -81,12 +82,6 @@ public final class ModelStore {
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
-    /** Download progress of one file: bytes done and total (-1 when unknown). Called from an HTTP thread. */
-    @FunctionalInterface
-    public interface Progress {
-        void update(String file, long done, long total);
-    }
 
     /** A file of an installed model as recorded in its manifest. */
     public record InstalledFile(String path, long size, String sha256, String trust) {
@@ -177,21 +172,22 @@ public final class ModelStore {
      * Downloads every file of a catalog model that is not installed yet (resuming {@code .part} files), verifies
      * and places it. Returns the model folder.
      */
-    public Path download(String nameOrRepo, Progress progress) throws ModelStoreException {
-        return download(nameOrRepo, progress, () -> false);
+    public Path download(String nameOrRepo) throws ModelStoreException {
+        return download(nameOrRepo, TaskMonitor.NONE);
     }
 
     /**
-     * As {@link #download(String, Progress)}, stopping within a fraction of a second once {@code cancelled} answers
-     * true: the transfer is aborted with {@link DownloadCancelledException} and the {@code .part} file kept, so a
-     * later call resumes where this one stopped.
+     * As {@link #download(String)}, reporting each file's bytes (done, total or -1 when unknown, the file's path in
+     * the model) from an HTTP thread, and stopping within a fraction of a second once {@code monitor} is cancelled:
+     * the transfer is aborted with {@link DownloadCancelledException} and the {@code .part} file kept, so a later call
+     * resumes where this one stopped.
      */
-    public Path download(String nameOrRepo, Progress progress, BooleanSupplier cancelled) throws ModelStoreException {
-        Objects.requireNonNull(cancelled, "cancelled");
+    public Path download(String nameOrRepo, TaskMonitor monitor) throws ModelStoreException {
+        TaskMonitor p = TaskMonitor.orNone(monitor);
+        BooleanSupplier cancelled = p::isCancelled;
         ModelCatalog.ModelEntry entry = catalog.find(nameOrRepo).orElseThrow(() -> new ModelStoreException(
                 "unknown model '" + nameOrRepo + "'; known: "
                         + String.join(", ", catalog.models().stream().map(ModelCatalog.ModelEntry::name).toList())));
-        Progress p = progress == null ? (f, d, t) -> { } : progress;
         Path dir = root.resolve(entry.name());
         boolean existed = Files.exists(dir);
         try {
@@ -236,7 +232,7 @@ public final class ModelStore {
         }
     }
 
-    private Path downloadLocked(ModelCatalog.ModelEntry entry, Path dir, Progress p, BooleanSupplier cancelled)
+    private Path downloadLocked(ModelCatalog.ModelEntry entry, Path dir, TaskMonitor p, BooleanSupplier cancelled)
             throws ModelStoreException {
         ObjectNode manifest = readManifest(dir);
         manifest.put("name", entry.name());
@@ -250,7 +246,7 @@ public final class ModelStore {
             if (recorded != null && Files.isRegularFile(target)) {
                 long size = sizeOf(target);
                 if (size == recorded.path("size").asLong(-1)) {
-                    p.update(f.path(), size, size);
+                    p.progress(size, size, f.path());
                     continue;
                 }
             }
@@ -289,7 +285,7 @@ public final class ModelStore {
         }
     }
 
-    private Fetched fetch(URI url, String file, Path target, String expectedSha, Long expectedSize, Progress progress,
+    private Fetched fetch(URI url, String file, Path target, String expectedSha, Long expectedSize, TaskMonitor progress,
                           BooleanSupplier cancelled) throws ModelStoreException {
         Path part = target.resolveSibling(target.getFileName() + ".part");
         Transient last = null;
@@ -329,7 +325,7 @@ public final class ModelStore {
     }
 
     private Fetched fetchOnce(URI url, String file, Path part, Path target, String expectedSha, Long expectedSize,
-                              Progress progress, BooleanSupplier cancelled) throws Transient, ModelStoreException {
+                              TaskMonitor progress, BooleanSupplier cancelled) throws Transient, ModelStoreException {
         throwIfCancelled(cancelled, file, part);
         long have = Files.exists(part) ? sizeOf(part) : 0;
         if (expectedSize != null && have > expectedSize) {
@@ -434,7 +430,7 @@ public final class ModelStore {
         private final long have;
         private final String file;
         private final Long expectedSize;
-        private final Progress progress;
+        private final TaskMonitor progress;
         private final CompletableFuture<Long> result = new CompletableFuture<>();
         private volatile Flow.Subscription subscription;
         private FileChannel channel;
@@ -444,7 +440,7 @@ public final class ModelStore {
         volatile ModelStoreException failure;
         volatile boolean badRange;
 
-        PartWriter(Path part, long have, String file, Long expectedSize, Progress progress) {
+        PartWriter(Path part, long have, String file, Long expectedSize, TaskMonitor progress) {
             this.part = part;
             this.have = have;
             this.file = file;
@@ -488,7 +484,7 @@ public final class ModelStore {
                 return HttpResponse.BodySubscribers.replacing(-1L);
             }
             done = start;
-            progress.update(file, done, total);
+            progress.progress(done, total, file);
             return this;
         }
 
@@ -507,7 +503,7 @@ public final class ModelStore {
                     }
                 }
                 lastActivityNanos = System.nanoTime();
-                progress.update(file, done, total);
+                progress.progress(done, total, file);
                 subscription.request(1);
             } catch (IOException | RuntimeException e) {
                 subscription.cancel();
@@ -568,6 +564,15 @@ public final class ModelStore {
      * and renamed), hashes them into the manifest. {@code name} null = the source folder's name.
      */
     public Path importModel(Path source, String name) throws ModelStoreException {
+        return importModel(source, name, TaskMonitor.NONE);
+    }
+
+    /**
+     * As {@link #importModel(Path, String)}, reporting each file before it is copied (files done, files, its name);
+     * a cancelled {@code monitor} stops before the next file and leaves nothing behind.
+     */
+    public Path importModel(Path source, String name, TaskMonitor monitor) throws ModelStoreException {
+        TaskMonitor progress = TaskMonitor.orNone(monitor);
         Path src = source.toAbsolutePath().normalize();
         Path weights;
         Path folder;
@@ -609,6 +614,10 @@ public final class ModelStore {
             ObjectNode files = manifest.putObject("files");
             for (Path f : toCopy) {
                 String fileName = f == weights ? "model.safetensors" : f.getFileName().toString();
+                if (progress.isCancelled()) {
+                    throw new ModelStoreException("import of " + target + " cancelled; nothing was installed");
+                }
+                progress.progress(files.size(), toCopy.size(), fileName);
                 Path dst = staging.resolve(fileName);
                 Files.copy(f, dst, StandardCopyOption.REPLACE_EXISTING);
                 ObjectNode rec = files.putObject(fileName);

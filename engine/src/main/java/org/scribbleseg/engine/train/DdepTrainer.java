@@ -22,6 +22,7 @@ import org.scribbleseg.engine.nn.DdepDecoder;
 import org.scribbleseg.engine.nn.Ops;
 import org.scribbleseg.engine.nn.Params;
 import org.scribbleseg.engine.nn.optim.AdamW;
+import org.scribbleseg.engine.util.TaskMonitor;
 
 /**
  * Trains a {@link DdepDecoder} over a frozen backbone (seed 003, methods.md §D), one step at a time, so that a
@@ -273,16 +274,13 @@ public final class DdepTrainer implements AutoCloseable {
         return loss;
     }
 
-    /** Progress of a budgeted loop: steps done, the last loss, seconds elapsed. */
-    public interface Progress {
-        void report(long step, double loss, double seconds);
-    }
-
     /**
      * Denoising steps until {@code budgetNanos} have passed or {@code maxSteps} are done (whichever first; at least
-     * one step), reporting every {@code reportEvery} steps. Returns the steps taken.
+     * one step) or {@code monitor} is cancelled, reporting every {@code reportEvery} steps: (pre-training steps so far,
+     * {@code maxSteps} or 0 when unbounded, "MSE m, s s, r images/s" with the smoothed loss). Returns the steps taken.
      */
-    public long pretrainFor(List<RgbImage> images, long budgetNanos, long maxSteps, int reportEvery, Progress progress) {
+    public long pretrainFor(List<RgbImage> images, long budgetNanos, long maxSteps, int reportEvery, TaskMonitor monitor) {
+        TaskMonitor progress = TaskMonitor.orNone(monitor);
         long t0 = System.nanoTime();
         long n = 0;
         double ema = Double.NaN;
@@ -290,10 +288,12 @@ public final class DdepTrainer implements AutoCloseable {
             double l = pretrainStep(images);
             ema = Double.isNaN(ema) ? l : 0.9 * ema + 0.1 * l;
             n++;
-            if (progress != null && (n % reportEvery == 0)) {
-                progress.report(pretrainSteps, ema, (System.nanoTime() - t0) / 1e9);
+            if (n % reportEvery == 0) {
+                double sec = (System.nanoTime() - t0) / 1e9;
+                progress.progress(pretrainSteps, maxSteps == Long.MAX_VALUE ? 0 : maxSteps, String.format(
+                        "MSE %.4f, %.1f s, %.2f images/s", ema, sec, pretrainSteps / sec));
             }
-        } while (n < maxSteps && System.nanoTime() - t0 < budgetNanos);
+        } while (n < maxSteps && System.nanoTime() - t0 < budgetNanos && !progress.isCancelled());
         return n;
     }
 

@@ -10,15 +10,11 @@ import org.scribbleseg.engine.image.RgbImage;
 import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.ProjectStore;
 import org.scribbleseg.engine.train.ZeroShotLabeler;
+import org.scribbleseg.engine.util.TaskMonitor;
 
 /** Writes zero-shot pre-labels (MaskCLIP or ZeroSeg) for every image of a project as one prediction run. */
 public final class PreLabels {
     private PreLabels() {
-    }
-
-    /** What one image got. */
-    public interface Progress {
-        void image(ImageEntry e, ZeroShotLabeler.Result r, int done, int total);
     }
 
     /** Images labelled, pixels labelled (not void) and pixels in all. */
@@ -30,10 +26,13 @@ public final class PreLabels {
 
     /**
      * Labels every image with {@code labeler}, stores the result as prediction run {@code runId} and, when
-     * {@code pngDir} is not null, as palette PNGs named after the image stems.
+     * {@code pngDir} is not null, as palette PNGs named after the image stems. Progress after each image (images done,
+     * images, "stem: p% labelled, mean uncertainty u"); a cancelled {@code monitor} stops before the next image and the
+     * summary counts the images labelled so far.
      */
     public static Summary writeAll(ProjectStore store, String runId, Function<RgbImage, ZeroShotLabeler.Result> labeler, Path pngDir,
-            Progress progress) throws IOException {
+            TaskMonitor monitor) throws IOException {
+        TaskMonitor progress = TaskMonitor.orNone(monitor);
         if (pngDir != null) {
             Files.createDirectories(pngDir);
         }
@@ -43,6 +42,9 @@ public final class PreLabels {
         long t0 = System.nanoTime();
         int done = 0;
         for (ImageEntry e : images) {
+            if (progress.isCancelled()) {
+                break;
+            }
             RgbImage img = ImageLoader.load(store.resolve(e));
             ZeroShotLabeler.Result r = labeler.apply(img);
             store.savePrediction(e.id(), runId, r.labels(), r.confidence(), r.meanUncertainty());
@@ -52,10 +54,11 @@ public final class PreLabels {
             labelled += r.labels().labelledCount();
             total += (long) img.width() * img.height();
             done++;
-            if (progress != null) {
-                progress.image(e, r, done, images.size());
-            }
+            progress.progress(done, images.size(), String.format(java.util.Locale.ROOT,
+                    "%s: %.1f%% labelled, mean uncertainty %.3f", e.stem(),
+                    100.0 * r.labels().labelledCount() / Math.max(1, (long) r.labels().width() * r.labels().height()),
+                    r.meanUncertainty()));
         }
-        return new Summary(images.size(), labelled, total, (System.nanoTime() - t0) / 1e9);
+        return new Summary(done, labelled, total, (System.nanoTime() - t0) / 1e9);
     }
 }

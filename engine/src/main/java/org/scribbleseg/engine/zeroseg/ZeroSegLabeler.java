@@ -185,7 +185,7 @@ public final class ZeroSegLabeler implements AutoCloseable {
      * pre-labels as {@value #RUN_ID}; {@code clip} gives the class text embeddings (null: the run's teacher).
      */
     public static PreLabels.Summary labelProject(ProjectStore store, RunRecord r, Path clip, float threshold, Path pngDir,
-            PreLabels.Progress progress) throws IOException {
+            org.scribbleseg.engine.util.TaskMonitor progress) throws IOException {
         if (r.checkpoint() == null) {
             throw new ProjectException("run " + r.id() + " has no checkpoint to label with");
         }

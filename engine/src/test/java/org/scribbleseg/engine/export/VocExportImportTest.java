@@ -84,7 +84,7 @@ class VocExportImportTest {
         Path out = dir.resolve("out");
         List<int[]> progress = new ArrayList<>();
         ExportResult r = VocExporter.export(src, VocExporter.Options.of(out, ExportMode.DONE),
-                (d, t) -> { synchronized (progress) { progress.add(new int[] {d, t}); } }, () -> false);
+                (d, t, name) -> { synchronized (progress) { progress.add(new int[] {(int) d, (int) t}); } });
         assertThat(r.images()).isEqualTo(3);
         assertThat(r.ids()).isEqualTo(Map.of(1L, "img", 2L, "img_2", 3L, "_n__c_d_"));
         assertThat(progress).hasSize(3);
@@ -222,7 +222,7 @@ class VocExportImportTest {
 
         AtomicInteger done = new AtomicInteger();
         assertThatThrownBy(() -> VocExporter.export(base, VocExporter.Options.of(out, ExportMode.DONE),
-                (d, t) -> done.set(d), () -> done.get() >= 5)).isInstanceOf(CancellationException.class);
+                org.scribbleseg.engine.util.TaskMonitor.of((d, t, name) -> done.set((int) d), () -> done.get() >= 5))).isInstanceOf(CancellationException.class);
         assertThat(out).doesNotExist();
         assertThat(leftovers()).isEmpty();
 

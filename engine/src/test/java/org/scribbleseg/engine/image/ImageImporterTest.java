@@ -73,8 +73,8 @@ class ImageImporterTest {
 
         MemorySink sink = new MemorySink();
         List<int[]> progress = new ArrayList<>();
-        ImportReport r = ImageImporter.importPaths(List.of(dir.resolve("imgs")), sink, (d, t) -> progress.add(new int[] {d, t}),
-                () -> false);
+        ImportReport r = ImageImporter.importPaths(List.of(dir.resolve("imgs")), sink,
+                (d, t, name) -> progress.add(new int[] {(int) d, (int) t}));
 
         assertThat(r.added()).extracting(i -> dir.resolve("imgs").relativize(i.path()).toString()).containsExactly(
                 "a.jpg", "b_grey.png", "c_rgba16.png", "sub/d.tif", "sub/e.bmp", "sub/f.webp", "sub/g_grey16.png");
@@ -113,7 +113,8 @@ class ImageImporterTest {
             put("c/" + i + ".png", ImageFixtures.encode8(".png", 2, 2, 3, pixels(2, 2, 3, i)));
         }
         MemorySink sink = new MemorySink();
-        ImportReport r = ImageImporter.importPaths(List.of(dir.resolve("c")), sink, (d, t) -> { }, () -> sink.added.size() >= 2);
+        ImportReport r = ImageImporter.importPaths(List.of(dir.resolve("c")), sink,
+                org.scribbleseg.engine.util.TaskMonitor.cancelledWhen(() -> sink.added.size() >= 2));
         assertThat(r.added()).hasSize(2);
     }
 }

@@ -162,7 +162,7 @@ class ModelStoreTest {
     void fullDownloadVerifiesAndReportsMonotonicProgress() throws Exception {
         ModelStore store = store(catalog(sha(blob), (long) blob.length), 3);
         Map<String, List<long[]>> progress = new ConcurrentHashMap<>();
-        Path dir = store.download("tiny", (f, d, t) -> progress.computeIfAbsent(f, k -> Collections.synchronizedList(
+        Path dir = store.download("tiny", (d, t, f) -> progress.computeIfAbsent(f, k -> Collections.synchronizedList(
                 new ArrayList<>())).add(new long[] {d, t}));
         assertThat(dir).isEqualTo(tmp.resolve("models").resolve("tiny"));
         assertThat(Files.readAllBytes(dir.resolve("blob.bin"))).isEqualTo(blob);
@@ -201,7 +201,7 @@ class ModelStoreTest {
         dropNext.put("blob.bin", new AtomicInteger(1));
         ModelStore store = store(catalog(sha(blob), (long) blob.length), 3);
         List<long[]> blobProgress = Collections.synchronizedList(new ArrayList<>());
-        Path dir = store.download("tiny", (f, d, t) -> {
+        Path dir = store.download("tiny", (d, t, f) -> {
             if (f.equals("blob.bin")) {
                 blobProgress.add(new long[] {d, t});
             }
