@@ -33,8 +33,8 @@ import org.scribbleseg.engine.project.ProjectStore;
 import org.scribbleseg.engine.project.StoreListener;
 import org.scribbleseg.engine.project.Stroke;
 import org.scribbleseg.engine.project.Tag;
-import org.scribbleseg.engine.train.CamPseudoLabeler;
 import org.scribbleseg.engine.train.LinearHead;
+import org.scribbleseg.engine.train.TagPseudoMasks;
 import org.scribbleseg.engine.train.TrainingImage;
 import org.scribbleseg.engine.train.WeakLabelHead;
 import org.scribbleseg.engine.zeroseg.PreLabelSource;
@@ -75,7 +75,7 @@ final class LiveLoop implements StoreListener {
     private final java.util.function.LongSupplier currentImage;
 
     private final WeakLabelHead head = new WeakLabelHead(WeakLabelHead.Config.defaults());
-    private final CamPseudoLabeler cam = new CamPseudoLabeler(CamPseudoLabeler.Config.defaults());
+    private final TagPseudoMasks tagMasks = new TagPseudoMasks();
     private final HeadPredictor predictor = new HeadPredictor();
     private final Map<Long, Long> imageRevision = new ConcurrentHashMap<>();
     private volatile long classesRevision;
@@ -94,8 +94,6 @@ final class LiveLoop implements StoreListener {
      */
     private final Map<Long, LabelsAt> zeroShot = new HashMap<>();
     private final java.util.concurrent.atomic.AtomicLong zeroShotGeneration = new java.util.concurrent.atomic.AtomicLong();
-    private Map<Long, LabelMap> pseudo = Map.of();
-    private String pseudoKey = "";
     private volatile LinearHead trained;
     /** Per labelled image, what each stroke needs without its maps: revision, labelled count, held-out samples. */
     private final Map<Long, ImageState> heldOut = new HashMap<>();
@@ -170,7 +168,7 @@ final class LiveLoop implements StoreListener {
         labels.clear();
         heldOut.clear();
         zeroShot.clear();
-        pseudo = Map.of();
+        tagMasks.clear();
         trained = null;
         head.release();
     }
@@ -442,43 +440,12 @@ final class LiveLoop implements StoreListener {
 
     /** Tag pseudo-masks (CAM) for tagged images without human labels, recomputed only when the tags change. */
     private List<TrainingImage> pseudoMasks(List<Tag> tags, Set<Long> labelled, Map<Long, Integer> vocOf, JobContext ctx) {
-        Map<Long, Set<Integer>> present = new java.util.TreeMap<>();
-        for (Tag t : tags) {
-            Integer v = vocOf.get(t.classId());
-            if (t.present() && v != null && v != 0) {
-                present.computeIfAbsent(t.imageId(), k -> new java.util.TreeSet<>()).add(v);
-            }
-        }
-        if (present.isEmpty()) {
-            pseudo = Map.of();
-            pseudoKey = "";
-            return List.of();
-        }
-        String key = present.toString() + "|" + backbone.key() + "|" + classesRevision;
-        if (!key.equals(pseudoKey)) {
-            List<CamPseudoLabeler.TaggedImage> tagged = new ArrayList<>();
-            for (Map.Entry<Long, Set<Integer>> en : present.entrySet()) {
-                ctx.checkCancelled();
-                store.image(en.getKey()).ifPresent(e -> tagged.add(new CamPseudoLabeler.TaggedImage(featuresOf(e), en.getValue())));
-            }
-            cam.train(tagged);
-            Map<Long, LabelMap> out = new HashMap<>();
-            for (Map.Entry<Long, Set<Integer>> en : present.entrySet()) {
-                ctx.checkCancelled();
-                Optional<ImageEntry> e = store.image(en.getKey());
-                if (e.isPresent() && !labelled.contains(en.getKey())) {
-                    out.put(en.getKey(), cam.pseudoMask(featuresOf(e.get()), en.getValue(), e.get().width(), e.get().height()));
-                }
-            }
-            pseudo = out;
-            pseudoKey = key;
-        }
+        Map<Long, LabelMap> masks = tagMasks.masks(tags, vocOf, labelled, backbone.key() + "|" + classesRevision, store::image,
+                this::featuresOf, ctx::checkCancelled);
         List<TrainingImage> list = new ArrayList<>();
-        for (Map.Entry<Long, LabelMap> en : pseudo.entrySet()) {
-            if (!labelled.contains(en.getKey()) && en.getValue().labelledCount() > 0) {
-                store.image(en.getKey()).ifPresent(e -> list.add(new TrainingImage("tag-" + e.id(), pseudoKey.hashCode(),
-                        featuresOf(e), en.getValue(), WeakLabelHead.PSEUDO_WEIGHT)));
-            }
+        for (Map.Entry<Long, LabelMap> en : masks.entrySet()) {
+            store.image(en.getKey()).ifPresent(e -> list.add(new TrainingImage("tag-" + e.id(), tagMasks.revision(),
+                    featuresOf(e), en.getValue(), WeakLabelHead.PSEUDO_WEIGHT)));
         }
         return list;
     }

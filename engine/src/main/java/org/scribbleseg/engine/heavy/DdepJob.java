@@ -69,7 +69,7 @@ public final class DdepJob implements HeavyJob {
         try (ProjectStore store = ProjectStore.open(ctx.project())) {
             String setting = ctx.config().has("backbone") ? ctx.config().get("backbone").asText()
                     : store.setting("backbone").orElse("classic");
-            backbone = backboneFor(setting, store.modelsDir());
+            backbone = WorkerBackbones.forSetting(setting, store.modelsDir());
             for (ImageEntry e : store.images()) {
                 images.add(ImageLoader.load(store.resolve(e)));
             }
@@ -121,30 +121,6 @@ public final class DdepJob implements HeavyJob {
             set.add(new TrainingImage(l.id(), 1, backbone.features(l.image()), l.labels(), 1.0));
         }
         return new WeakLabelHead(WeakLabelHead.Config.defaults()).train(set);
-    }
-
-    /**
-     * The backbone a setting names, in the worker: classic[@s&lt;stride&gt;], project-vit:&lt;run&gt;, or an installed
-     * DINOv2 model [@res] (as the project's live backbone resolves it; no fallback: a run needs its backbone).
-     */
-    static Backbone backboneFor(String setting, java.nio.file.Path modelsDir) throws Exception {
-        String n = setting.strip().toLowerCase(java.util.Locale.ROOT);
-        if (n.equals("classic")) {
-            return new org.scribbleseg.engine.model.ClassicBackbone();
-        }
-        if (n.startsWith("classic@s")) {
-            return new org.scribbleseg.engine.model.ClassicBackbone(Integer.parseInt(n.substring("classic@s".length())));
-        }
-        if (n.startsWith(SimMimJob.PROJECT_VIT)) {
-            return SimMimJob.projectBackbone(setting, modelsDir);
-        }
-        int at = n.indexOf('@');
-        String model = at < 0 ? n : n.substring(0, at);
-        int res = at < 0 ? org.scribbleseg.engine.feature.Dinov2Backbone.DEFAULT_RESOLUTION : Integer.parseInt(n.substring(at + 1));
-        var m = org.scribbleseg.engine.model.ModelStore.createDefault().installed(model)
-                .filter(org.scribbleseg.engine.model.ModelStore.InstalledModel::complete)
-                .orElseThrow(() -> new ProjectException("ddep: backbone '" + setting + "' is not installed"));
-        return org.scribbleseg.engine.feature.Dinov2Backbone.load(model, m.dir(), res);
     }
 
     @Override

@@ -22,15 +22,19 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.scribbleseg.engine.eval.Metrics;
+import org.scribbleseg.engine.feature.Backbone;
+import org.scribbleseg.engine.feature.FeatureCache;
 import org.scribbleseg.engine.heavy.Checkpoint;
 import org.scribbleseg.engine.heavy.HeavyContext;
 import org.scribbleseg.engine.heavy.HeavyJob;
 import org.scribbleseg.engine.heavy.HeavyJobFactory;
 import org.scribbleseg.engine.heavy.SeededRandom;
+import org.scribbleseg.engine.heavy.WorkerBackbones;
 import org.scribbleseg.engine.image.ImageLoader;
 import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.image.LabelRasterizer;
 import org.scribbleseg.engine.image.RgbImage;
+import org.scribbleseg.engine.model.ClassicBackbone;
 import org.scribbleseg.engine.nn.ClipConfig;
 import org.scribbleseg.engine.nn.ClipModel;
 import org.scribbleseg.engine.nn.ClipTokenizer;
@@ -45,14 +49,18 @@ import org.scribbleseg.engine.project.MaskRecord;
 import org.scribbleseg.engine.project.ProjectException;
 import org.scribbleseg.engine.project.ProjectStore;
 import org.scribbleseg.engine.project.Stroke;
+import org.scribbleseg.engine.project.Tag;
+import org.scribbleseg.engine.train.TagPseudoMasks;
 import org.scribbleseg.engine.train.ZeroShotLabeler;
 
 /**
  * {@code semivl}: SemiVL (seed 001) trained on the project in the heavy worker (spec §2, §5, §8, §9).
  *
  * <p><b>Streams.</b> Labelled: every image with an accepted mask and/or scribbles and points (strokes painted over
- * the mask, 255 elsewhere), plus images whose only labels are the zero-shot pre-labels stored by
- * {@code scribbleseg zeroshot} (void where those are unsure). Unlabelled: every other image (when there is none,
+ * the mask, 255 elsewhere), then images whose only labels are image-level tags, with the live loop's tag
+ * pseudo-masks ({@link TagPseudoMasks} on the project's live backbone, 255 where the CAM is unsure), then images whose
+ * only labels are the zero-shot pre-labels stored by {@code scribbleseg zeroshot} (void where those are unsure); the
+ * recipe counts each kind ({@code streams}, {@code labelled_by_kind}). Unlabelled: every other image (when there is none,
  * the labelled images also feed the unlabelled stream, and the job says so). <b>Held out:</b> every fifth image
  * with an accepted mask, in id order starting with the first, once there are at least two: it is in neither stream
  * and scores the run ({@code miou} in {@link #evaluate}); the predictor switch compares on it too.
@@ -81,6 +89,8 @@ public final class SemiVlJob implements HeavyJob {
     public static final String METHOD = "semivl";
     public static final int EPOCHS = 80;
     static final ObjectMapper JSON = new ObjectMapper();
+    /** The project setting naming the live backbone (as {@code Engine.BACKBONE_SETTING}). */
+    static final String BACKBONE_SETTING = "backbone";
 
     /** The factory the worker finds through {@link java.util.ServiceLoader}. */
     public static final class Factory implements HeavyJobFactory {
@@ -330,6 +340,10 @@ public final class SemiVlJob implements HeavyJob {
         }
         Map<Long, List<Stroke>> strokes = store.allStrokes();
         Set<Long> withMask = new HashSet<>(store.imagesWithMask());
+        Set<Long> human = new HashSet<>(strokes.keySet());
+        human.addAll(withMask);
+        Map<Long, LabelMap> tagged = tagMasks(store, vocOf, human);
+        int[] kinds = new int[4]; // labelled images by kind: mask, strokes only, tag pseudo-mask, zero-shot pre-labels
         for (ImageEntry e : store.images()) {
             RgbImage img;
             try {
@@ -348,14 +362,21 @@ public final class SemiVlJob implements HeavyJob {
             }
             List<Stroke> s = strokes.getOrDefault(e.id(), List.of());
             LabelMap lm = null;
+            int kind;
             if (!s.isEmpty() || withMask.contains(e.id())) {
                 LabelMap base = withMask.contains(e.id()) ? store.mask(e.id()).map(MaskRecord::labels)
                         .orElse(LabelMap.unlabelled(e.width(), e.height())) : LabelMap.unlabelled(e.width(), e.height());
                 lm = LabelRasterizer.rasterize(base, s, id -> vocOf.getOrDefault(id, LabelMap.VOID), false).labels();
+                kind = withMask.contains(e.id()) ? 0 : 1;
+            } else if (tagged.containsKey(e.id())) {
+                lm = tagged.get(e.id()); // the live loop's tag pseudo-mask: 255 where the CAM is unsure
+                kind = 2;
             } else {
                 lm = store.prediction(e.id(), ZeroShotLabeler.RUN_ID).map(ProjectStore.PredictionRecord::labels).orElse(null);
+                kind = 3;
             }
             if (lm != null && lm.labelledCount() > 0 && lm.width() == img.width() && lm.height() == img.height()) {
+                kinds[kind]++;
                 byte[] d = lm.data();
                 for (int i = 0; i < labels.length; i++) {
                     Integer k = index.get(d[i] & 0xff);
@@ -367,14 +388,59 @@ public final class SemiVlJob implements HeavyJob {
             }
         }
         if (labelled.isEmpty()) {
-            throw new ProjectException("nothing is labelled yet: draw scribbles or accept masks first (SemiVL needs labelled images)");
+            throw new ProjectException("nothing is labelled yet: draw scribbles, tick tags or accept masks first (SemiVL needs labelled images)");
         }
+        ObjectNode k = recipe.putObject("labelled_by_kind");
+        k.put("mask", kinds[0]);
+        k.put("strokes", kinds[1]);
+        k.put("tags", kinds[2]);
+        k.put("zero_shot", kinds[3]);
+        recipe.put("streams", String.format(Locale.ROOT,
+                "labelled %d = %d with a mask (strokes painted over it), %d with scribbles or points only, %d tag pseudo-masks, "
+                        + "%d zero-shot pre-labels (255 elsewhere); unlabelled %d; held out %d",
+                labelled.size(), kinds[0], kinds[1], kinds[2], kinds[3], unlabelled.size(), heldOut.size()));
         if (unlabelled.isEmpty()) {
             for (Item it : labelled) {
                 int[] zeros = new int[it.view().mask().length];
                 unlabelled.add(new Item(it.imageId(), new Augment.View(it.view().w(), it.view().h(), it.view().rgb(), zeros), null, 0, 0));
             }
             recipeNote("every image is labelled: the labelled images also form the unlabelled stream");
+        }
+    }
+
+    /**
+     * The tag pseudo-masks of the images without human labels, by the same {@link TagPseudoMasks} as the live loop,
+     * on the project's live backbone (its features from the project's feature cache, computed and stored there when
+     * missing). A backbone this worker cannot build falls back to the classic filter bank, as the live loop does.
+     */
+    private Map<Long, LabelMap> tagMasks(ProjectStore store, Map<Long, Integer> vocOf, Set<Long> human) {
+        List<Tag> tags = store.allTags();
+        Map<Long, Set<Integer>> present = TagPseudoMasks.present(tags, vocOf);
+        if (!present.keySet().stream().anyMatch(id -> !human.contains(id))) {
+            return Map.of();
+        }
+        String setting = store.setting(BACKBONE_SETTING).orElse("classic");
+        Backbone bb;
+        try {
+            bb = WorkerBackbones.forSetting(setting, store.modelsDir());
+        } catch (Exception ex) {
+            recipe.put("tag_backbone_note", "backbone '" + setting + "' cannot be built here (" + ex.getMessage()
+                    + "): tag pseudo-masks from the classic filter bank");
+            bb = new ClassicBackbone();
+        }
+        try (Backbone b = bb) {
+            recipe.put("tag_backbone", b.key());
+            FeatureCache cache = store.isReadOnly() ? FeatureCache.readOnlyForProject(store.root()) : FeatureCache.forProject(store.root());
+            return new TagPseudoMasks().masks(tags, vocOf, human, b.key(), store::image,
+                    e -> cache.getOrCompute(b.key(), e.sha256(), () -> b.features(load(store, e))), () -> { });
+        }
+    }
+
+    private static RgbImage load(ProjectStore store, ImageEntry e) {
+        try {
+            return ImageLoader.load(store.resolve(e));
+        } catch (IOException ex) {
+            throw new ProjectException("cannot read " + e.path() + ": " + ex.getMessage(), ex);
         }
     }
 
@@ -864,6 +930,16 @@ public final class SemiVlJob implements HeavyJob {
         out.put("miou", mt.meanIoU());
         out.put("pixel_accuracy", mt.pixelAccuracy());
         return out;
+    }
+
+    /** The labels of a labelled-stream image as the job trains on them (class indices, 255 = ignored), if it is there. */
+    java.util.Optional<int[]> labelledMask(long imageId) {
+        return labelled.stream().filter(it -> it.imageId() == imageId).findFirst().map(it -> it.view().mask().clone());
+    }
+
+    /** Ids of the unlabelled-stream images. */
+    List<Long> unlabelledIds() {
+        return unlabelled.stream().map(Item::imageId).toList();
     }
 
     /** Ids of the held-out images (the predictor switch may score the run on them). */
