@@ -31,6 +31,7 @@ public final class AcceptHistoryChart extends VBox {
     private final Label empty = new Label("No accepted images measured yet. Accept (A) an image the head predicted "
             + "before you drew on it to see how good its first look was.");
     private final Label summary = new Label();
+    private Runnable onChange = () -> { };
 
     public AcceptHistoryChart() {
         setId("acceptHistory");
@@ -119,6 +120,17 @@ public final class AcceptHistoryChart extends VBox {
         records.add(r);
     }
 
+    /** Called after the records change (the Model panel's run curve draws the live head's reference from them). */
+    void setOnChange(Runnable r) {
+        onChange = r;
+        r.run();
+    }
+
+    /** The mean mIoU of the live head's first looks over the accepted images (NaN: none). */
+    double meanFirstLookMiou() {
+        return records.stream().mapToDouble(AcceptRecord::meanIoU).filter(Double::isFinite).average().orElse(Double.NaN);
+    }
+
     /** The records shown, in accept order. */
     public List<AcceptRecord> records() {
         return List.copyOf(records);
@@ -145,6 +157,7 @@ public final class AcceptHistoryChart extends VBox {
         summary.setText(summarize(records));
         summary.setVisible(n > 0);
         summary.setManaged(n > 0);
+        onChange.run();
     }
 
     static String describe(int number, AcceptRecord r) {

@@ -139,9 +139,9 @@ public final class MainWindow implements FxEngineBridge.Handler {
             project.setSetting(LIVE_UPDATE, Boolean.toString(on));
         }, null, "Could not switch live update"));
 
-        modelPanel.preferLiveHead().selectedProperty().addListener((o, a, on) -> {
-            if (on != engine.predictorStatus().userChoseLive()) {
-                work(() -> engine.setPreferLiveHead(on), (Runnable) null, "Could not switch the model shown");
+        modelPanel.predictorChoice().valueProperty().addListener((o, a, c) -> {
+            if (c != null && !modelPanel.updatingChoice() && !c.id().equals(engine.predictorStatus().choice())) {
+                work(() -> engine.setPreferredPredictor(c.id()), s -> modelPanel.onEvents(List.of(s)), "Could not switch the model shown");
             }
         });
         bridge = new FxEngineBridge(engine, this);
@@ -173,6 +173,7 @@ public final class MainWindow implements FxEngineBridge.Handler {
         }, t -> notifier.error("Could not check the image files", t, null));
         work(() -> engine.heavy().interrupted(), jobLine.heavyBar()::offerResume, "Could not read the unfinished training runs");
         work(engine::reviewPredictors, s -> modelPanel.onEvents(List.of(s)), "Could not compare the models");
+        work(() -> engine.heavy().latest().orElse(null), modelPanel.runCurve()::showRun, "Could not read the background run");
     }
 
     /** Starts a heavy run of {@code method} in the background on the project's device setting. */
@@ -193,6 +194,10 @@ public final class MainWindow implements FxEngineBridge.Handler {
 
     public Engine engine() {
         return engine;
+    }
+
+    ModelPanel modelPanel() {
+        return modelPanel;
     }
 
     public ImageCanvas canvas() {

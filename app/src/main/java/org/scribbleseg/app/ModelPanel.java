@@ -3,6 +3,7 @@ package org.scribbleseg.app;
 import java.util.List;
 import javafx.geometry.Insets;
 import javafx.scene.control.CheckBox;
+import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.GridPane;
@@ -10,8 +11,9 @@ import javafx.scene.layout.VBox;
 import org.scribbleseg.engine.job.EngineEvent;
 
 /**
- * The live model: live update on/off, backbone, what the head training last did, what runs now, and how good the
- * head was on the images the user accepted.
+ * The live model: live update on/off, backbone, what the head training last did, what runs now, which model the
+ * overlay shows (Auto / Live head / the background model) and why, how good the head was on the images the user
+ * accepted, and the curve of the newest background run.
  */
 public final class ModelPanel extends VBox {
     private final CheckBox live = new CheckBox("Live update after every stroke");
@@ -24,7 +26,21 @@ public final class ModelPanel extends VBox {
     private final Label showingWhy = new Label("no heavy model has finished training");
     /** mIoU and boundary F of the heavy model and the live head on the same accepted masks. */
     private final Label scores = new Label("");
-    private final CheckBox preferLive = new CheckBox("Always show the live head");
+    private final ComboBox<Choice> show = new ComboBox<>();
+    private final RunCurveChart curve = new RunCurveChart();
+    /** True while the panel sets the combo from an event (not the user's pick). */
+    private boolean updating;
+
+    /** One entry of the Show control: the engine's choice id ("auto", "live-head", "run:&lt;id&gt;") and its text. */
+    record Choice(String id, String text) {
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+
+    static final Choice AUTO = new Choice(EngineEvent.PredictorChanged.AUTO, "Auto (the better on your accepted masks)");
+    static final Choice LIVE = new Choice(EngineEvent.PredictorChanged.LIVE, "Live head");
 
     public ModelPanel() {
         getStyleClass().add("model-panel");
@@ -52,15 +68,21 @@ public final class ModelPanel extends VBox {
         showingWhy.setId("predictorReason");
         showingWhy.setWrapText(true);
         showingWhy.getStyleClass().add("muted");
-        preferLive.setId("preferLiveHead");
-        preferLive.setDisable(true);
-        preferLive.setTooltip(new Tooltip("Show the live head's predictions even when a background model scores higher on your accepted masks"));
-        g.addRow(4, muted("Showing"), showing);
-        g.add(showingWhy, 0, 5, 2, 1);
+        show.setId("predictorChoice");
+        show.getItems().setAll(AUTO, LIVE);
+        show.getSelectionModel().select(AUTO);
+        show.setMaxWidth(Double.MAX_VALUE);
+        show.setDisable(true);
+        show.setTooltip(new Tooltip("Which model's predictions the overlay, export and suggestions show: Auto lets a background "
+                + "model take over only when it beats the live head on your accepted masks; a model you pick stays until you pick Auto"));
+        g.addRow(4, muted("Show"), show);
+        g.addRow(5, muted("Showing"), showing);
+        g.add(showingWhy, 0, 6, 2, 1);
         scores.setId("predictorScores");
         scores.getStyleClass().add("muted");
-        g.add(scores, 0, 6, 2, 1);
-        getChildren().addAll(live, g, preferLive, accepts);
+        g.add(scores, 0, 7, 2, 1);
+        getChildren().addAll(live, g, accepts, curve);
+        accepts.setOnChange(() -> curve.setLiveReference(accepts.meanFirstLookMiou()));
     }
 
     private static Label muted(String s) {
@@ -70,9 +92,19 @@ public final class ModelPanel extends VBox {
         return l;
     }
 
-    /** The user's switch back to the live head (MainWindow tells the engine). */
-    public CheckBox preferLiveHead() {
-        return preferLive;
+    /** Auto / Live head / the background model (MainWindow tells the engine when the user picks one). */
+    ComboBox<Choice> predictorChoice() {
+        return show;
+    }
+
+    /** Whether the combo is being set from an engine event rather than by the user. */
+    boolean updatingChoice() {
+        return updating;
+    }
+
+    /** The newest background run's evaluations and the live head's reference line. */
+    RunCurveChart runCurve() {
+        return curve;
     }
 
     public CheckBox liveUpdate() {
@@ -93,8 +125,27 @@ public final class ModelPanel extends VBox {
         return accepts;
     }
 
+    private void updateChoices(EngineEvent.PredictorChanged pc) {
+        updating = true;
+        try {
+            List<Choice> items = new java.util.ArrayList<>(List.of(AUTO, LIVE));
+            if (pc.heavyId() != null) {
+                items.add(new Choice(pc.heavyId(), pc.heavyDescription()));
+            }
+            if (!items.equals(show.getItems())) {
+                show.getItems().setAll(items);
+            }
+            Choice sel = items.stream().filter(c -> c.id().equals(pc.choice())).findFirst().orElse(AUTO);
+            show.getSelectionModel().select(sel);
+            show.setDisable(!pc.heavyAvailable());
+        } finally {
+            updating = false;
+        }
+    }
+
     public void onEvents(List<EngineEvent> events) {
         accepts.onEvents(events);
+        curve.onEvents(events);
         for (EngineEvent e : events) {
             if (e instanceof EngineEvent.HeadTrained h) {
                 backbone.setText(h.backbone());
@@ -104,10 +155,7 @@ public final class ModelPanel extends VBox {
                 showing.setText(pc.description());
                 showingWhy.setText(pc.reason());
                 scores.setText(pc.scores() == null ? "" : pc.scores().summary());
-                preferLive.setDisable(!pc.heavyAvailable());
-                if (preferLive.isSelected() != pc.userChoseLive()) {
-                    preferLive.setSelected(pc.userChoseLive());
-                }
+                updateChoices(pc);
             } else if (e instanceof EngineEvent.JobProgress p) {
                 job.setText(p.title() + (p.total() > 0 ? " " + p.done() + "/" + p.total() : "") + (p.message() == null ? "" : " · " + p.message()));
             } else if (e instanceof EngineEvent.JobFinished f) {

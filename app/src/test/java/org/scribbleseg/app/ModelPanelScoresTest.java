@@ -42,10 +42,10 @@ class ModelPanelScoresTest {
     void bothModelsScoresAreShownAfterAComparisonAndClearedWithout(FxRobot robot) throws Exception {
         assertThat(text(robot)).isEmpty();
         send(new EngineEvent.PredictorChanged("run:ddep-1", "sharp decoder 1", "sharp decoder 1 is showing: mIoU 0.812 on 5 accepted masks vs 0.774",
-                true, false, new EngineEvent.PredictorChanged.Scores(0.8121, 0.655, 0.7744, 0.6012, 5)));
+                true, EngineEvent.PredictorChanged.AUTO, "run:ddep-1", "sharp decoder 1", new EngineEvent.PredictorChanged.Scores(0.8121, 0.655, 0.7744, 0.6012, 5)));
         assertThat(text(robot)).isEqualTo("mIoU 0.812 vs 0.774 · boundary F 0.655 vs 0.601 (heavy vs live head, 5 accepted masks)");
         send(new EngineEvent.PredictorChanged("live-head", "the live head", "the live head is showing: no heavy model has finished training",
-                false, false, null));
+                false, EngineEvent.PredictorChanged.AUTO, null, null, null));
         assertThat(text(robot)).isEmpty();
     }
 }

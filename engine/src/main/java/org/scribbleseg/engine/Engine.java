@@ -76,9 +76,10 @@ public final class Engine implements AutoCloseable {
     /** The heavy model compared with the live head (null: none), whether it is showing, and why. */
     private volatile org.scribbleseg.engine.predict.Predictor heavyPredictor;
     private volatile boolean heavyShowing;
-    private volatile boolean preferLive;
-    private volatile EngineEvent.PredictorChanged predictorStatus =
-            new EngineEvent.PredictorChanged("live-head", "the live head", "the live head is showing: no heavy model has finished training", false, false, null);
+    /** The user's choice: {@link EngineEvent.PredictorChanged#AUTO}, {@code LIVE} or {@code run:<id>}. */
+    private volatile String preferred = EngineEvent.PredictorChanged.AUTO;
+    private volatile EngineEvent.PredictorChanged predictorStatus = new EngineEvent.PredictorChanged("live-head", "the live head",
+            "the live head is showing: no heavy model has finished training", false, EngineEvent.PredictorChanged.AUTO, null, null, null);
     private final Map<Long, org.scribbleseg.engine.predict.Prediction> heavyPredictions = new ConcurrentHashMap<>();
     private volatile long currentImage = -1;
     private volatile boolean firstTrainingScheduled;
@@ -120,38 +121,64 @@ public final class Engine implements AutoCloseable {
         return heavyShowing && h != null ? h : livePredictor;
     }
 
-    /** The user's switch: {@code true} keeps the live head showing even when a heavy model scores higher. */
-    public void setPreferLiveHead(boolean prefer) {
-        preferLive = prefer;
-        reviewPredictors();
+    /**
+     * Which model the overlay, the {@code predicted} export and the suggestions show: {@code "auto"}
+     * ({@link EngineEvent.PredictorChanged#AUTO}: the heavy model takes over only when it beats the live head's first
+     * looks on the accepted masks), {@code "live-head"} ({@code LIVE}) or {@code "run:<id>"} (a finished run's model,
+     * whatever it scores). A manual choice stays until the user picks Auto again; later accepts and finished runs
+     * re-score but do not change it. Publishes {@link EngineEvent.PredictorChanged} and returns it.
+     */
+    public EngineEvent.PredictorChanged setPreferredPredictor(String choice) {
+        String c = choice == null ? EngineEvent.PredictorChanged.AUTO : choice.strip();
+        if (!c.equals(EngineEvent.PredictorChanged.AUTO) && !c.equals(EngineEvent.PredictorChanged.LIVE)) {
+            String run = c.startsWith("run:") ? c.substring(4) : "";
+            boolean done = store.run(run).map(r -> org.scribbleseg.engine.project.RunRecord.DONE.equals(r.state())).orElse(false);
+            if (!done) {
+                throw new ProjectException("cannot show '" + choice + "': choose auto, live-head or run:<id> of a finished run");
+            }
+        }
+        preferred = c;
+        return reviewPredictors();
+    }
+
+    /** The user's choice of model to show (see {@link #setPreferredPredictor}). */
+    public String preferredPredictor() {
+        return preferred;
     }
 
     /**
-     * Compares the newest finished heavy run's model with the live head on the masks accepted since that run took
-     * its data (the accept records' first looks) and makes the better one current; publishes
+     * Compares a finished heavy run's model (the one the user pinned, else the newest) with the live head on the
+     * masks accepted since that run took its data (the accept records' first looks) and makes the better one
+     * current, unless the user pinned one ({@link #setPreferredPredictor}); publishes
      * {@link EngineEvent.PredictorChanged}. Called after a run finishes and after each accept; callable any time.
      */
     public synchronized EngineEvent.PredictorChanged reviewPredictors() {
-        org.scribbleseg.engine.project.RunRecord newest = store.runs().stream()
+        List<org.scribbleseg.engine.project.RunRecord> done = store.runs().stream()
                 .filter(r -> org.scribbleseg.engine.project.RunRecord.DONE.equals(r.state()) && !"weak-label-head".equals(r.method()))
-                .findFirst().orElse(null);
+                .toList();
+        if (preferred.startsWith("run:") && done.stream().noneMatch(r -> preferred.equals("run:" + r.id()))) {
+            preferred = EngineEvent.PredictorChanged.AUTO; // the pinned run is gone
+        }
+        String choice = preferred;
+        org.scribbleseg.engine.project.RunRecord target = done.stream().filter(r -> choice.equals("run:" + r.id())).findFirst()
+                .orElse(done.isEmpty() ? null : done.get(0));
         try {
-            if (newest == null) {
+            if (target == null) {
                 setHeavy(null, false, "the live head is showing: no heavy model has finished training");
                 return predictorStatus;
             }
             org.scribbleseg.engine.predict.Predictor h = heavyPredictor;
-            if (h == null || !h.id().equals("run:" + newest.id())) {
-                h = org.scribbleseg.engine.heavy.RunPredictor.of(newest, this::loadImage, this::features, backboneKey()).orElse(null);
+            if (h == null || !h.id().equals("run:" + target.id())) {
+                h = org.scribbleseg.engine.heavy.RunPredictor.of(target, this::loadImage, this::features, backboneKey()).orElse(null);
                 if (h == null) {
-                    setHeavy(null, false, "the live head is showing: " + newest.method() + " models cannot predict yet");
+                    setHeavy(null, false, "the live head is showing: " + target.method() + " models cannot predict yet");
                     return predictorStatus;
                 }
             }
             List<org.scribbleseg.engine.eval.PredictorChoice.Evidence> ev = new java.util.ArrayList<>();
-            java.util.Set<Long> heldOut = org.scribbleseg.engine.heavy.RunPredictor.heldOut(newest);
+            java.util.Set<Long> heldOut = org.scribbleseg.engine.heavy.RunPredictor.heldOut(target);
             for (AcceptRecord a : store.acceptHistory()) {
-                if (a.acceptedAtMillis() <= newest.createdAt() && !heldOut.contains(a.imageId())) {
+                if (a.acceptedAtMillis() <= target.createdAt() && !heldOut.contains(a.imageId())) {
                     continue; // the run may have trained on it (unless the run held it out)
                 }
                 Optional<ImageEntry> e = store.image(a.imageId());
@@ -163,10 +190,15 @@ public final class Engine implements AutoCloseable {
                 }
             }
             var v = org.scribbleseg.engine.eval.PredictorChoice.judge(h, ev);
-            String reason = v.reason() + (v.heavyWins() && preferLive ? "; you chose to show the live head" : "");
             EngineEvent.PredictorChanged.Scores scores = Double.isNaN(v.heavyMiou()) ? null
                     : new EngineEvent.PredictorChanged.Scores(v.heavyMiou(), v.heavyBoundaryF(), v.liveMiou(), v.liveBoundaryF(), v.images());
-            setHeavy(h, v.heavyWins() && !preferLive, reason, scores);
+            if (choice.equals(EngineEvent.PredictorChanged.LIVE)) {
+                setHeavy(h, false, "the live head is showing because you chose it (Auto picks the better model); " + v.scores(h.description()), scores);
+            } else if (choice.equals(h.id())) {
+                setHeavy(h, true, h.description() + " is showing because you chose it (Auto picks the better model); " + v.scores(h.description()), scores);
+            } else {
+                setHeavy(h, v.heavyWins(), v.reason(), scores);
+            }
         } catch (java.io.IOException | RuntimeException ex) {
             setHeavy(null, false, "the live head is showing: the heavy model could not be loaded (" + ex.getMessage() + ")");
         }
@@ -185,10 +217,11 @@ public final class Engine implements AutoCloseable {
             old.close();
         }
         heavyPredictor = h;
-        boolean changed = heavyShowing != showing;
+        boolean changed = heavyShowing != showing || (showing && old != h);
         heavyShowing = showing;
         org.scribbleseg.engine.predict.Predictor cur = currentPredictor();
-        predictorStatus = new EngineEvent.PredictorChanged(cur.id(), cur.description(), reason, h != null, preferLive, scores);
+        predictorStatus = new EngineEvent.PredictorChanged(cur.id(), cur.description(), reason, h != null, preferred,
+                h == null ? null : h.id(), h == null ? null : h.description(), scores);
         publish(predictorStatus);
         if (changed && currentImage >= 0 && live.head().isPresent()) {
             live.predictSoon(currentImage); // the overlay shows the other model's mask

@@ -90,7 +90,8 @@ final class HeavyTrain {
             java.nio.file.Path recipe = engine.store().modelsDir().resolve(r.id()).resolve("recipe.json");
             if (java.nio.file.Files.isRegularFile(recipe)) {
                 var n = new ObjectMapper().readTree(recipe.toFile());
-                out.printf("recipe: %s; %s%n", n.path("why").asText(), n.path("steps_from").asText());
+                out.printf("recipe: %s; %s%s%n", n.path("why").asText(), n.path("steps_from").asText(),
+                        n.hasNonNull("streams") ? "; " + n.path("streams").asText() : "");
             }
             if (r.metricsJson() != null && !r.metricsJson().isBlank()) {
                 out.printf("metrics: %s%n", r.metricsJson());

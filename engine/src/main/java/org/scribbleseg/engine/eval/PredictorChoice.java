@@ -34,6 +34,14 @@ public final class PredictorChoice {
      */
     public record Verdict(boolean heavyWins, double heavyMiou, double liveMiou, double heavyBoundaryF,
             double liveBoundaryF, int images, String reason) {
+        /** The comparison alone, for a reason that is not the verdict's (the user pinned a model). */
+        public String scores(String heavyDescription) {
+            return images < MIN_IMAGES
+                    ? String.format(Locale.ROOT, "not compared yet (%d masks accepted since %s was trained, %d needed)", images,
+                            heavyDescription, MIN_IMAGES)
+                    : String.format(Locale.ROOT, "on %d accepted masks %s scores mIoU %.3f, the live head's first looks %.3f", images,
+                            heavyDescription, heavyMiou, liveMiou);
+        }
     }
 
     private PredictorChoice() {

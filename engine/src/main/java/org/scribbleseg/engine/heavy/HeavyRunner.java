@@ -48,6 +48,9 @@ public final class HeavyRunner {
      * Runs the job from a fresh start or, when {@code from} is not null, from that checkpoint, to the end (or a
      * cancel). Exceptions of the job propagate; the caller reports them.
      */
+    private double lossSum;
+    private long lossCount;
+
     public void run(Checkpoint from) throws Exception {
         job.init(ctx);
         long step = 0;
@@ -85,13 +88,17 @@ public final class HeavyRunner {
                 lastCheckpoint = System.nanoTime();
             }
             double loss = job.step(step);
+            if (Double.isFinite(loss)) {
+                lossSum += loss;
+                lossCount++;
+            }
             step++;
             sessionSteps++;
             double elapsed = (System.nanoTime() - sessionStart) / 1e9;
             double rate = sessionSteps / Math.max(elapsed, 1e-9);
             events.progress(step, total, loss, (total - step) / rate, rate);
             if (evalEvery > 0 && step % evalEvery == 0 && step < total) {
-                events.metrics(step, job.evaluate());
+                events.metrics(step, withLoss(job.evaluate()));
             }
             boolean due = every > 0 ? step % every == 0 : (System.nanoTime() - lastCheckpoint) / 1e9 >= seconds;
             if (due && step < total) {
@@ -101,12 +108,28 @@ public final class HeavyRunner {
             }
         }
         Map<String, Double> m = job.evaluate();
-        if (!m.isEmpty()) {
-            events.metrics(step, m);
+        Map<String, Double> withLoss = withLoss(m);
+        if (!withLoss.isEmpty()) {
+            events.metrics(step, withLoss);
         }
         last = save(step);
         events.checkpoint(step, last);
         events.finished(step, last, m);
+    }
+
+    /**
+     * An evaluation with {@code loss}, the mean training loss of the steps since the previous evaluation (this
+     * session's), unless the job reports its own; the Model panel charts both.
+     */
+    private Map<String, Double> withLoss(Map<String, Double> m) {
+        if (lossCount == 0 || m.containsKey("loss")) {
+            return m;
+        }
+        Map<String, Double> out = new java.util.LinkedHashMap<>(m);
+        out.put("loss", lossSum / lossCount);
+        lossSum = 0;
+        lossCount = 0;
+        return out;
     }
 
     private Path save(long step) throws Exception {

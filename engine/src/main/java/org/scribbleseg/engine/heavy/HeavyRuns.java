@@ -118,6 +118,11 @@ public final class HeavyRuns implements AutoCloseable {
                 && !"weak-label-head".equals(r.method())).toList();
     }
 
+    /** The newest heavy run of the project (any state), with its evaluations: the Model panel's curve. */
+    public Optional<RunRecord> latest() {
+        return store.runs().stream().filter(r -> !"weak-label-head".equals(r.method())).findFirst();
+    }
+
     /** Pauses a run at its next step (it checkpoints first); false when it is not running here. */
     public boolean pause(String runId) {
         return control(runId, "pause");
@@ -258,6 +263,7 @@ public final class HeavyRuns implements AutoCloseable {
                         Map<String, Double> m = new LinkedHashMap<>();
                         e.path("values").fields().forEachRemaining(f -> m.put(f.getKey(), f.getValue().asDouble()));
                         store.addRunMetrics(runId, e.path("step").asLong(), m);
+                        publish.accept(new EngineEvent.HeavyRunMetrics(runId, method, e.path("step").asLong(), java.util.Collections.unmodifiableMap(m)));
                     }
                     case "checkpoint" -> store.updateRun(runId, s.paused ? RunRecord.PAUSED : RunRecord.RUNNING, e.path("step").asLong(), total,
                             e.path("path").asText(), null, null);

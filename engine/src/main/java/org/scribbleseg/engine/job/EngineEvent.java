@@ -66,12 +66,29 @@ public sealed interface EngineEvent {
     }
 
     /**
-     * Which model's predictions the overlay, the {@code predicted} export and the uncertainty view show now, and why
-     * ({@code predictorId} {@code live-head} or {@code run:<id>}; {@code heavyAvailable}: a heavy model was compared
-     * and the user may switch between them).
+     * One evaluation of a heavy run (the worker's {@code metrics} event, also appended to the run's
+     * {@link org.scribbleseg.engine.project.RunRecord#evaluations()}): e.g. {@code miou} on the held-out accepted
+     * masks and {@code loss}, the mean training loss since the previous evaluation.
      */
-    record PredictorChanged(String predictorId, String description, String reason, boolean heavyAvailable, boolean userChoseLive,
-            Scores scores) implements EngineEvent {
+    record HeavyRunMetrics(String runId, String method, long step, java.util.Map<String, Double> values) implements EngineEvent {
+    }
+
+    /**
+     * Which model's predictions the overlay, the {@code predicted} export and the uncertainty view show now, and why
+     * ({@code predictorId} {@code live-head} or {@code run:<id>}). {@code heavyAvailable}: a heavy model
+     * ({@code heavyId}, {@code heavyDescription}; null when none) was compared and the user may switch between them.
+     * {@code choice}: the user's choice, {@link #AUTO} (the better model on the accepted masks shows), {@link #LIVE}
+     * or {@code run:<id>} (pinned until the user picks Auto again).
+     */
+    record PredictorChanged(String predictorId, String description, String reason, boolean heavyAvailable, String choice,
+            String heavyId, String heavyDescription, Scores scores) implements EngineEvent {
+        public static final String AUTO = "auto";
+        public static final String LIVE = "live-head";
+
+        /** Whether the user pinned the live head. */
+        public boolean userChoseLive() {
+            return LIVE.equals(choice);
+        }
 
         /**
          * The two models on the same accepted masks ({@link org.scribbleseg.engine.eval.PredictorChoice}): mean IoU and

@@ -21,6 +21,29 @@ public record RunRecord(String id, String method, String configJson, String devi
     public static final String CANCELLED = "cancelled";
     public static final String DONE = "done";
 
+    /** One evaluation of a run: the step it was made at and its values ({@code miou}, {@code loss}, ...). */
+    public record Evaluation(long step, java.util.Map<String, Double> values) {
+    }
+
+    /** The run's evaluations in the order they were made ({@link #metricsJson}; none when it is not readable). */
+    public java.util.List<Evaluation> evaluations() {
+        java.util.List<Evaluation> out = new java.util.ArrayList<>();
+        if (metricsJson == null || metricsJson.isBlank()) {
+            return out;
+        }
+        try {
+            com.fasterxml.jackson.databind.JsonNode arr = Sql.JSON.readTree(metricsJson);
+            for (com.fasterxml.jackson.databind.JsonNode ev : arr) {
+                java.util.Map<String, Double> v = new java.util.LinkedHashMap<>();
+                ev.path("values").fields().forEachRemaining(f -> v.put(f.getKey(), f.getValue().asDouble()));
+                out.add(new Evaluation(ev.path("step").asLong(), java.util.Collections.unmodifiableMap(v)));
+            }
+        } catch (java.io.IOException e) {
+            return java.util.List.of();
+        }
+        return out;
+    }
+
     /** Whether the run stopped before its end and has a checkpoint to continue from. */
     public boolean resumable() {
         return checkpoint != null && !DONE.equals(state) && step < total;
