@@ -2,16 +2,11 @@ package org.scribbleseg.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.stage.Stage;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.scribbleseg.engine.project.ClassDef;
-import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.RunRecord;
 import org.scribbleseg.engine.project.StrokeKind;
 import org.testfx.api.FxRobot;
@@ -23,33 +18,11 @@ import org.testfx.util.WaitForAsyncUtils;
  * continues it, Cancel stops it (resumable), and a worker killed with SIGKILL leaves the window working with the run
  * shown failed and why.
  */
-class HeavyJobsBarTest extends AppTestBase {
-
-    @BeforeAll
-    static void oneThread() {
-        System.setProperty("scribbleseg.worker.threads", "1");
-        System.setProperty("scribbleseg.worker.xmx", "512m");
-    }
-
-    @AfterAll
-    static void reset() {
-        System.clearProperty("scribbleseg.worker.threads");
-        System.clearProperty("scribbleseg.worker.xmx");
-    }
+class HeavyJobsBarTest extends WorkerAppTestBase {
 
     @Start
     void start(Stage stage) throws Exception {
-        startApp(stage, "heavy", images -> {
-            TestImages.twoTone(images, "a.png", 160, 120);
-            TestImages.twoTone(images, "b.png", 160, 120);
-        }, s -> {
-            ClassDef left = s.addClass("left", 0xff0000, null, "", List.of());
-            ClassDef right = s.addClass("right", 0x00ff00, null, "", List.of());
-            for (ImageEntry e : s.images()) {
-                s.commitStroke(e.id(), left.id(), StrokeKind.SCRIBBLE, 4, new float[] {10, 10, 40, 100});
-                s.commitStroke(e.id(), right.id(), StrokeKind.SCRIBBLE, 4, new float[] {150, 10, 120, 100});
-            }
-        });
+        startScribbledPair(stage, "heavy");
     }
 
     private String text(FxRobot robot) throws Exception {

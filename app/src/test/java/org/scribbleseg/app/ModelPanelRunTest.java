@@ -10,13 +10,8 @@ import javafx.scene.chart.XYChart;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.stage.Stage;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.scribbleseg.engine.job.EngineEvent;
-import org.scribbleseg.engine.project.ClassDef;
-import org.scribbleseg.engine.project.ImageEntry;
-import org.scribbleseg.engine.project.StrokeKind;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
@@ -25,33 +20,11 @@ import org.testfx.util.WaitForAsyncUtils;
  * A background run in a real worker, seen in the Model panel: one point per evaluation on its curve (and its loss),
  * and the Show control pins the overlay's model: the run, then the live head, each named with the reason.
  */
-class ModelPanelRunTest extends AppTestBase {
-
-    @BeforeAll
-    static void oneThread() {
-        System.setProperty("scribbleseg.worker.threads", "1");
-        System.setProperty("scribbleseg.worker.xmx", "512m");
-    }
-
-    @AfterAll
-    static void reset() {
-        System.clearProperty("scribbleseg.worker.threads");
-        System.clearProperty("scribbleseg.worker.xmx");
-    }
+class ModelPanelRunTest extends WorkerAppTestBase {
 
     @Start
     void start(Stage stage) throws Exception {
-        startApp(stage, "curve", images -> {
-            TestImages.twoTone(images, "a.png", 160, 120);
-            TestImages.twoTone(images, "b.png", 160, 120);
-        }, s -> {
-            ClassDef left = s.addClass("left", 0xff0000, null, "", List.of());
-            ClassDef right = s.addClass("right", 0x00ff00, null, "", List.of());
-            for (ImageEntry e : s.images()) {
-                s.commitStroke(e.id(), left.id(), StrokeKind.SCRIBBLE, 4, new float[] {10, 10, 40, 100});
-                s.commitStroke(e.id(), right.id(), StrokeKind.SCRIBBLE, 4, new float[] {150, 10, 120, 100});
-            }
-        });
+        startScribbledPair(stage, "curve");
     }
 
     private String label(FxRobot robot, String id) throws Exception {
