@@ -1,5 +1,8 @@
 package org.scribbleseg.engine.image;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -9,6 +12,9 @@ import java.util.Objects;
  */
 public final class LabelMap {
     public static final int VOID = 255;
+
+    /** Eight pixels at once: a scribbled 3-megapixel map is almost all void, and most of it is skipped 8 at a time. */
+    private static final VarHandle EIGHT = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
     private final int width;
     private final int height;
@@ -62,12 +68,33 @@ public final class LabelMap {
     /** Number of pixels that are not {@link #VOID}. */
     public long labelledCount() {
         long n = 0;
-        for (byte b : data) {
-            if ((b & 0xff) != VOID) {
-                n++;
-            }
+        for (int i = nextLabelled(data, 0, data.length); i < data.length; i = nextLabelled(data, i + 1, data.length)) {
+            n++;
         }
         return n;
+    }
+
+    /**
+     * The first index in [from, to) of {@code d} whose pixel is not {@link #VOID}, or {@code to}: runs of void
+     * pixels are skipped eight at a time (one 64-bit read each), so walking the labelled pixels of a sparsely
+     * scribbled map costs little more than its labelled pixels.
+     */
+    public static int nextLabelled(byte[] d, int from, int to) {
+        int i = from;
+        while (true) {
+            while (i + 8 <= to && (long) EIGHT.get(d, i) == -1L) {
+                i += 8;
+            }
+            int end = Math.min(to, i + 8);
+            for (; i < end; i++) {
+                if (d[i] != (byte) VOID) {
+                    return i;
+                }
+            }
+            if (i >= to) {
+                return to;
+            }
+        }
     }
 
     @Override

@@ -53,11 +53,10 @@ public final class Calibration {
         for (int y = 0; y < h; y++) {
             int row = y * w;
             int brow = (y / BLOCK) * bw;
-            for (int x = 0; x < w; x++) {
-                int v = d[row + x] & 0xff;
-                if (v == LabelMap.VOID) {
-                    continue;
-                }
+            int rowEnd = row + w;
+            for (int i = LabelMap.nextLabelled(d, row, rowEnd); i < rowEnd; i = LabelMap.nextLabelled(d, i + 1, rowEnd)) {
+                int x = i - row;
+                int v = d[i] & 0xff;
                 int b = brow + x / BLOCK;
                 long[] set = classesIn[b];
                 if (set == null) {
@@ -96,9 +95,10 @@ public final class Calibration {
         for (int y = 0; y < h; y++) {
             int row = y * w;
             int brow = (y / BLOCK) * bw;
-            for (int x = 0; x < w; x++) {
-                int i = row + x;
-                if (d[i] != (byte) LabelMap.VOID && held[brow + x / BLOCK]) {
+            int rowEnd = row + w;
+            for (int i = LabelMap.nextLabelled(d, row, rowEnd); i < rowEnd; i = LabelMap.nextLabelled(d, i + 1, rowEnd)) {
+                int x = i - row;
+                if (held[brow + x / BLOCK]) {
                     out[i] = d[i];
                     train[i] = (byte) LabelMap.VOID;
                     n++;

@@ -161,6 +161,31 @@ class WeakLabelHeadTest {
     }
 
     /**
+     * A stroke on one image must not move the per-(image, class) cap while the total stays within 10 % of the
+     * budget: otherwise every other image's kept samples (and their prepared blocks) change after every stroke.
+     */
+    @Test
+    void capStaysPutWhileTheTotalIsNearTheBudget() {
+        int[] a = labels(new int[] {0, 1000}, new int[] {3, 100});
+        int[] b = labels(new int[] {7, 400});
+        int m = WeakLabelHead.stickyCap(List.of(a, b), 700, 0);
+        assertThat(m).isEqualTo(300);
+        // b gains 50 pixels of class 3: the exact cap would drop to 275, the sticky one stays (total 750 ≤ 770)
+        int[] b2 = labels(new int[] {3, 50}, new int[] {7, 400});
+        assertThat(WeakLabelHead.stickyCap(List.of(a, b2), 700, 0)).isEqualTo(275);
+        assertThat(WeakLabelHead.stickyCap(List.of(a, b2), 700, m)).isEqualTo(300);
+        List<int[]> before = WeakLabelHead.indicesAt(List.of(a, b), m);
+        List<int[]> after = WeakLabelHead.indicesAt(List.of(a, b2), m);
+        assertThat(after.get(0)).containsExactly(before.get(0)); // the untouched image keeps exactly its samples
+        // far over the budget (+200 pixels: 900 > 770): recomputed
+        int[] b3 = labels(new int[] {3, 200}, new int[] {7, 400});
+        assertThat(WeakLabelHead.stickyCap(List.of(a, b3), 700, m)).isEqualTo(WeakLabelHead.stickyCap(List.of(a, b3), 700, 0))
+                .isLessThan(m);
+        // and far under it (an image removed): recomputed to use the budget
+        assertThat(WeakLabelHead.stickyCap(List.of(a), 700, 50)).isEqualTo(600);
+    }
+
+    /**
      * Lazy images: the maps of an image whose labels did not change are never fetched again, even when more images
      * lower the per-image cap (the kept samples are a subset of the rows already read).
      */
@@ -197,5 +222,109 @@ class WeakLabelHeadTest {
     static int[] labels(int[]... groups) {
         return java.util.Arrays.stream(groups)
                 .flatMapToInt(g -> java.util.stream.IntStream.generate(() -> g[0]).limit(g[1])).toArray();
+    }
+
+    /**
+     * The objective runs on the raw samples with the standardisation folded into the weights; it must give the
+     * loss and gradient of the textbook formula on the standardised samples (double precision here), also when
+     * the features sit far from zero (offset 50, spread 0.5: the cancellation the folding risks) and over several
+     * parts and chunks.
+     */
+    @Test
+    void objectiveOnRawSamplesMatchesTheStandardisedFormula() {
+        SplittableRandom r = new SplittableRandom(7);
+        int c = 37;
+        int k = 5;
+        int[] sizes = {3, 700, 1, 1500, 0, 260};
+        List<WeakLabelHead.Samples> parts = new java.util.ArrayList<>();
+        int n = 0;
+        for (int size : sizes) {
+            if (size == 0) {
+                continue; // the fit drops empty parts before the objective sees them
+            }
+            float[] f = new float[size * c];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = (float) (50 + (i % c) + 0.5 * r.nextGaussian());
+            }
+            parts.add(new WeakLabelHead.Samples(c, f, new int[size], new float[size]));
+            n += size;
+        }
+        int[][] y = new int[parts.size()][];
+        float[][] w = new float[parts.size()][];
+        double[] mu = new double[c];
+        double[] sd = new double[c];
+        for (int p = 0; p < parts.size(); p++) {
+            int size = parts.get(p).size();
+            y[p] = new int[size];
+            w[p] = new float[size];
+            for (int i = 0; i < size; i++) {
+                y[p][i] = r.nextInt(k);
+                w[p][i] = (float) ((0.5 + r.nextDouble()) / n);
+                for (int j = 0; j < c; j++) {
+                    double v = parts.get(p).features()[i * c + j];
+                    mu[j] += v / n;
+                    sd[j] += v * v / n;
+                }
+            }
+        }
+        float[] mean = new float[c];
+        float[] std = new float[c];
+        for (int j = 0; j < c; j++) {
+            mean[j] = (float) mu[j];
+            std[j] = (float) Math.sqrt(sd[j] - mu[j] * mu[j]);
+        }
+        double[] theta = new double[c * k + k];
+        for (int i = 0; i < theta.length; i++) {
+            theta[i] = 0.3 * r.nextGaussian();
+        }
+        double decay = 1e-3;
+        // the textbook: u = (x − μ)/σ, z = W u + b, loss = Σ w (logsumexp z − z_y) + decay/2 |W|², in double
+        double refLoss = 0;
+        double[] refGrad = new double[theta.length];
+        double[] u = new double[c];
+        double[] z = new double[k];
+        for (int p = 0; p < parts.size(); p++) {
+            float[] f = parts.get(p).features();
+            for (int s = 0; s < y[p].length; s++) {
+                for (int i = 0; i < c; i++) {
+                    u[i] = (f[s * c + i] - mean[i]) / (double) std[i];
+                }
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < k; j++) {
+                    z[j] = theta[c * k + j];
+                    for (int i = 0; i < c; i++) {
+                        z[j] += theta[i * k + j] * u[i];
+                    }
+                    max = Math.max(max, z[j]);
+                }
+                double sum = 0;
+                for (int j = 0; j < k; j++) {
+                    sum += Math.exp(z[j] - max);
+                }
+                refLoss += w[p][s] * (Math.log(sum) + max - z[y[p][s]]);
+                for (int j = 0; j < k; j++) {
+                    double d = w[p][s] * (Math.exp(z[j] - max) / sum - (j == y[p][s] ? 1 : 0));
+                    refGrad[c * k + j] += d;
+                    for (int i = 0; i < c; i++) {
+                        refGrad[i * k + j] += d * u[i];
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < c * k; i++) {
+            refLoss += 0.5 * decay * theta[i] * theta[i];
+            refGrad[i] += decay * theta[i];
+        }
+        double maxRef = java.util.Arrays.stream(refGrad).map(Math::abs).max().orElseThrow();
+        assertThat(NativeGemm.whyUnavailable()).as("OpenBLAS on this platform").isNull();
+        for (boolean gemm : new boolean[] {true, false}) {
+            double[] grad = new double[theta.length];
+            double loss = WeakLabelHead.objective(parts, y, w, mean, std, k, decay, theta, grad, gemm);
+            assertThat(loss).as("loss, OpenBLAS %s", gemm).isCloseTo(refLoss, org.assertj.core.data.Offset.offset(1e-5 * refLoss));
+            for (int i = 0; i < grad.length; i++) {
+                assertThat(grad[i]).as("gradient %d, OpenBLAS %s", i, gemm)
+                        .isCloseTo(refGrad[i], org.assertj.core.data.Offset.offset(1e-4 * maxRef));
+            }
+        }
     }
 }
