@@ -69,28 +69,35 @@ public record LinearHead(int[] classValues, float[] mean, float[] std, float[] w
         float[] aff = rawAffine();
         float[] out = new float[k * plane];
         float[] data = f.data();
-        // blocked over pixels so the K output blocks (K × 1 KB) stay in L1 while the C input planes stream through once
-        final int block = 256;
-        // blocks are independent (disjoint outputs), so the parallel result is the sequential one
+        // blocked over pixels: the block's C input rows are copied into a local array and its K outputs accumulate
+        // in another, both indexed from 0, which the JIT vectorises about twice as well as axpys between two offsets
+        // into the big arrays (measured: 7.4 vs 15 ms for 54 x 5 x 200k); blocks are independent (disjoint outputs),
+        // so the parallel result is the sequential one
+        final int block = 512;
         java.util.stream.IntStream.range(0, (plane + block - 1) / block).parallel().forEach(bi -> {
             checkpoint.run();
             int p0 = bi * block;
-            int p1 = Math.min(plane, p0 + block);
+            int m = Math.min(plane, p0 + block) - p0;
+            float[][] acc = new float[k][m];
+            float[] x = new float[m];
             for (int j = 0; j < k; j++) {
-                java.util.Arrays.fill(out, j * plane + p0, j * plane + p1, aff[k * c + j]);
+                java.util.Arrays.fill(acc[j], aff[k * c + j]);
             }
             for (int i = 0; i < c; i++) {
-                int src = i * plane;
+                System.arraycopy(data, i * plane + p0, x, 0, m);
                 for (int j = 0; j < k; j++) {
                     float w = aff[j * c + i];
                     if (w == 0f) {
                         continue;
                     }
-                    int o = j * plane;
-                    for (int p = p0; p < p1; p++) {
-                        out[o + p] += w * data[src + p];
+                    float[] a = acc[j];
+                    for (int p = 0; p < m; p++) {
+                        a[p] += w * x[p];
                     }
                 }
+            }
+            for (int j = 0; j < k; j++) {
+                System.arraycopy(acc[j], 0, out, j * plane + p0, m);
             }
         });
         return out;
