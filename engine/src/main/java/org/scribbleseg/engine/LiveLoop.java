@@ -128,6 +128,11 @@ final class LiveLoop implements StoreListener {
         final long classesRevision;
         final long labelled;
         WeakLabelHead.Samples heldOut;
+        /**
+         * The training part of the split made for the held-out pixels, until the head samples it (the same
+         * revision's map, so it is not rasterised and split a second time); then null.
+         */
+        LabelMap trainLabels;
 
         ImageState(long revision, long classesRevision, long labelled, WeakLabelHead.Samples heldOut) {
             this.revision = revision;
@@ -218,8 +223,10 @@ final class LiveLoop implements StoreListener {
 
     /** Schedules training for {@code revision}, replacing (cancelling) any stale training job. */
     JobHandle schedule(long revision) {
-        // the neighbours' predictions of the stale head would only delay this one
+        // the neighbours' predictions and the confidence maps of the stale head would only delay this one (they run
+        // on the other core, and this revision makes its own maps once its head is refined)
         jobs.cancelKey(NEIGHBOURS_KEY);
+        jobs.cancelKey(MAPS_KEY);
         return jobs.submit(Lane.INTERACTIVE, TRAIN_KEY, "Training head (revision " + revision + ")",
                 ctx -> trainAndPredict(revision, ctx));
     }
@@ -275,6 +282,7 @@ final class LiveLoop implements StoreListener {
                 WeakLabelHead.Samples hs = la.labelled() == 0 || sp.heldOutPixels() == 0 ? null : WeakLabelHead.sample(
                         new TrainingImage("held-" + id, revisionOf(id), featuresOf(e), sp.heldOut(), 1.0), HELD_OUT_PER_CLASS, id);
                 st = new ImageState(la.revision(), la.classesRevision(), la.labelled(), hs);
+                st.trainLabels = sp.train();
                 heldOut.put(id, st);
             }
             if (st.labelled == 0) {
@@ -288,9 +296,17 @@ final class LiveLoop implements StoreListener {
             }
             // the maps are fetched only when the head re-samples this image (its labels changed)
             final ImageEntry img = e;
+            final ImageState state = st;
             training.add(TrainingImage.lazy("img-" + id, st.revision, st, e.width(), e.height(), () -> featuresOf(img),
-                    () -> Calibration.split(labelsOf(img, imageStrokes, hasMask, vocOf).labels(), "img-" + id).train(), 1.0));
-            ctx.progress(++n, labelled.size(), "labels of " + e.stem());
+                    () -> {
+                        LabelMap split = state.trainLabels;
+                        state.trainLabels = null;
+                        return split != null ? split
+                                : Calibration.split(labelsOf(img, imageStrokes, hasMask, vocOf).labels(), "img-" + id).train();
+                    }, 1.0));
+            if (++n % 32 == 0 || n == labelled.size()) { // an event per image would be 100 per stroke at 100 images
+                ctx.progress(n, labelled.size(), "labels of " + e.stem());
+            }
         }
         List<TrainingImage> tagPseudo = pseudoMasks(tags, labelled, vocOf, ctx);
         training.addAll(tagPseudo);
@@ -301,7 +317,14 @@ final class LiveLoop implements StoreListener {
         }
         long t0 = System.nanoTime();
         boolean warm = head.current() != null;
-        LinearHead h = head.train(training, FIRST_STEPS, ctx::checkCancelled);
+        LinearHead h;
+        try {
+            h = head.train(training, FIRST_STEPS, ctx::checkCancelled);
+        } finally {
+            for (ImageState s : heldOut.values()) {
+                s.trainLabels = null; // a full-resolution map each: only until the head has sampled them
+            }
+        }
         long t1 = System.nanoTime();
         if (h == null) {
             return;
