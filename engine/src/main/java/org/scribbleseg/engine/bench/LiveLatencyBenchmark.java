@@ -93,15 +93,19 @@ public final class LiveLatencyBenchmark {
             List<ClassDef> cls = store.classes();
             List<LabelMap> labelled = new ArrayList<>();
             long t0 = System.nanoTime();
+            // each image's scribbles from its own seeded annotator (the slow part of the setup at 100 images, so
+            // in parallel; the same strokes whatever the thread count), committed and rasterised alike
+            List<List<SimulatedAnnotator.SimStroke>> scribbles = java.util.stream.IntStream.range(0, list.size())
+                    .parallel().mapToObj(i -> new SimulatedAnnotator(1000L + i, 30).scribbles(truth.get(i))).toList();
             for (int i = 0; i < list.size(); i++) {
                 engine.features(list.get(i)); // warm: cached on disk and in memory
                 LabelMap l = LabelMap.unlabelled(width, height);
-                // the current image (the last) starts with its scribbles too; the others are the 20 labelled images
-                for (SimulatedAnnotator.SimStroke st : ann.scribbles(truth.get(i))) {
+                // the current image (the last) starts with its scribbles too; the others are the labelled images
+                for (SimulatedAnnotator.SimStroke st : scribbles.get(i)) {
                     store.commitStroke(list.get(i).id(), cls.get(st.classValue()).id(),
                             st.isPoint() ? StrokeKind.POINT : StrokeKind.SCRIBBLE, st.radius(), st.points());
                 }
-                SimulatedAnnotator.rasterise(ann.scribbles(truth.get(i)), l);
+                SimulatedAnnotator.rasterise(scribbles.get(i), l);
                 labelled.add(l);
             }
             log.printf("prepared %d images %dx%d with scribbles and warm %s features in %.1f s%n", list.size(), width, height,
