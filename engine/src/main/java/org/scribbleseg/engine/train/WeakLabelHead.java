@@ -111,6 +111,27 @@ public final class WeakLabelHead {
             this.rows = new float[pixels.length][];
         }
 
+        private int[] counts;
+        private int idxCap = -1;
+        private int[] idx;
+
+        /** Picked pixels per label value (256 counts), made once. */
+        int[] counts() {
+            if (counts == null) {
+                counts = countsOf(values);
+            }
+            return counts;
+        }
+
+        /** {@link WeakLabelHead#indicesAt} for this entry, remembered for the last cap. */
+        int[] indicesAt(int cap) {
+            if (cap != idxCap) {
+                idx = indicesOf(values, counts(), cap);
+                idxCap = cap;
+            }
+            return idx;
+        }
+
         boolean matches(TrainingImage im) {
             return image.sameData(im);
         }
@@ -274,10 +295,9 @@ public final class WeakLabelHead {
         }
         cache.clear();
         cache.putAll(keep);
-        List<int[]> labelsOfParts = entries.stream().map(e -> e.values).toList();
-        int cap = stickyCap(labelsOfParts, config.maxTotalSamples(), lastCap);
+        int cap = stickyCapOfCounts(entries.stream().map(CacheEntry::counts).toList(), config.maxTotalSamples(), lastCap);
         lastCap = cap;
-        List<int[]> kept = indicesAt(labelsOfParts, cap);
+        List<int[]> kept = entries.stream().map(e -> e.indicesAt(cap)).toList();
         List<Samples> parts = new ArrayList<>(entries.size());
         for (int i = 0; i < entries.size(); i++) {
             parts.add(entries.get(i).samples(kept.get(i)));
@@ -331,15 +351,24 @@ public final class WeakLabelHead {
      * kept samples (and prepared blocks) of every other image; else the largest m with Σ min(count, m) ≤ total.
      */
     static int stickyCap(List<int[]> labelsOfParts, int total, int previous) {
-        List<int[]> counts = new ArrayList<>();
+        return stickyCapOfCounts(labelsOfParts.stream().map(WeakLabelHead::countsOf).toList(), total, previous);
+    }
+
+    private static int[] countsOf(int[] labels) {
+        int[] cnt = new int[256];
+        for (int v : labels) {
+            cnt[v]++;
+        }
+        return cnt;
+    }
+
+    /** {@link #stickyCap} from each part's counts per label value. */
+    private static int stickyCapOfCounts(List<int[]> counts, int total, int previous) {
         long sum = 0;
-        for (int[] labels : labelsOfParts) {
-            int[] cnt = new int[256];
-            for (int v : labels) {
-                cnt[v]++;
+        for (int[] cnt : counts) {
+            for (int c : cnt) {
+                sum += c;
             }
-            counts.add(cnt);
-            sum += labels.length;
         }
         if (total <= 0 || sum <= total) {
             return 0;
@@ -381,37 +410,32 @@ public final class WeakLabelHead {
 
     /** The indices each part keeps at per-(part, class) cap m (0: all), spread by {@link #spreadPrefix}; ascending. */
     static List<int[]> indicesAt(List<int[]> labelsOfParts, int m) {
-        List<int[]> out = new ArrayList<>(labelsOfParts.size());
-        for (int[] labels : labelsOfParts) {
-            if (m <= 0) {
-                out.add(java.util.stream.IntStream.range(0, labels.length).toArray());
-                continue;
-            }
-            int[] cnt = new int[256];
-            for (int v : labels) {
-                cnt[v]++;
-            }
-            boolean[][] chosen = new boolean[256][];
-            int keep = 0;
-            for (int v = 0; v < 256; v++) {
-                if (cnt[v] > m) {
-                    chosen[v] = spreadPrefix(cnt[v], m);
-                }
-                keep += Math.min(cnt[v], m);
-            }
-            int[] idx = new int[keep];
-            int[] rank = new int[256];
-            int o = 0;
-            for (int i = 0; i < labels.length; i++) {
-                int v = labels[i];
-                int r = rank[v]++;
-                if (chosen[v] == null || chosen[v][r]) {
-                    idx[o++] = i;
-                }
-            }
-            out.add(idx);
+        return labelsOfParts.stream().map(l -> indicesOf(l, countsOf(l), m)).toList();
+    }
+
+    private static int[] indicesOf(int[] labels, int[] cnt, int m) {
+        if (m <= 0) {
+            return java.util.stream.IntStream.range(0, labels.length).toArray();
         }
-        return out;
+        boolean[][] chosen = new boolean[256][];
+        int keep = 0;
+        for (int v = 0; v < 256; v++) {
+            if (cnt[v] > m) {
+                chosen[v] = spreadPrefix(cnt[v], m);
+            }
+            keep += Math.min(cnt[v], m);
+        }
+        int[] idx = new int[keep];
+        int[] rank = new int[256];
+        int o = 0;
+        for (int i = 0; i < labels.length; i++) {
+            int v = labels[i];
+            int r = rank[v]++;
+            if (chosen[v] == null || chosen[v][r]) {
+                idx[o++] = i;
+            }
+        }
+        return idx;
     }
 
     /**
@@ -619,11 +643,12 @@ public final class WeakLabelHead {
         if (k == 1) {
             lastResult = new Lbfgs.Result(0, 0, 0, 0);
         } else {
-            Objective obj = new Objective(prep, y, w, mean, std, k, cfg.weightDecay());
-            lastResult = new Lbfgs(8).minimize((th, g) -> {
-                checkpoint.run();
-                return obj.evaluate(th, g);
-            }, theta, previous != null ? steps : cfg.coldSteps(), 1e-5);
+            try (Objective obj = new Objective(prep, y, w, mean, std, k, cfg.weightDecay())) {
+                lastResult = new Lbfgs(8).minimize((th, g) -> {
+                    checkpoint.run();
+                    return obj.evaluate(th, g);
+                }, theta, previous != null ? steps : cfg.coldSteps(), 1e-5);
+            }
         }
         float[] weights = new float[k * c];
         float[] bias = new float[k];
@@ -753,7 +778,9 @@ public final class WeakLabelHead {
             int k, double decay, double[] theta, double[] grad, boolean useNative) {
         List<Prepared> prep = parts.stream().map(p -> Prepared.of(p, useNative)).toList();
         try {
-            return new Objective(prep, classIndex, weights, mean, std, k, decay).evaluate(theta, grad);
+            try (Objective obj = new Objective(prep, classIndex, weights, mean, std, k, decay)) {
+                return obj.evaluate(theta, grad);
+            }
         } finally {
             prep.forEach(Prepared::close);
         }
@@ -787,7 +814,7 @@ public final class WeakLabelHead {
      * doubles per block, plus ref Σ_s d_s. Blocks are evaluated in fixed groups in parallel and reduced in group
      * order, so the result does not depend on the thread count.
      */
-    private static final class Objective implements Lbfgs.Objective {
+    private static final class Objective implements Lbfgs.Objective, AutoCloseable {
         /** Samples per parallel task (whole blocks). */
         private static final int TASK = 1024;
         private final List<Prepared> parts;
@@ -828,6 +855,35 @@ public final class WeakLabelHead {
                 out.add(cur.stream().mapToInt(Integer::intValue).toArray());
             }
             this.tasks = out.toArray(new int[0][]);
+            this.scratch = new org.bytedeco.javacpp.FloatPointer[tasks.length][];
+        }
+
+        /**
+         * Per task, its native V, Z and G buffers, made at its first evaluation and kept until {@link #close}: a
+         * JavaCPP allocation checks the process's memory, which costs more than a block's GEMMs.
+         */
+        private final org.bytedeco.javacpp.FloatPointer[][] scratch;
+
+        private org.bytedeco.javacpp.FloatPointer[] scratch(int task) {
+            org.bytedeco.javacpp.FloatPointer[] sc = scratch[task];
+            if (sc == null) { // each task index runs on one thread at a time
+                sc = new org.bytedeco.javacpp.FloatPointer[] {new org.bytedeco.javacpp.FloatPointer((long) c * k),
+                        new org.bytedeco.javacpp.FloatPointer((long) k * Prepared.BLOCK),
+                        new org.bytedeco.javacpp.FloatPointer((long) c * k)};
+                scratch[task] = sc;
+            }
+            return sc;
+        }
+
+        @Override
+        public void close() {
+            for (org.bytedeco.javacpp.FloatPointer[] sc : scratch) {
+                if (sc != null) {
+                    for (org.bytedeco.javacpp.FloatPointer fp : sc) {
+                        fp.close();
+                    }
+                }
+            }
         }
 
         @Override
@@ -861,12 +917,10 @@ public final class WeakLabelHead {
                 double loss = 0;
                 int[] pb = tasks[t];
                 if (parts.get(pb[0]).isNative()) {
-                    try (org.bytedeco.javacpp.FloatPointer vN = new org.bytedeco.javacpp.FloatPointer(vc);
-                            org.bytedeco.javacpp.FloatPointer zN = new org.bytedeco.javacpp.FloatPointer((long) k * Prepared.BLOCK);
-                            org.bytedeco.javacpp.FloatPointer gN = new org.bytedeco.javacpp.FloatPointer(ck)) {
-                        for (int q = 0; q < pb.length; q += 2) {
-                            loss += blockNative(pb[q], pb[q + 1], v, cb, vN, zN, gN, z, acc, g);
-                        }
+                    org.bytedeco.javacpp.FloatPointer[] sc = scratch(t);
+                    sc[0].put(vc);
+                    for (int q = 0; q < pb.length; q += 2) {
+                        loss += blockNative(pb[q], pb[q + 1], v, cb, sc[0], sc[1], sc[2], z, acc, g);
                     }
                 } else {
                     for (int q = 0; q < pb.length; q += 2) {
