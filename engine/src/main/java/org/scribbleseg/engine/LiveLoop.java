@@ -97,6 +97,8 @@ final class LiveLoop implements StoreListener {
     private volatile LinearHead trained;
     /** Per labelled image, what each stroke needs without its maps: revision, labelled count, held-out samples. */
     private final Map<Long, ImageState> heldOut = new HashMap<>();
+    /** The labelled images' entries as the last training read them (interactive lane only). */
+    private Map<Long, ImageEntry> entries = new HashMap<>();
     private volatile double temperature = 1.0;
     private volatile long trainedRevision = -1;
     private volatile boolean enabled = true;
@@ -265,13 +267,20 @@ final class LiveLoop implements StoreListener {
 
         List<TrainingImage> training = new ArrayList<>();
         List<WeakLabelHead.Samples> calibration = new ArrayList<>();
+        Map<Long, ImageEntry> entriesNow = new HashMap<>();
         int n = 0;
         for (long id : labelled) {
             ctx.checkCancelled();
-            ImageEntry e = store.image(id).orElse(null);
+            // what the loop reads of an entry here (size, checksum, name) never changes: one query per image and
+            // not per image per stroke (100 queries at 100 labelled images)
+            ImageEntry e = entries.get(id);
             if (e == null) {
-                continue;
+                e = store.image(id).orElse(null);
+                if (e == null) {
+                    continue;
+                }
             }
+            entriesNow.put(id, e);
             List<Stroke> imageStrokes = strokes.getOrDefault(id, List.of());
             boolean hasMask = withMask.contains(id);
             ImageState st = heldOut.get(id);
@@ -308,6 +317,7 @@ final class LiveLoop implements StoreListener {
                 ctx.progress(n, labelled.size(), "labels of " + e.stem());
             }
         }
+        entries = entriesNow; // only the labelled images': a removed image's entry goes with its labels
         List<TrainingImage> tagPseudo = pseudoMasks(tags, labelled, vocOf, ctx);
         training.addAll(tagPseudo);
         training.addAll(zeroShotMasks(labelled, tagPseudo, ctx));
