@@ -48,6 +48,17 @@ public final class LiveLatencyBenchmark {
     public static Map<String, Object> run(Path scratch, int images, int width, int height, int classes,
             java.util.function.Supplier<org.scribbleseg.engine.feature.Backbone> backbone, int iterations, boolean heavy,
             java.io.PrintWriter log) throws IOException, InterruptedException {
+        return run(scratch, images, width, height, classes, backbone, iterations, 0, heavy, log);
+    }
+
+    /**
+     * As above, after {@code warmup} strokes that are made the same way but not timed (the JIT compiles the loop's
+     * paths during a session's first strokes); their times are reported apart, as {@code warmup_ms}.
+     */
+    public static Map<String, Object> run(Path scratch, int images, int width, int height, int classes,
+            java.util.function.Supplier<org.scribbleseg.engine.feature.Backbone> backbone, int iterations, int warmup,
+            boolean heavy, java.io.PrintWriter log) throws IOException, InterruptedException {
+        double[] warmupMs = new double[warmup];
         Map<String, Object> heavyInfo = new LinkedHashMap<>();
         SyntheticScenes gen = new SyntheticScenes(classes, 7);
         List<Path> files = new ArrayList<>();
@@ -141,10 +152,14 @@ public final class LiveLatencyBenchmark {
                         org.scribbleseg.engine.heavy.WorkerProcess.Launch.defaults().threads(), org.scribbleseg.engine.heavy.WorkerProcess.Launch.defaults().nice());
                 events.clear();
             }
-            long heavyStep0 = heavyRun == null ? 0 : engine.heavy().status(heavyRun).map(EngineEvent.HeavyRunUpdate::step).orElse(0L);
-            long heavyT0 = System.nanoTime();
+            long heavyStep0 = 0;
+            long heavyT0 = 0;
             SplittableRandom jitter = new SplittableRandom(5);
-            for (int it = 0; it < iterations; it++) {
+            for (int it = -warmup; it < iterations; it++) {
+                if (it == 0) {
+                    heavyStep0 = heavyRun == null ? 0 : engine.heavy().status(heavyRun).map(EngineEvent.HeavyRunUpdate::step).orElse(0L);
+                    heavyT0 = System.nanoTime();
+                }
                 SimulatedAnnotator.SimStroke fix = ann.correction(truth.get(cur), pred, labelled.get(cur), SimulatedAnnotator.Kind.SCRIBBLE);
                 if (fix == null) {
                     int x = jitter.nextInt(width);
@@ -158,6 +173,11 @@ public final class LiveLatencyBenchmark {
                         fix.isPoint() ? StrokeKind.POINT : StrokeKind.SCRIBBLE, fix.radius(), fix.points());
                 long rev = store.revision();
                 EngineEvent.PredictionsUpdated p = await(events, current.id(), rev);
+                if (it < 0) {
+                    warmupMs[it + warmup] = (System.nanoTime() - a) / 1e6;
+                    pred = awaitRefined(events, current.id(), rev, p).labels();
+                    continue;
+                }
                 ms[it] = (System.nanoTime() - a) / 1e6;
                 firstMiou[it] = miou(truth.get(cur), p.labels(), classes);
                 // the live loop goes on refining the head for this revision and predicts the image again; the
@@ -202,6 +222,8 @@ public final class LiveLatencyBenchmark {
         r.put("p50_ms", round(pct(sorted, 0.50)));
         r.put("p95_ms", round(pct(sorted, 0.95)));
         r.put("max_ms", round(sorted[sorted.length - 1]));
+        r.put("stroke_ms", Arrays.stream(ms).map(LiveLatencyBenchmark::round).boxed().toList()); // in stroke order
+        r.put("warmup_ms", Arrays.stream(warmupMs).map(LiveLatencyBenchmark::round).boxed().toList());
         double[] refinedSorted = refinedMs.clone();
         Arrays.sort(refinedSorted);
         r.put("refined_p50_ms", round(pct(refinedSorted, 0.50)));

@@ -57,6 +57,11 @@ public final class BenchLiveCommand implements Callable<Integer> {
     @Option(names = "--iterations", defaultValue = "30", description = "Strokes timed. Default ${DEFAULT-VALUE}.")
     int iterations;
 
+    @Option(names = "--warmup", defaultValue = "10", description = "engine path: strokes made before the timed ones, "
+            + "not timed (the JIT compiles the loop during a session's first strokes; their times are in warmup_ms). "
+            + "Default ${DEFAULT-VALUE}.")
+    int warmup;
+
     @Option(names = "--head-steps", defaultValue = "10", description = "L-BFGS iterations per warm retrain. Default ${DEFAULT-VALUE}.")
     int headSteps;
 
@@ -180,9 +185,9 @@ public final class BenchLiveCommand implements Callable<Integer> {
                 var bb = backboneSupplier(scratch);
                 // idle, heavy, idle again: the first round also warms the JIT and the page cache, so the heavy round is
                 // compared with the mean of the idle rounds before and after it, not with a cold one alone
-                Map<String, Object> idle = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, false, log);
-                Map<String, Object> busy = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, true, log);
-                Map<String, Object> idleAfter = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, false, log);
+                Map<String, Object> idle = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, warmup, false, log);
+                Map<String, Object> busy = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, warmup, true, log);
+                Map<String, Object> idleAfter = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, warmup, false, log);
                 res.put("idle", idle);
                 res.put("heavy", busy);
                 res.put("idle_after", idleAfter);
@@ -211,7 +216,7 @@ public final class BenchLiveCommand implements Callable<Integer> {
             Map<String, Object> res;
             try {
                 res = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes,
-                        backboneSupplier(scratch), iterations, false, log);
+                        backboneSupplier(scratch), iterations, warmup, false, log);
                 if (reference) {
                     addRatios(res, referenceMs(scratch, log));
                 }
