@@ -58,8 +58,8 @@ final class LiveLoop implements StoreListener {
      */
     static final int FIRST_STEPS = 4;
     /**
-     * In-memory feature maps kept for the loop, in floats (about 128 MB, always at least the current image's): the
-     * current image and its neighbours; the head keeps its own samples of every other labelled image, so their maps
+     * In-memory feature maps kept for the loop, in floats (about 128 MB, always at least the current image's and the
+     * one just read): the current image and its neighbours; the head keeps its own samples of every other labelled image, so their maps
      * are read (from the disk cache) only when an image is re-sampled.
      */
     private static final long MEMORY_BUDGET_FLOATS = 32_000_000L;
@@ -284,12 +284,14 @@ final class LiveLoop implements StoreListener {
             List<Stroke> imageStrokes = strokes.getOrDefault(id, List.of());
             boolean hasMask = withMask.contains(id);
             ImageState st = heldOut.get(id);
+            // the temperature fit takes at most Calibration.MAX_SAMPLES in all: with many images, each keeps fewer
+            int quota = (int) Math.max(8, Math.min(HELD_OUT_PER_CLASS, Calibration.MAX_SAMPLES / Math.max(1, labelled.size())));
             if (st == null || st.revision != revisionOf(id) || st.classesRevision != classesRevision) {
                 LabelsAt la = labelsOf(e, imageStrokes, hasMask, vocOf);
                 // one block in five of the labels is held out from training for the temperature fit
                 Calibration.Split sp = Calibration.split(la.labels(), "img-" + id);
                 WeakLabelHead.Samples hs = la.labelled() == 0 || sp.heldOutPixels() == 0 ? null : WeakLabelHead.sample(
-                        new TrainingImage("held-" + id, revisionOf(id), featuresOf(e), sp.heldOut(), 1.0), HELD_OUT_PER_CLASS, id);
+                        new TrainingImage("held-" + id, revisionOf(id), featuresOf(e), sp.heldOut(), 1.0), quota, id); // only what is kept is read
                 st = new ImageState(la.revision(), la.classesRevision(), la.labelled(), hs);
                 st.trainLabels = sp.train();
                 heldOut.put(id, st);
@@ -298,9 +300,7 @@ final class LiveLoop implements StoreListener {
                 continue;
             }
             if (st.heldOut != null) {
-                // the temperature fit takes at most Calibration.MAX_SAMPLES in all: with many images, each keeps fewer
-                int quota = (int) Math.max(8, Math.min(HELD_OUT_PER_CLASS, Calibration.MAX_SAMPLES / Math.max(1, labelled.size())));
-                st.heldOut = limitPerClass(st.heldOut, quota);
+                st.heldOut = limitPerClass(st.heldOut, quota); // when more images have lowered the quota since
                 calibration.add(st.heldOut);
             }
             // the maps are fetched only when the head re-samples this image (its labels changed)
@@ -564,9 +564,12 @@ final class LiveLoop implements StoreListener {
                 total += m.data().length;
             }
             var it = features.entrySet().iterator();
+            long current = currentImage.getAsLong();
             while (total > MEMORY_BUDGET_FLOATS && features.size() > 1 && it.hasNext()) {
                 var oldest = it.next();
-                if (oldest.getKey() != e.id()) {
+                // never the current image's: at 12 MP one map is over the budget, and predicting a neighbour evicted
+                // it, so the next stroke read it from the disk cache again (about 100 ms, measured)
+                if (oldest.getKey() != e.id() && oldest.getKey() != current) {
                     total -= oldest.getValue().data().length;
                     it.remove();
                 }
