@@ -59,8 +59,8 @@ final class LiveLoop implements StoreListener {
     static final int FIRST_STEPS = 4;
     /**
      * In-memory feature maps kept for the loop, in floats (about 128 MB, always at least the current image's and the
-     * one just read): the current image and its neighbours; the head keeps its own samples of every other labelled image, so their maps
-     * are read (from the disk cache) only when an image is re-sampled.
+     * one just read): the current image and its neighbours; the head keeps its own samples of every other labelled
+     * image, so their maps are read (from the disk cache) only when an image is re-sampled.
      */
     private static final long MEMORY_BUDGET_FLOATS = 32_000_000L;
     /** Full-resolution label maps kept (the most recently used images), for incremental painting of new strokes. */

@@ -889,15 +889,17 @@ public final class WeakLabelHead {
         @Override
         public double evaluate(double[] theta, double[] grad) {
             int ck = c * k;
+            boolean gemm = parts.get(0).isNative(); // every part is prepared the same way
             double[] v = new double[ck]; // class-major V = W/σ
-            float[] vf = new float[ck]; // channel-major, as the forward axpys read it
+            // V in float as the path reads it: class-major for the GEMM, channel-major for the forward axpys
+            float[] vf = new float[ck];
             double[] cb = new double[k];
             for (int j = 0; j < k; j++) {
                 double b = theta[ck + j];
                 for (int i = 0; i < c; i++) {
                     double vij = theta[i * k + j] / std[i];
                     v[j * c + i] = vij;
-                    vf[i * k + j] = (float) vij;
+                    vf[gemm ? j * c + i : i * k + j] = (float) vij;
                     b -= vij * mean[i];
                 }
                 cb[j] = b;
@@ -906,19 +908,15 @@ public final class WeakLabelHead {
             double[] partLoss = new double[nt];
             double[][] partGrad = new double[nt][];
             java.util.stream.IntStream range = java.util.stream.IntStream.range(0, nt);
-            float[] vc = new float[ck]; // class-major V for the GEMM
-            for (int i = 0; i < ck; i++) {
-                vc[i] = (float) v[i];
-            }
             (nt > 1 ? range.parallel() : range).forEach(t -> {
                 double[] g = new double[ck + k];
                 float[] z = new float[k * Prepared.BLOCK];
                 float[] acc = new float[ck];
                 double loss = 0;
                 int[] pb = tasks[t];
-                if (parts.get(pb[0]).isNative()) {
+                if (gemm) {
                     org.bytedeco.javacpp.FloatPointer[] sc = scratch(t);
-                    sc[0].put(vc);
+                    sc[0].put(vf);
                     for (int q = 0; q < pb.length; q += 2) {
                         loss += blockNative(pb[q], pb[q + 1], v, cb, sc[0], sc[1], sc[2], z, acc, g);
                     }
