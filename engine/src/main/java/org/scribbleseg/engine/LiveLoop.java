@@ -54,9 +54,12 @@ final class LiveLoop implements StoreListener {
     /**
      * L-BFGS iterations before the first prediction of a revision: the head is warm-started from the previous
      * revision's, so a few iterations take in the new stroke; the remaining {@link WeakLabelHead.Config#maxSteps()}
-     * follow, and the current image is predicted again (unless a newer stroke cancelled the job by then).
+     * follow, and the current image is predicted again (unless a newer stroke cancelled the job by then). Three, not
+     * four: at 768 channels each iteration streams 60 MB of samples, and the first mask after three was as good as
+     * after four ({@code bench live}, 100 images, mean mIoU of the current image's first mask: DINOv2-B shape 0.903
+     * after four and after three, DINOv2-S shape 0.892 and 0.893), and the fit before it takes 3/4 of the time.
      */
-    static final int FIRST_STEPS = 4;
+    static final int FIRST_STEPS = 3;
     /**
      * In-memory feature maps kept for the loop, in floats (about 128 MB, always at least the current image's and the
      * one just read): the current image and its neighbours; the head keeps its own samples of every other labelled

@@ -102,22 +102,25 @@ public final class Lbfgs {
             if (!accepted) {
                 break;
             }
-            double[] sk = s[head];
-            double[] yk = y[head];
+            double sy = 0;
             for (int i = 0; i < n; i++) {
-                sk[i] = xNew[i] - x[i];
-                yk[i] = gNew[i] - g[i];
+                sy += (xNew[i] - x[i]) * (gNew[i] - g[i]);
             }
-            double sy = dot(sk, yk);
-            System.arraycopy(xNew, 0, x, 0, n);
-            System.arraycopy(gNew, 0, g, 0, n);
-            double prev = fx;
-            fx = fNew;
-            if (sy > 1e-12) {
+            if (sy > 1e-12) { // else nothing is written: with the memory full, slot head is the oldest pair in use
+                double[] sk = s[head];
+                double[] yk = y[head];
+                for (int i = 0; i < n; i++) {
+                    sk[i] = xNew[i] - x[i];
+                    yk[i] = gNew[i] - g[i];
+                }
                 rho[head] = 1.0 / sy;
                 head = (head + 1) % memory;
                 stored = Math.min(stored + 1, memory);
             }
+            System.arraycopy(xNew, 0, x, 0, n);
+            System.arraycopy(gNew, 0, g, 0, n);
+            double prev = fx;
+            fx = fNew;
             if (Math.abs(prev - fx) <= 1e-10 * Math.max(1.0, Math.abs(fx))) {
                 it++;
                 break;
