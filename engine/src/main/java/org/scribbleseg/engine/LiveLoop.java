@@ -271,6 +271,8 @@ final class LiveLoop implements StoreListener {
         List<TrainingImage> training = new ArrayList<>();
         List<WeakLabelHead.Samples> calibration = new ArrayList<>();
         Map<Long, ImageEntry> entriesNow = new HashMap<>();
+        // the temperature fit takes at most Calibration.MAX_SAMPLES in all: with many images, each keeps fewer
+        int quota = (int) Math.max(8, Math.min(HELD_OUT_PER_CLASS, Calibration.MAX_SAMPLES / Math.max(1, labelled.size())));
         int n = 0;
         for (long id : labelled) {
             ctx.checkCancelled();
@@ -287,8 +289,6 @@ final class LiveLoop implements StoreListener {
             List<Stroke> imageStrokes = strokes.getOrDefault(id, List.of());
             boolean hasMask = withMask.contains(id);
             ImageState st = heldOut.get(id);
-            // the temperature fit takes at most Calibration.MAX_SAMPLES in all: with many images, each keeps fewer
-            int quota = (int) Math.max(8, Math.min(HELD_OUT_PER_CLASS, Calibration.MAX_SAMPLES / Math.max(1, labelled.size())));
             if (st == null || st.revision != revisionOf(id) || st.classesRevision != classesRevision) {
                 LabelsAt la = labelsOf(e, imageStrokes, hasMask, vocOf);
                 // one block in five of the labels is held out from training for the temperature fit
@@ -303,7 +303,7 @@ final class LiveLoop implements StoreListener {
                 continue;
             }
             if (st.heldOut != null) {
-                st.heldOut = limitPerClass(st.heldOut, quota); // when more images have lowered the quota since
+                st.heldOut = WeakLabelHead.limitPerClass(st.heldOut, quota); // when more images have lowered the quota since
                 calibration.add(st.heldOut);
             }
             // the maps are fetched only when the head re-samples this image (its labels changed)
@@ -395,42 +395,6 @@ final class LiveLoop implements StoreListener {
                 }
             });
         }
-    }
-
-    /** At most {@code perClass} samples of each class, spread over each class's samples; {@code s} when it fits. */
-    static WeakLabelHead.Samples limitPerClass(WeakLabelHead.Samples s, int perClass) {
-        int[] count = new int[256];
-        for (int v : s.labels()) {
-            count[v]++;
-        }
-        boolean[][] chosen = new boolean[256][];
-        int keep = 0;
-        for (int v = 0; v < 256; v++) {
-            if (count[v] > perClass) {
-                chosen[v] = WeakLabelHead.spreadPrefix(count[v], perClass);
-            }
-            keep += Math.min(count[v], perClass);
-        }
-        if (keep == s.size()) {
-            return s;
-        }
-        int c = s.channels();
-        float[] f = new float[keep * c];
-        int[] l = new int[keep];
-        float[] w = new float[keep];
-        int[] rank = new int[256];
-        int o = 0;
-        for (int i = 0; i < s.size(); i++) {
-            int v = s.labels()[i];
-            int r = rank[v]++;
-            if (chosen[v] == null || chosen[v][r]) {
-                System.arraycopy(s.features(), i * c, f, o * c, c);
-                l[o] = v;
-                w[o] = s.weights()[i];
-                o++;
-            }
-        }
-        return new WeakLabelHead.Samples(c, f, l, w);
     }
 
     private static int indexOf(List<ImageEntry> all, long id) {

@@ -413,6 +413,31 @@ public final class WeakLabelHead {
         return labelsOfParts.stream().map(l -> indicesOf(l, countsOf(l), m)).toList();
     }
 
+    /**
+     * At most {@code perClass} (≥ 1) samples of each class of {@code s}, chosen as the total cap chooses them
+     * (spread over each class's samples by {@link #spreadPrefix}, order kept); {@code s} itself when it fits.
+     */
+    public static Samples limitPerClass(Samples s, int perClass) {
+        if (perClass < 1) {
+            throw new IllegalArgumentException("perClass must be >= 1: " + perClass);
+        }
+        int[] keep = indicesOf(s.labels(), countsOf(s.labels()), perClass);
+        if (keep.length == s.size()) {
+            return s;
+        }
+        int c = s.channels();
+        float[] f = new float[keep.length * c];
+        int[] l = new int[keep.length];
+        float[] w = new float[keep.length];
+        for (int o = 0; o < keep.length; o++) {
+            int i = keep[o];
+            System.arraycopy(s.features(), i * c, f, o * c, c);
+            l[o] = s.labels()[i];
+            w[o] = s.weights()[i];
+        }
+        return new Samples(c, f, l, w);
+    }
+
     private static int[] indicesOf(int[] labels, int[] cnt, int m) {
         if (m <= 0) {
             return java.util.stream.IntStream.range(0, labels.length).toArray();

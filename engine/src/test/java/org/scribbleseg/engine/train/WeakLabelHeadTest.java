@@ -160,6 +160,32 @@ class WeakLabelHeadTest {
         assertThat(all.get(1)).hasSize(b.length).isSorted();
     }
 
+    /** The held-out calibration samples are cut per class the way the total cap cuts training samples. */
+    @Test
+    void limitPerClassKeepsTheCapsSpreadSubsetWithItsRows() {
+        int[] a = labels(new int[] {0, 1000}, new int[] {3, 100});
+        int c = 2;
+        float[] f = new float[a.length * c];
+        float[] w = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i * c] = i;
+            f[i * c + 1] = -i;
+            w[i] = i % 3 + 1;
+        }
+        WeakLabelHead.Samples s = new WeakLabelHead.Samples(c, f, a, w);
+        WeakLabelHead.Samples cut = WeakLabelHead.limitPerClass(s, 300);
+        int[] expected = WeakLabelHead.indicesAt(List.of(a), 300).get(0);
+        assertThat(cut.size()).isEqualTo(400);
+        for (int o = 0; o < expected.length; o++) {
+            int i = expected[o];
+            assertThat(cut.labels()[o]).isEqualTo(a[i]);
+            assertThat(cut.weights()[o]).isEqualTo(w[i]);
+            assertThat(cut.features()[o * c]).isEqualTo((float) i);
+            assertThat(cut.features()[o * c + 1]).isEqualTo((float) -i);
+        }
+        assertThat(WeakLabelHead.limitPerClass(s, 1000)).isSameAs(s);
+    }
+
     /**
      * A stroke on one image must not move the per-(image, class) cap while the total stays within 10 % of the
      * budget: otherwise every other image's kept samples (and their prepared blocks) change after every stroke.
