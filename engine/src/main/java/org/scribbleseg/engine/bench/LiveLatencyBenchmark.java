@@ -20,7 +20,6 @@ import org.scribbleseg.engine.eval.SyntheticScenes;
 import org.scribbleseg.engine.image.ImageWriter;
 import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.job.EngineEvent;
-import org.scribbleseg.engine.model.ClassicBackbone;
 import org.scribbleseg.engine.project.ClassDef;
 import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.ProjectStore;
@@ -36,24 +35,12 @@ public final class LiveLatencyBenchmark {
     private LiveLatencyBenchmark() {
     }
 
-    public static Map<String, Object> run(Path scratch, int images, int width, int height, int classes, int stride,
-            int iterations, java.io.PrintWriter log) throws IOException, InterruptedException {
-        return run(scratch, images, width, height, classes, () -> new ClassicBackbone(stride), iterations, false, log);
-    }
-
     /**
-     * With {@code heavy}, a heavy run ({@code conv-probe} in its worker process, started as the app starts it: half
-     * the cores for libtorch, lower OS priority) trains on the same project during the timed strokes.
-     */
-    public static Map<String, Object> run(Path scratch, int images, int width, int height, int classes,
-            java.util.function.Supplier<org.scribbleseg.engine.feature.Backbone> backbone, int iterations, boolean heavy,
-            java.io.PrintWriter log) throws IOException, InterruptedException {
-        return run(scratch, images, width, height, classes, backbone, iterations, 0, heavy, log);
-    }
-
-    /**
-     * As above, after {@code warmup} strokes that are made the same way but not timed (the JIT compiles the loop's
-     * paths during a session's first strokes); their times are reported apart, as {@code warmup_ms}.
+     * Times {@code iterations} correction strokes after {@code warmup} strokes that are made the same way but not
+     * timed (the JIT compiles the loop's paths during a session's first strokes; their times are reported apart, as
+     * {@code warmup_ms}). With {@code heavy}, a heavy run ({@code conv-probe} in its worker process, started as the
+     * app starts it: half the cores for libtorch, lower OS priority) trains on the same project during the timed
+     * strokes.
      */
     public static Map<String, Object> run(Path scratch, int images, int width, int height, int classes,
             java.util.function.Supplier<org.scribbleseg.engine.feature.Backbone> backbone, int iterations, int warmup,
