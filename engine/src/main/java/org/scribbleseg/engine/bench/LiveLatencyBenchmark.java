@@ -80,6 +80,15 @@ public final class LiveLatencyBenchmark {
         double[] refinedMs = new double[iterations];
         double[] firstMiou = new double[iterations];
         double[] refinedMiou = new double[iterations];
+        // what the JVM itself did during each timed stroke (to the first mask): JIT compilation (summed over the
+        // compiler threads, which share the cores with the loop) and garbage collection
+        double[] jitMs = new double[iterations];
+        double[] gcMs = new double[iterations];
+        double[] cpuMs = new double[iterations];
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        com.sun.management.OperatingSystemMXBean cpu = os instanceof com.sun.management.OperatingSystemMXBean o ? o : null;
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
         Map<String, double[]> phases = new LinkedHashMap<>();
         String backboneKey;
         int channels;
@@ -155,6 +164,9 @@ public final class LiveLatencyBenchmark {
                 }
                 SimulatedAnnotator.rasterise(List.of(fix), labelled.get(cur));
                 events.clear();
+                long jit0 = jitTimed ? jit.getTotalCompilationTime() : 0;
+                long gc0 = gcMillis();
+                long cpu0 = cpu == null ? 0 : cpu.getProcessCpuTime();
                 long a = System.nanoTime();
                 store.commitStroke(current.id(), cls.get(fix.classValue()).id(),
                         fix.isPoint() ? StrokeKind.POINT : StrokeKind.SCRIBBLE, fix.radius(), fix.points());
@@ -166,6 +178,9 @@ public final class LiveLatencyBenchmark {
                     continue;
                 }
                 ms[it] = (System.nanoTime() - a) / 1e6;
+                jitMs[it] = jitTimed ? jit.getTotalCompilationTime() - jit0 : Double.NaN;
+                gcMs[it] = gcMillis() - gc0;
+                cpuMs[it] = cpu == null ? Double.NaN : (cpu.getProcessCpuTime() - cpu0) / 1e6;
                 firstMiou[it] = miou(truth.get(cur), p.labels(), classes);
                 // the live loop goes on refining the head for this revision and predicts the image again; the
                 // HeadTrained event closes the revision
@@ -211,6 +226,20 @@ public final class LiveLatencyBenchmark {
         r.put("max_ms", round(sorted[sorted.length - 1]));
         r.put("stroke_ms", Arrays.stream(ms).map(LiveLatencyBenchmark::round).boxed().toList()); // in stroke order
         r.put("warmup_ms", Arrays.stream(warmupMs).map(LiveLatencyBenchmark::round).boxed().toList());
+        if (jitTimed) {
+            r.put("stroke_jit_ms", Arrays.stream(jitMs).map(LiveLatencyBenchmark::round).boxed().toList());
+        }
+        r.put("stroke_gc_ms", Arrays.stream(gcMs).map(LiveLatencyBenchmark::round).boxed().toList());
+        if (cpu != null) {
+            r.put("stroke_cpu_ms", Arrays.stream(cpuMs).map(LiveLatencyBenchmark::round).boxed().toList());
+        }
+        Map<String, Object> perStroke = new LinkedHashMap<>();
+        for (Map.Entry<String, double[]> ph : phases.entrySet()) {
+            if (!ph.getKey().equals("samples")) {
+                perStroke.put(ph.getKey(), Arrays.stream(ph.getValue()).map(LiveLatencyBenchmark::round).boxed().toList());
+            }
+        }
+        r.put("stroke_phases_ms", perStroke);
         double[] refinedSorted = refinedMs.clone();
         Arrays.sort(refinedSorted);
         r.put("refined_p50_ms", round(pct(refinedSorted, 0.50)));
@@ -234,6 +263,16 @@ public final class LiveLatencyBenchmark {
         r.put("phases_p50_ms", p50);
         r.put("phases_p95_ms", p95);
         return r;
+    }
+
+    /** Milliseconds all the JVM's collectors have spent so far; for G1 on JDK 17 that is its pause time (young and mixed
+     *  collections, remark and cleanup), not its concurrent marking, which runs beside the loop. */
+    private static long gcMillis() {
+        long t = 0;
+        for (java.lang.management.GarbageCollectorMXBean g : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            t += Math.max(0, g.getCollectionTime());
+        }
+        return t;
     }
 
     /** mIoU of a prediction of the current image against its ground truth. */
