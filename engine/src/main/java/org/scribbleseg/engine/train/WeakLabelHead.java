@@ -881,7 +881,31 @@ public final class WeakLabelHead {
             }
             this.tasks = out.toArray(new int[0][]);
             this.scratch = new org.bytedeco.javacpp.FloatPointer[tasks.length][];
+            int ck = c * k;
+            this.v = new double[ck];
+            this.vf = new float[ck];
+            this.cb = new double[k];
+            this.sum = new double[ck + k];
+            this.partLoss = new double[tasks.length];
+            this.taskGrad = new double[tasks.length][];
+            this.taskZ = new float[tasks.length][];
+            this.taskAcc = new float[tasks.length][];
         }
+
+        /*
+         * What an evaluation writes, made once per objective (a fit evaluates it ten to twenty times; made per
+         * evaluation they were about 1 MB of garbage each at 768 channels): V in double and in float, the biases, the
+         * reduced gradient, and per task its gradient, logits and float accumulator (made at the task's first
+         * evaluation). Evaluations of one objective do not overlap, and each task index runs on one thread at a time.
+         */
+        private final double[] v;
+        private final float[] vf;
+        private final double[] cb;
+        private final double[] sum;
+        private final double[] partLoss;
+        private final double[][] taskGrad;
+        private final float[][] taskZ;
+        private final float[][] taskAcc;
 
         /**
          * Per task, its native V, Z and G buffers, made at its first evaluation and kept until {@link #close}: a
@@ -915,10 +939,8 @@ public final class WeakLabelHead {
         public double evaluate(double[] theta, double[] grad) {
             int ck = c * k;
             boolean gemm = parts.get(0).isNative(); // every part is prepared the same way
-            double[] v = new double[ck]; // class-major V = W/σ
-            // V in float as the path reads it: class-major for the GEMM, channel-major for the forward axpys
-            float[] vf = new float[ck];
-            double[] cb = new double[k];
+            // class-major V = W/σ, and V in float as the path reads it: class-major for the GEMM, channel-major for
+            // the forward axpys
             for (int j = 0; j < k; j++) {
                 double b = theta[ck + j];
                 for (int i = 0; i < c; i++) {
@@ -930,13 +952,19 @@ public final class WeakLabelHead {
                 cb[j] = b;
             }
             int nt = tasks.length;
-            double[] partLoss = new double[nt];
-            double[][] partGrad = new double[nt][];
             java.util.stream.IntStream range = java.util.stream.IntStream.range(0, nt);
             (nt > 1 ? range.parallel() : range).forEach(t -> {
-                double[] g = new double[ck + k];
-                float[] z = new float[k * Prepared.BLOCK];
-                float[] acc = new float[ck];
+                double[] g = taskGrad[t];
+                if (g == null) {
+                    g = taskGrad[t] = new double[ck + k];
+                    taskZ[t] = new float[k * Prepared.BLOCK];
+                    taskAcc[t] = new float[ck];
+                } else {
+                    java.util.Arrays.fill(g, 0.0);
+                    java.util.Arrays.fill(taskAcc[t], 0f); // zero after every block, unless a block was cut short
+                }
+                float[] z = taskZ[t];
+                float[] acc = taskAcc[t];
                 double loss = 0;
                 int[] pb = tasks[t];
                 if (gemm) {
@@ -951,13 +979,13 @@ public final class WeakLabelHead {
                     }
                 }
                 partLoss[t] = loss;
-                partGrad[t] = g;
             });
             double loss = 0;
-            double[] r = new double[ck + k];
+            double[] r = sum;
+            java.util.Arrays.fill(r, 0.0);
             for (int t = 0; t < nt; t++) {
                 loss += partLoss[t];
-                double[] g = partGrad[t];
+                double[] g = taskGrad[t];
                 for (int i = 0; i < g.length; i++) {
                     r[i] += g[i];
                 }
