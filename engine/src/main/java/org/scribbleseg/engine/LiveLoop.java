@@ -100,6 +100,8 @@ final class LiveLoop implements StoreListener {
     private volatile LinearHead trained;
     /** Per labelled image, what each stroke needs without its maps: revision, labelled count, held-out samples. */
     private final Map<Long, ImageState> heldOut = new HashMap<>();
+    /** {@link Calibration#split}'s held-out map, reused (only the training job, one at a time, touches it). */
+    private byte[] heldOutBuffer;
     /** The labelled images' entries as the last training read them (interactive lane only). */
     private Map<Long, ImageEntry> entries = new HashMap<>();
     private volatile double temperature = 1.0;
@@ -292,7 +294,12 @@ final class LiveLoop implements StoreListener {
             if (st == null || st.revision != revisionOf(id) || st.classesRevision != classesRevision) {
                 LabelsAt la = labelsOf(e, imageStrokes, hasMask, vocOf);
                 // one block in five of the labels is held out from training for the temperature fit
-                Calibration.Split sp = Calibration.split(la.labels(), "img-" + id);
+                // the held-out map is sampled here and then garbage: written into one buffer kept for the next split
+                int px = e.width() * e.height();
+                if (heldOutBuffer == null || heldOutBuffer.length != px) {
+                    heldOutBuffer = new byte[px];
+                }
+                Calibration.Split sp = Calibration.split(la.labels(), "img-" + id, heldOutBuffer);
                 WeakLabelHead.Samples hs = la.labelled() == 0 || sp.heldOutPixels() == 0 ? null : WeakLabelHead.sample(
                         new TrainingImage("held-" + id, revisionOf(id), featuresOf(e), sp.heldOut(), 1.0), quota, id); // only what is kept is read
                 st = new ImageState(la.revision(), la.classesRevision(), la.labelled(), hs);

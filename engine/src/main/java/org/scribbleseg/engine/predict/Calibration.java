@@ -42,6 +42,16 @@ public final class Calibration {
 
     /** Splits {@code labels} (see the class comment); {@code key} identifies the image (stable across revisions). */
     public static Split split(LabelMap labels, String key) {
+        return split(labels, key, null);
+    }
+
+    /**
+     * As {@link #split(LabelMap, String)}, with the held-out map written into {@code heldOutBuffer} when it has one
+     * byte per pixel (else into a new array): for a caller that samples the held-out pixels at once and splits again
+     * only after that, so a stroke does not allocate a full-resolution map that is garbage a moment later. The
+     * returned held-out map is then a view of the buffer, valid until the buffer's next use.
+     */
+    public static Split split(LabelMap labels, String key, byte[] heldOutBuffer) {
         int w = labels.width();
         int h = labels.height();
         int bw = (w + BLOCK - 1) / BLOCK;
@@ -85,12 +95,12 @@ public final class Calibration {
             held[b] = ok;
             any |= ok;
         }
+        byte[] out = heldOutBuffer != null && heldOutBuffer.length == d.length ? heldOutBuffer : new byte[d.length];
+        java.util.Arrays.fill(out, (byte) LabelMap.VOID);
         if (!any) {
-            return new Split(labels, LabelMap.unlabelled(w, h), 0);
+            return new Split(labels, new LabelMap(w, h, out), 0);
         }
         byte[] train = d.clone();
-        byte[] out = new byte[d.length];
-        java.util.Arrays.fill(out, (byte) LabelMap.VOID);
         int n = 0;
         for (int y = 0; y < h; y++) {
             int row = y * w;
