@@ -21,7 +21,8 @@ import org.scribbleseg.engine.image.LabelMap;
  * </ul>
  * Strokes are polylines (x0, y0, x1, y1, ... in pixel coordinates, pixel centres at integers) with a radius and a
  * class label value, ready to be committed as project strokes; {@link StrokeRaster} paints them. Objects smaller
- * than {@code minArea} pixels are skipped. Deterministic for a given seed.
+ * than {@code minArea} pixels are skipped. Deterministic for a given seed. Not thread-safe: it keeps full-image scratch
+ * between calls, so use one instance per thread.
  */
 public final class SimulatedAnnotator {
 
@@ -86,7 +87,7 @@ public final class SimulatedAnnotator {
         byte[] t = truth.data();
         byte[] p = prediction.data();
         byte[] l = labelled == null ? null : labelled.data();
-        byte[] wrong = new byte[w * h];
+        byte[] wrong = wrongScratch = scratch(wrongScratch, w * h);
         Arrays.fill(wrong, (byte) LabelMap.VOID);
         for (int i = 0; i < t.length; i++) {
             int g = t[i] & 0xff;
@@ -118,13 +119,29 @@ public final class SimulatedAnnotator {
         return out;
     }
 
+    /*
+     * Full-image scratch of correction() and components(), kept between calls: the live-latency benchmark asks for a
+     * correction after every stroke, and 20 MB of garbage per call at 3 MP made the JVM collect (and grow its heap)
+     * during the strokes it times. An annotator is used from one thread at a time.
+     */
+    private byte[] wrongScratch;
+    private boolean[] doneScratch;
+    private int[] queueScratch;
+
+    private static byte[] scratch(byte[] a, int n) {
+        return a != null && a.length == n ? a : new byte[n];
+    }
+
     /** 8-connected components of equal non-void values; each as its pixel indices (raster order of discovery). */
-    static List<int[]> components(LabelMap map) {
+    private List<int[]> components(LabelMap map) {
         int w = map.width();
         int h = map.height();
         byte[] d = map.data();
-        boolean[] done = new boolean[d.length];
-        int[] queue = new int[d.length];
+        boolean[] done = doneScratch != null && doneScratch.length == d.length ? doneScratch : new boolean[d.length];
+        Arrays.fill(done, false);
+        doneScratch = done;
+        int[] queue = queueScratch != null && queueScratch.length == d.length ? queueScratch : new int[d.length];
+        queueScratch = queue;
         List<int[]> out = new ArrayList<>();
         for (int s = 0; s < d.length; s++) {
             if (done[s] || (d[s] & 0xff) == LabelMap.VOID) {
