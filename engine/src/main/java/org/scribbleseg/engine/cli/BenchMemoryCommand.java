@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.scribbleseg.engine.bench.MemoryBenchmark;
+import org.scribbleseg.engine.util.LauncherFlags;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -72,6 +73,11 @@ public final class BenchMemoryCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "need --images >= 2, 1 <= --labelled < --images, --strokes >= 1, --scenes >= 1");
         }
+        try {
+            LauncherFlags.megabytes(xmx);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--xmx: " + e.getMessage());
+        }
         MemoryBenchmark.Setup setup = new MemoryBenchmark.Setup(images, labelled, width, height, vit, scenes, scribblesPerImage);
         if (measureOnly) {
             if (workdir == null) {
@@ -87,11 +93,7 @@ public final class BenchMemoryCommand implements Callable<Integer> {
             MemoryBenchmark.prepare(dir, setup, log);
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.add("-Xmx" + xmx);
-            cmd.add("-XX:G1HeapRegionSize=16m"); // the launchers' memory flags (app, CLI, packaged app)
-            cmd.add("-XX:MaxNewSize=384m");
-            cmd.add("-XX:MaxHeapFreeRatio=30");
-            cmd.add("-XX:MinHeapFreeRatio=10");
+            cmd.addAll(LauncherFlags.memory(xmx)); // the launchers' memory flags (app, CLI, packaged app)
             cmd.add("-Dai.djl.offline=true");
             cmd.add("-DOPT_OUT_TRACKING=true");
             cmd.add("-cp");
