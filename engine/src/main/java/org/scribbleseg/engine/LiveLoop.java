@@ -37,7 +37,7 @@ import org.scribbleseg.engine.train.LinearHead;
 import org.scribbleseg.engine.train.TagPseudoMasks;
 import org.scribbleseg.engine.train.TrainingImage;
 import org.scribbleseg.engine.train.WeakLabelHead;
-import org.scribbleseg.engine.zeroseg.PreLabelSource;
+import org.scribbleseg.engine.train.PreLabelSource;
 
 /**
  * The live loop of DESIGN §3: every committed change schedules one coalesced head training on the interactive
@@ -68,6 +68,13 @@ final class LiveLoop implements StoreListener {
     private static final long MEMORY_BUDGET_FLOATS = 32_000_000L;
     /** Full-resolution label maps kept (the most recently used images), for incremental painting of new strokes. */
     private static final int LABEL_MAPS_KEPT = 8;
+    /**
+     * Pixels of split training maps kept from the held-out split until the head samples them, per training (about
+     * 20 maps at 3 MP). A stroke changes one image, whose map is always kept; at the first training of a project
+     * with 500 labelled images, keeping all of them held 1.5 GB at once (peak RSS 4 GB on opening): the rest are
+     * rasterised and split again when the head samples them.
+     */
+    private static final long TRAIN_LABELS_KEPT_PIXELS = 64L << 20;
 
     private final ProjectStore store;
     private final Backbone backbone;
@@ -276,6 +283,7 @@ final class LiveLoop implements StoreListener {
         // the temperature fit takes at most Calibration.MAX_SAMPLES in all: with many images, each keeps fewer
         int quota = (int) Math.max(8, Math.min(HELD_OUT_PER_CLASS, Calibration.MAX_SAMPLES / Math.max(1, labelled.size())));
         int n = 0;
+        long keptPixels = 0;
         for (long id : labelled) {
             ctx.checkCancelled();
             // what the loop reads of an entry here (size, checksum, name) never changes: one query per image and
@@ -303,7 +311,10 @@ final class LiveLoop implements StoreListener {
                 WeakLabelHead.Samples hs = la.labelled() == 0 || sp.heldOutPixels() == 0 ? null : WeakLabelHead.sample(
                         new TrainingImage("held-" + id, revisionOf(id), featuresOf(e), sp.heldOut(), 1.0), quota, id); // only what is kept is read
                 st = new ImageState(la.revision(), la.classesRevision(), la.labelled(), hs);
-                st.trainLabels = sp.train();
+                if (keptPixels == 0 || keptPixels + px <= TRAIN_LABELS_KEPT_PIXELS) {
+                    st.trainLabels = sp.train();
+                    keptPixels += px;
+                }
                 heldOut.put(id, st);
             }
             if (st.labelled == 0) {
