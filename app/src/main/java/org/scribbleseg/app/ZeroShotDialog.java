@@ -12,7 +12,7 @@ import javafx.scene.layout.GridPane;
 import javafx.scene.layout.VBox;
 import org.scribbleseg.engine.job.EngineEvent;
 import org.scribbleseg.engine.zeroseg.ClipModels;
-import org.scribbleseg.engine.zeroseg.PreLabelSource;
+import org.scribbleseg.engine.project.PreLabelSource;
 import org.scribbleseg.engine.zeroseg.PreLabels;
 import org.scribbleseg.engine.zeroseg.ZeroShotPreLabels;
 

@@ -13,7 +13,7 @@ import javafx.scene.control.RadioButton;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
 import org.scribbleseg.engine.project.ProjectStore;
-import org.scribbleseg.engine.zeroseg.PreLabelSource;
+import org.scribbleseg.engine.project.PreLabelSource;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;

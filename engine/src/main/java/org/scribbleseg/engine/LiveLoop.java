@@ -37,7 +37,7 @@ import org.scribbleseg.engine.train.LinearHead;
 import org.scribbleseg.engine.train.TagPseudoMasks;
 import org.scribbleseg.engine.train.TrainingImage;
 import org.scribbleseg.engine.train.WeakLabelHead;
-import org.scribbleseg.engine.train.PreLabelSource;
+import org.scribbleseg.engine.project.PreLabelSource;
 
 /**
  * The live loop of DESIGN §3: every committed change schedules one coalesced head training on the interactive

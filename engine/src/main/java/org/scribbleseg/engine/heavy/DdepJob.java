@@ -2,14 +2,19 @@ package org.scribbleseg.engine.heavy;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.scribbleseg.engine.eval.Metrics;
 import org.scribbleseg.engine.feature.Backbone;
 import org.scribbleseg.engine.image.ImageLoader;
 import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.image.RgbImage;
+import org.scribbleseg.engine.project.ClassDef;
 import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.ProjectException;
 import org.scribbleseg.engine.project.ProjectStore;
@@ -21,8 +26,10 @@ import org.scribbleseg.engine.train.WeakLabelHead;
 /**
  * {@code ddep} (seed 003, methods.md §D) in the worker: a {@link DdepTrainer} over the project's backbone (its
  * setting, or {@code backbone} in the config: classic, an installed DINOv2, a project ViT) — denoising pretraining
- * on every image of the project, then fine-tuning on every label the project has (scribbles, points, accepted
- * masks). Steps {@code 0 .. pretrain_steps-1} denoise, the rest fine-tune ({@code finetune_steps}, default 300; none
+ * on every image of the project, then fine-tuning on every label the project has: scribbles, points and accepted
+ * masks at weight 1, and for the images without those, their tag pseudo-masks or zero-shot pre-labels at the live
+ * loop's lower weight ({@link WorkerPseudoMasks}; counted by kind in the checkpoint state, {@code labelled_by_kind}).
+ * Steps {@code 0 .. pretrain_steps-1} denoise, the rest fine-tune ({@code finetune_steps}, default 300; none
  * when the project has no labels or fewer than two classes). The steps may instead come from {@code budget_s}: the
  * time per step is measured at {@link #init} on a forward pass (×3 for the backward and update), about 70 % of the
  * steps denoise and 30 % fine-tune (an explicit {@code finetune_steps} or {@code pretrain_steps} wins), and the
@@ -61,6 +68,7 @@ public final class DdepJob implements HeavyJob {
     private long pretrainSteps;
     private long fineTuneSteps;
     private boolean followHead;
+    private final Map<String, Integer> labelledByKind = new LinkedHashMap<>();
 
     @Override
     public void init(HeavyContext ctx) throws Exception {
@@ -70,19 +78,15 @@ public final class DdepJob implements HeavyJob {
             String setting = ctx.config().has("backbone") ? ctx.config().get("backbone").asText()
                     : store.setting("backbone").orElse("classic");
             backbone = WorkerBackbones.forSetting(setting, store.modelsDir());
+            Map<Long, RgbImage> byId = new HashMap<>(); // each image read once, for denoising and for its labels
             for (ImageEntry e : store.images()) {
-                images.add(ImageLoader.load(store.resolve(e)));
+                RgbImage img = ImageLoader.load(store.resolve(e));
+                images.add(img);
+                byId.put(e.id(), img);
             }
-            labelled = ProjectLabels.labelled(store, e -> {
-                try {
-                    return ImageLoader.load(store.resolve(e));
-                } catch (RuntimeException ex) {
-                    throw ex;
-                } catch (Exception ex) {
-                    throw new ProjectException("cannot read " + e.path() + ": " + ex.getMessage());
-                }
-            });
+            labelled = new ArrayList<>(ProjectLabels.labelled(store, e -> byId.get(e.id())));
             classValues = ProjectLabels.classValues(store);
+            addPseudoMasks(store, byId);
         }
         if (images.isEmpty()) {
             throw new ProjectException("ddep: the project has no images to learn from");
@@ -114,11 +118,42 @@ public final class DdepJob implements HeavyJob {
         }
     }
 
+    /**
+     * The tag pseudo-masks and zero-shot pre-labels of the images without human labels, after the human ones, each
+     * pixel at {@link WeakLabelHead#PSEUDO_WEIGHT}.
+     */
+    private void addPseudoMasks(ProjectStore store, Map<Long, RgbImage> byId) {
+        Map<Long, Integer> vocOf = new HashMap<>();
+        for (ClassDef c : store.classes()) {
+            vocOf.put(c.id(), c.vocIndex());
+        }
+        Set<Long> human = new HashSet<>(store.allStrokes().keySet());
+        human.addAll(store.imagesWithMask());
+        labelledByKind.put("human", labelled.size());
+        labelledByKind.put("tags", 0);
+        labelledByKind.put("zero_shot", 0);
+        for (WorkerPseudoMasks.Mask m : WorkerPseudoMasks.of(store, vocOf, human, (k, v) -> { }).values()) {
+            float[] w = new float[m.labels().width() * m.labels().height()];
+            Arrays.fill(w, (float) WeakLabelHead.PSEUDO_WEIGHT);
+            String kind = m.kind() == WorkerPseudoMasks.Kind.TAGS ? "tags" : "zero_shot";
+            labelled.add(new DdepTrainer.Labelled((m.kind() == WorkerPseudoMasks.Kind.TAGS ? "tag-" : "zs-") + m.imageId(),
+                    byId.get(m.imageId()), m.labels(), w));
+            labelledByKind.merge(kind, 1, Integer::sum);
+        }
+    }
+
+    /** What the run fine-tunes on: human labels, then pseudo-masks (with their per-pixel weights); for tests. */
+    List<DdepTrainer.Labelled> labelled() {
+        return List.copyOf(labelled);
+    }
+
     /** The live head the decoder follows: trained on the run's labels over its backbone, as the live loop trains it. */
     private org.scribbleseg.engine.train.LinearHead liveHead() {
         List<TrainingImage> set = new ArrayList<>();
         for (DdepTrainer.Labelled l : labelled) {
-            set.add(new TrainingImage(l.id(), 1, backbone.features(l.image()), l.labels(), 1.0));
+            // pseudo-masks carry PSEUDO_WEIGHT on every pixel; human labels none (weight 1)
+            double weight = l.weights() == null ? 1.0 : WeakLabelHead.PSEUDO_WEIGHT;
+            set.add(new TrainingImage(l.id(), 1, backbone.features(l.image()), l.labels(), weight));
         }
         return new WeakLabelHead(WeakLabelHead.Config.defaults()).train(set);
     }
@@ -180,6 +215,8 @@ public final class DdepJob implements HeavyJob {
         st.put("head_init", followHead ? "follow" : "none");
         st.put("images", images.size());
         st.put("labelled", labelled.size());
+        var kinds = st.putObject("labelled_by_kind");
+        labelledByKind.forEach(kinds::put);
     }
 
     @Override

@@ -22,19 +22,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.scribbleseg.engine.eval.Metrics;
-import org.scribbleseg.engine.feature.Backbone;
-import org.scribbleseg.engine.feature.FeatureCache;
 import org.scribbleseg.engine.heavy.Checkpoint;
 import org.scribbleseg.engine.heavy.HeavyContext;
 import org.scribbleseg.engine.heavy.HeavyJob;
 import org.scribbleseg.engine.heavy.HeavyJobFactory;
 import org.scribbleseg.engine.heavy.SeededRandom;
-import org.scribbleseg.engine.heavy.WorkerBackbones;
+import org.scribbleseg.engine.heavy.WorkerPseudoMasks;
 import org.scribbleseg.engine.image.ImageLoader;
 import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.image.LabelRasterizer;
 import org.scribbleseg.engine.image.RgbImage;
-import org.scribbleseg.engine.model.ClassicBackbone;
 import org.scribbleseg.engine.nn.ClipConfig;
 import org.scribbleseg.engine.nn.ClipModel;
 import org.scribbleseg.engine.nn.ClipTokenizer;
@@ -49,9 +46,7 @@ import org.scribbleseg.engine.project.MaskRecord;
 import org.scribbleseg.engine.project.ProjectException;
 import org.scribbleseg.engine.project.ProjectStore;
 import org.scribbleseg.engine.project.Stroke;
-import org.scribbleseg.engine.project.Tag;
 import org.scribbleseg.engine.train.TagPseudoMasks;
-import org.scribbleseg.engine.train.ZeroShotLabeler;
 
 /**
  * {@code semivl}: SemiVL (seed 001) trained on the project in the heavy worker (spec §2, §5, §8, §9).
@@ -59,7 +54,8 @@ import org.scribbleseg.engine.train.ZeroShotLabeler;
  * <p><b>Streams.</b> Labelled: every image with an accepted mask and/or scribbles and points (strokes painted over
  * the mask, 255 elsewhere), then images whose only labels are image-level tags, with the live loop's tag
  * pseudo-masks ({@link TagPseudoMasks} on the project's live backbone, 255 where the CAM is unsure), then images whose
- * only labels are the zero-shot pre-labels stored by {@code scribbleseg zeroshot} (void where those are unsure); the
+ * only labels are zero-shot pre-labels (the project's choice of MaskCLIP's, ZeroSeg's or both, as the live loop reads
+ * them; void where those are unsure), both through {@link WorkerPseudoMasks}; the
  * recipe counts each kind ({@code streams}, {@code labelled_by_kind}). Unlabelled: every other image (when there is none,
  * the labelled images also feed the unlabelled stream, and the job says so). <b>Held out:</b> every fifth image
  * with an accepted mask, in id order starting with the first, once there are at least two: it is in neither stream
@@ -89,8 +85,6 @@ public final class SemiVlJob implements HeavyJob {
     public static final String METHOD = "semivl";
     public static final int EPOCHS = 80;
     static final ObjectMapper JSON = new ObjectMapper();
-    /** The project setting naming the live backbone (as {@code Engine.BACKBONE_SETTING}). */
-    static final String BACKBONE_SETTING = "backbone";
 
     /** The factory the worker finds through {@link java.util.ServiceLoader}. */
     public static final class Factory implements HeavyJobFactory {
@@ -342,7 +336,7 @@ public final class SemiVlJob implements HeavyJob {
         Set<Long> withMask = new HashSet<>(store.imagesWithMask());
         Set<Long> human = new HashSet<>(strokes.keySet());
         human.addAll(withMask);
-        Map<Long, LabelMap> tagged = tagMasks(store, vocOf, human);
+        Map<Long, WorkerPseudoMasks.Mask> pseudo = WorkerPseudoMasks.of(store, vocOf, human, recipe::put);
         int[] kinds = new int[4]; // labelled images by kind: mask, strokes only, tag pseudo-mask, zero-shot pre-labels
         for (ImageEntry e : store.images()) {
             RgbImage img;
@@ -368,12 +362,11 @@ public final class SemiVlJob implements HeavyJob {
                         .orElse(LabelMap.unlabelled(e.width(), e.height())) : LabelMap.unlabelled(e.width(), e.height());
                 lm = LabelRasterizer.rasterize(base, s, id -> vocOf.getOrDefault(id, LabelMap.VOID), false).labels();
                 kind = withMask.contains(e.id()) ? 0 : 1;
-            } else if (tagged.containsKey(e.id())) {
-                lm = tagged.get(e.id()); // the live loop's tag pseudo-mask: 255 where the CAM is unsure
-                kind = 2;
             } else {
-                lm = store.prediction(e.id(), ZeroShotLabeler.RUN_ID).map(ProjectStore.PredictionRecord::labels).orElse(null);
-                kind = 3;
+                // the live loop's tag pseudo-mask (255 where the CAM is unsure), else its zero-shot pre-labels
+                WorkerPseudoMasks.Mask pm = pseudo.get(e.id());
+                lm = pm == null ? null : pm.labels();
+                kind = pm != null && pm.kind() == WorkerPseudoMasks.Kind.TAGS ? 2 : 3;
             }
             if (lm != null && lm.labelledCount() > 0 && lm.width() == img.width() && lm.height() == img.height()) {
                 kinds[kind]++;
@@ -405,34 +398,6 @@ public final class SemiVlJob implements HeavyJob {
                 unlabelled.add(new Item(it.imageId(), new Augment.View(it.view().w(), it.view().h(), it.view().rgb(), zeros), null, 0, 0));
             }
             recipeNote("every image is labelled: the labelled images also form the unlabelled stream");
-        }
-    }
-
-    /**
-     * The tag pseudo-masks of the images without human labels, by the same {@link TagPseudoMasks} as the live loop,
-     * on the project's live backbone (its features from the project's feature cache, computed and stored there when
-     * missing). A backbone this worker cannot build falls back to the classic filter bank, as the live loop does.
-     */
-    private Map<Long, LabelMap> tagMasks(ProjectStore store, Map<Long, Integer> vocOf, Set<Long> human) {
-        List<Tag> tags = store.allTags();
-        Map<Long, Set<Integer>> present = TagPseudoMasks.present(tags, vocOf);
-        if (!present.keySet().stream().anyMatch(id -> !human.contains(id))) {
-            return Map.of();
-        }
-        String setting = store.setting(BACKBONE_SETTING).orElse("classic");
-        Backbone bb;
-        try {
-            bb = WorkerBackbones.forSetting(setting, store.modelsDir());
-        } catch (Exception ex) {
-            recipe.put("tag_backbone_note", "backbone '" + setting + "' cannot be built here (" + ex.getMessage()
-                    + "): tag pseudo-masks from the classic filter bank");
-            bb = new ClassicBackbone();
-        }
-        try (Backbone b = bb) {
-            recipe.put("tag_backbone", b.key());
-            FeatureCache cache = store.isReadOnly() ? FeatureCache.readOnlyForProject(store.root()) : FeatureCache.forProject(store.root());
-            return new TagPseudoMasks().masks(tags, vocOf, human, b.key(), store::image,
-                    e -> cache.getOrCompute(b.key(), e.sha256(), () -> b.features(load(store, e))), () -> { });
         }
     }
 

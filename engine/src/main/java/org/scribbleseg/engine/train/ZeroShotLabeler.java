@@ -14,6 +14,7 @@ import org.scribbleseg.engine.image.RgbImage;
 import org.scribbleseg.engine.nn.ClipModel;
 import org.scribbleseg.engine.nn.ClipTokenizer;
 import org.scribbleseg.engine.nn.Ops;
+import org.scribbleseg.engine.project.PreLabelSource;
 import org.scribbleseg.engine.project.ClassDef;
 
 /**
@@ -29,7 +30,7 @@ import org.scribbleseg.engine.project.ClassDef;
  */
 public final class ZeroShotLabeler implements AutoCloseable {
     /** Run id of the zero-shot pre-labels in the project store; the live loop trains on them as pseudo-masks. */
-    public static final String RUN_ID = "zeroshot-clip";
+    public static final String RUN_ID = PreLabelSource.MASKCLIP_RUN_ID;
 
     /** The prompt template; {@code %s} is the concept. */
     public static final String PROMPT_TEMPLATE = "a photo of a %s.";

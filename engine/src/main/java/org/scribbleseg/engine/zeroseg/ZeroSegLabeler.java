@@ -14,6 +14,7 @@ import org.scribbleseg.engine.project.ClassDef;
 import org.scribbleseg.engine.project.ProjectException;
 import org.scribbleseg.engine.project.ProjectStore;
 import org.scribbleseg.engine.project.RunRecord;
+import org.scribbleseg.engine.project.PreLabelSource;
 import org.scribbleseg.engine.train.ZeroShotLabeler;
 
 /**
@@ -30,7 +31,7 @@ import org.scribbleseg.engine.train.ZeroShotLabeler;
  */
 public final class ZeroSegLabeler implements AutoCloseable {
     /** Run id of the ZeroSeg pre-labels in the project store, next to MaskCLIP's {@value ZeroShotLabeler#RUN_ID}. */
-    public static final String RUN_ID = "zeroshot-zeroseg";
+    public static final String RUN_ID = PreLabelSource.ZEROSEG_RUN_ID;
     public static final float DEFAULT_THRESHOLD = 0.95f;
     public static final float TEMPERATURE = 100f;
 

@@ -1,5 +1,6 @@
 package org.scribbleseg.engine.zeroseg;
 
+import org.scribbleseg.engine.project.PreLabelSource;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;

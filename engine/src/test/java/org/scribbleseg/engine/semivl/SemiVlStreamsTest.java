@@ -5,28 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.scribbleseg.engine.feature.FeatureCache;
 import org.scribbleseg.engine.heavy.HeavyContext;
-import org.scribbleseg.engine.image.ImageFixtures;
-import org.scribbleseg.engine.image.ImageLoader;
 import org.scribbleseg.engine.image.LabelMap;
-import org.scribbleseg.engine.model.ClassicBackbone;
-import org.scribbleseg.engine.project.ClassDef;
 import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.MaskRecord;
 import org.scribbleseg.engine.project.ProjectStore;
-import org.scribbleseg.engine.project.Split;
-import org.scribbleseg.engine.train.TagPseudoMasks;
+import org.scribbleseg.engine.testutil.TaggedSquares;
 import org.scribbleseg.engine.train.TorchThreads;
 
 /** SemiVL's streams: images with only image-level tags are labelled with the live loop's tag pseudo-masks. */
@@ -39,14 +31,6 @@ class SemiVlStreamsTest {
         TorchThreads.set(1);
     }
 
-    private static org.scribbleseg.engine.image.RgbImage load(ProjectStore s, ImageEntry e) {
-        try {
-            return ImageLoader.load(s.resolve(e));
-        } catch (java.io.IOException ex) {
-            throw new java.io.UncheckedIOException(ex);
-        }
-    }
-
     @Test
     void aTagOnlyImageIsLabelledWithItsTagPseudoMaskAnd255Elsewhere() throws Exception {
         Path dir = tmp.resolve("tags.sseg");
@@ -54,32 +38,15 @@ class SemiVlStreamsTest {
         long red;
         long green;
         try (ProjectStore s = ProjectStore.create(dir)) {
-            s.addClass("background", 0, 0, "", List.of());
-            red = s.addClass("red", 0xff0000, 1, "", List.of()).id();
-            green = s.addClass("green", 0x00ff00, 2, "", List.of()).id();
-            int w = 48;
-            int h = 40;
+            long[] rg = TaggedSquares.addClasses(s);
+            red = rg[0];
+            green = rg[1];
             for (int i = 0; i < 6; i++) {
-                byte[] px = new byte[w * h * 3];
-                byte[] lab = new byte[w * h];
                 boolean isRed = i % 2 == 0;
-                for (int y = 0; y < h; y++) {
-                    for (int x = 0; x < w; x++) {
-                        boolean in = x >= 6 + 2 * i && x < 26 + 2 * i && y >= 8 && y < 30;
-                        px[(y * w + x) * 3] = (byte) (in && isRed ? 230 : 20);
-                        px[(y * w + x) * 3 + 1] = (byte) (in && !isRed ? 230 : 20);
-                        px[(y * w + x) * 3 + 2] = (byte) 20;
-                        lab[y * w + x] = (byte) (in ? (isRed ? 1 : 2) : 0);
-                    }
-                }
-                Path f = tmp.resolve("img" + i + ".png");
-                byte[] png = ImageFixtures.encode8(".png", w, h, 3, px);
-                Files.write(f, png);
-                String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(png));
-                ImageEntry e = s.addImage(f, sha, w, h, Split.NONE);
+                ImageEntry e = TaggedSquares.add(s, tmp, i);
                 ids.add(e.id());
                 if (i == 0) {
-                    s.setMask(e.id(), new LabelMap(w, h, lab), MaskRecord.ACCEPTED); // a human label: no tag mask
+                    s.setMask(e.id(), TaggedSquares.truth(i), MaskRecord.ACCEPTED); // a human label: no tag mask
                 } else if (i < 5) {
                     s.setTag(e.id(), isRed ? red : green, true); // tags only
                     s.setTag(e.id(), isRed ? green : red, false);
@@ -96,16 +63,7 @@ class SemiVlStreamsTest {
         try (SemiVlJob job = new SemiVlJob()) {
             job.init(new HeavyContext(cfg, dir, tmp.resolve("run"), Device.cpu()));
             // the same pseudo-masks as the live loop's (same class, the project's classic backbone)
-            Map<Long, LabelMap> expected;
-            try (ProjectStore s = ProjectStore.open(dir); ClassicBackbone bb = new ClassicBackbone()) {
-                Map<Long, Integer> vocOf = new HashMap<>();
-                for (ClassDef c : s.classes()) {
-                    vocOf.put(c.id(), c.vocIndex());
-                }
-                FeatureCache cache = FeatureCache.forProject(dir);
-                expected = new TagPseudoMasks().masks(s.allTags(), vocOf, Set.of(ids.get(0)), bb.key(), s::image,
-                        e -> cache.getOrCompute(bb.key(), e.sha256(), () -> bb.features(load(s, e))), () -> { });
-            }
+            Map<Long, LabelMap> expected = TaggedSquares.liveTagMasks(dir, Set.of(ids.get(0)));
             assertThat(expected).containsOnlyKeys(ids.subList(1, 5));
             for (int i = 1; i < 5; i++) {
                 LabelMap pm = expected.get(ids.get(i));

@@ -1,5 +1,6 @@
 package org.scribbleseg.engine.zeroseg;
 
+import org.scribbleseg.engine.project.PreLabelSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;

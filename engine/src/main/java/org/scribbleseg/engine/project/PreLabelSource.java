@@ -1,21 +1,23 @@
-package org.scribbleseg.engine.zeroseg;
+package org.scribbleseg.engine.project;
 
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.scribbleseg.engine.image.LabelMap;
-import org.scribbleseg.engine.project.ProjectStore;
-import org.scribbleseg.engine.train.ZeroShotLabeler;
 
 /**
  * Which zero-shot pre-labels the live head trains on (project setting {@value #SETTING}): MaskCLIP's
- * ({@value ZeroShotLabeler#RUN_ID}), ZeroSeg's ({@value ZeroSegLabeler#RUN_ID}) or both (default). With both, an
+ * ({@value #MASKCLIP_RUN_ID}), ZeroSeg's ({@value #ZEROSEG_RUN_ID}) or both (default). With both, an
  * image that has both is labelled where they agree or where one of them is void; where they disagree it is void.
  */
 public enum PreLabelSource {
     MASKCLIP, ZEROSEG, BOTH;
 
     public static final String SETTING = "zeroshot.method";
+    /** Run id of MaskCLIP's pre-labels in the project store ({@code train.ZeroShotLabeler} writes them). */
+    public static final String MASKCLIP_RUN_ID = "zeroshot-clip";
+    /** Run id of ZeroSeg's pre-labels in the project store ({@code zeroseg.ZeroSegLabeler} writes them). */
+    public static final String ZEROSEG_RUN_ID = "zeroshot-zeroseg";
 
     public static PreLabelSource parse(String s) {
         try {
@@ -41,9 +43,9 @@ public enum PreLabelSource {
     /** The prediction runs this choice reads, MaskCLIP first. */
     public List<String> runIds() {
         return switch (this) {
-            case MASKCLIP -> List.of(ZeroShotLabeler.RUN_ID);
-            case ZEROSEG -> List.of(ZeroSegLabeler.RUN_ID);
-            case BOTH -> List.of(ZeroShotLabeler.RUN_ID, ZeroSegLabeler.RUN_ID);
+            case MASKCLIP -> List.of(MASKCLIP_RUN_ID);
+            case ZEROSEG -> List.of(ZEROSEG_RUN_ID);
+            case BOTH -> List.of(MASKCLIP_RUN_ID, ZEROSEG_RUN_ID);
         };
     }
 
