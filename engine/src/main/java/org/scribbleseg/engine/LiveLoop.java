@@ -50,7 +50,6 @@ final class LiveLoop implements StoreListener {
     private static final String PREDICT_KEY = "predict-current";
     private static final String MAPS_KEY = "maps-current";
     private static final String NEIGHBOURS_KEY = "predict-neighbours";
-    /** The run id under which zero-shot CLIP pre-labels are stored. */
     /**
      * L-BFGS iterations before the first prediction of a revision: the head is warm-started from the previous
      * revision's, so a few iterations take in the new stroke; the remaining {@link WeakLabelHead.Config#maxSteps()}
@@ -60,6 +59,13 @@ final class LiveLoop implements StoreListener {
      * after four and after three, DINOv2-S shape 0.892 and 0.893), and the fit before it takes 3/4 of the time.
      */
     static final int FIRST_STEPS = 3;
+    /**
+     * Loss evaluations allowed before the first prediction: the first one, one per iteration and one halving of a
+     * line search. A stroke whose line searches backtracked more took 7-8 evaluations, twice the usual fit time, and
+     * made the tail of the stroke latencies (DINOv2-S shape, 100 images: fit 22-30 ms against 14); the refinement
+     * right after it goes on from the first mask's head.
+     */
+    static final int FIRST_EVALUATIONS = FIRST_STEPS + 2;
     /**
      * In-memory feature maps kept for the loop, in floats (about 128 MB, always at least the current image's and the
      * one just read): the current image and its neighbours; the head keeps its own samples of every other labelled
@@ -350,7 +356,7 @@ final class LiveLoop implements StoreListener {
         boolean warm = head.current() != null;
         LinearHead h;
         try {
-            h = head.train(training, FIRST_STEPS, ctx::checkCancelled);
+            h = head.train(training, FIRST_STEPS, FIRST_EVALUATIONS, ctx::checkCancelled);
         } finally {
             for (ImageState s : heldOut.values()) {
                 s.trainLabels = null; // a full-resolution map each: only until the head has sampled them
@@ -375,7 +381,7 @@ final class LiveLoop implements StoreListener {
         // the rest of the budget, unless the optimiser converged or already took it all (a new class gets it at once)
         int done = st.optimiser() == null ? 0 : st.optimiser().iterations();
         int rest = head.config().maxSteps() - done;
-        if (warm && done == FIRST_STEPS && rest > 0) {
+        if (warm && st.optimiser() != null && st.optimiser().limited() && rest > 0) {
             // on the same samples, then the current image again with the refined head
             h = head.train(training, rest, ctx::checkCancelled);
             ctx.checkCancelled();

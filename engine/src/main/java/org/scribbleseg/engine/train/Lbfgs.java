@@ -12,8 +12,11 @@ public final class Lbfgs {
         double evaluate(double[] x, double[] grad);
     }
 
-    /** What a run did. */
-    public record Result(double initialLoss, double finalLoss, int iterations, int evaluations) {
+    /**
+     * What a run did; {@code limited}: it stopped at its iteration or evaluation limit (not because the gradient or
+     * the loss's change became small, nor because a line search found no decrease), so more iterations would go on.
+     */
+    public record Result(double initialLoss, double finalLoss, int iterations, int evaluations, boolean limited) {
     }
 
     private final int memory;
@@ -30,6 +33,18 @@ public final class Lbfgs {
      * evaluation). Stops early when the gradient's max-norm falls below gradTolerance.
      */
     public Result minimize(Objective f, double[] x, int maxIterations, double gradTolerance) {
+        return minimize(f, x, maxIterations, Integer.MAX_VALUE, gradTolerance);
+    }
+
+    /**
+     * As {@link #minimize(Objective, double[], int, double)}, also stopping before an evaluation that would exceed
+     * {@code maxEvaluations} (the first one included): x is then the last accepted point. For a caller that needs an
+     * answer in bounded time, since a line search that backtracks costs an evaluation per halving.
+     */
+    public Result minimize(Objective f, double[] x, int maxIterations, int maxEvaluations, double gradTolerance) {
+        if (maxEvaluations < 1) {
+            throw new IllegalArgumentException("maxEvaluations must be >= 1");
+        }
         int n = x.length;
         double[] g = new double[n];
         double fx = f.evaluate(x, g);
@@ -45,8 +60,10 @@ public final class Lbfgs {
         int stored = 0;
         int head = 0;
         int it = 0;
+        boolean limited = true;
         for (; it < maxIterations; it++) {
             if (maxAbs(g) < gradTolerance) {
+                limited = false;
                 break;
             }
             // two-loop recursion: d = -H g
@@ -87,7 +104,12 @@ public final class Lbfgs {
             double step = 1.0;
             double fNew = Double.NaN;
             boolean accepted = false;
+            boolean outOfEvaluations = false;
             for (int ls = 0; ls < 20; ls++) {
+                if (evals >= maxEvaluations) {
+                    outOfEvaluations = true;
+                    break;
+                }
                 for (int i = 0; i < n; i++) {
                     xNew[i] = x[i] + step * d[i];
                 }
@@ -100,6 +122,7 @@ public final class Lbfgs {
                 step *= 0.5;
             }
             if (!accepted) {
+                limited = outOfEvaluations;
                 break;
             }
             double sy = 0;
@@ -123,10 +146,11 @@ public final class Lbfgs {
             fx = fNew;
             if (Math.abs(prev - fx) <= 1e-10 * Math.max(1.0, Math.abs(fx))) {
                 it++;
+                limited = false;
                 break;
             }
         }
-        return new Result(f0, fx, it, evals);
+        return new Result(f0, fx, it, evals, limited);
     }
 
     private static double dot(double[] a, double[] b) {

@@ -282,6 +282,16 @@ public final class WeakLabelHead {
      * previous head stays the warm start).
      */
     public LinearHead train(List<TrainingImage> images, int warmSteps, Runnable checkpoint) {
+        return train(images, warmSteps, Integer.MAX_VALUE, checkpoint);
+    }
+
+    /**
+     * As {@link #train(List, int, Runnable)}, a warm-started fit also stopping after {@code maxEvaluations} loss
+     * evaluations (the optimiser's {@link Lbfgs.Result#limited()} then says so): for a first answer in bounded
+     * time, since each backtracking step of a line search costs one more evaluation. A cold fit, or one where a
+     * class is new to the head, is not capped.
+     */
+    public LinearHead train(List<TrainingImage> images, int warmSteps, int maxEvaluations, Runnable checkpoint) {
         long t0 = System.nanoTime();
         List<CacheEntry> entries = new ArrayList<>(images.size());
         Map<String, CacheEntry> keep = new HashMap<>();
@@ -304,7 +314,7 @@ public final class WeakLabelHead {
         }
         lastParts = parts;
         long t1 = System.nanoTime();
-        LinearHead head = fit(parts, current, config.withSteps(warmSteps, config.coldSteps()), checkpoint);
+        LinearHead head = fit(parts, current, config.withSteps(warmSteps, config.coldSteps()), maxEvaluations, checkpoint);
         long t2 = System.nanoTime();
         if (head != null) {
             current = head;
@@ -324,7 +334,7 @@ public final class WeakLabelHead {
      */
     public LinearHead fitSamples(List<Samples> parts) {
         long t0 = System.nanoTime();
-        LinearHead head = fit(parts, current, config, () -> { });
+        LinearHead head = fit(parts, current, config, Integer.MAX_VALUE, () -> { });
         if (head != null) {
             current = head;
         }
@@ -544,7 +554,7 @@ public final class WeakLabelHead {
     }
 
     /** Fits a head on the given samples, warm-started from {@code previous} (may be null). Null if no samples. */
-    LinearHead fit(List<Samples> parts, LinearHead previous, Config cfg, Runnable checkpoint) {
+    LinearHead fit(List<Samples> parts, LinearHead previous, Config cfg, int maxEvaluations, Runnable checkpoint) {
         int n = 0;
         int c = -1;
         TreeSet<Integer> values = new TreeSet<>();
@@ -565,11 +575,13 @@ public final class WeakLabelHead {
             return null;
         }
         int steps = cfg.maxSteps();
+        int evaluations = maxEvaluations;
         if (previous != null && previous.channels() == c) {
             for (int v : values) {
                 if (previous.indexOf(v) < 0) {
                     // a class the previous head never saw starts from zero: give it the full warm budget
                     steps = Math.max(steps, config.maxSteps());
+                    evaluations = Integer.MAX_VALUE;
                 }
             }
             for (int v : previous.classValues()) {
@@ -666,13 +678,13 @@ public final class WeakLabelHead {
             warmStart(previous, mean, std, classValues, theta);
         }
         if (k == 1) {
-            lastResult = new Lbfgs.Result(0, 0, 0, 0);
+            lastResult = new Lbfgs.Result(0, 0, 0, 0, false);
         } else {
             try (Objective obj = new Objective(prep, y, w, mean, std, k, cfg.weightDecay())) {
                 lastResult = new Lbfgs(8).minimize((th, g) -> {
                     checkpoint.run();
                     return obj.evaluate(th, g);
-                }, theta, previous != null ? steps : cfg.coldSteps(), 1e-5);
+                }, theta, previous != null ? steps : cfg.coldSteps(), previous != null ? evaluations : Integer.MAX_VALUE, 1e-5);
             }
         }
         float[] weights = new float[k * c];

@@ -46,4 +46,35 @@ class LbfgsTest {
         }
         assertThat(r.finalLoss()).isLessThan(1e-9);
     }
+
+    @Test
+    void anEvaluationCapStopsAtTheLastAcceptedPointAndSaysItWasLimited() {
+        int n = 6;
+        Lbfgs.Objective f = quadratic(scales(n), centre(n, 0));
+        int[] count = {0};
+        Lbfgs.Objective counted = (x, g) -> {
+            count[0]++;
+            return f.evaluate(x, g);
+        };
+        double[] free = new double[n];
+        Lbfgs.Result all = new Lbfgs(8).minimize(counted, free, 200, 1e-9);
+        assertThat(all.limited()).as("converged").isFalse();
+        assertThat(all.evaluations()).isEqualTo(count[0]).isGreaterThan(5);
+
+        count[0] = 0;
+        double[] x = new double[n];
+        Lbfgs.Result capped = new Lbfgs(8).minimize(counted, x, 200, 5, 1e-9);
+        assertThat(count[0]).isEqualTo(5);
+        assertThat(capped.evaluations()).isEqualTo(5);
+        assertThat(capped.limited()).isTrue();
+        assertThat(capped.finalLoss()).isLessThan(capped.initialLoss()).isGreaterThan(all.finalLoss());
+        // x is the accepted point whose loss is reported, not a rejected line-search trial
+        assertThat(f.evaluate(x, new double[n])).isEqualTo(capped.finalLoss());
+
+        // the same number of iterations without a cap reaches the same point when no evaluation was cut
+        double[] y = new double[n];
+        Lbfgs.Result sameIterations = new Lbfgs(8).minimize(f, y, capped.iterations(), 1e-9);
+        assertThat(sameIterations.limited()).isTrue();
+        assertThat(sameIterations.evaluations()).isGreaterThanOrEqualTo(capped.evaluations());
+    }
 }
