@@ -42,7 +42,16 @@ final class NativeGemm {
         if ("false".equalsIgnoreCase(System.getProperty("scribbleseg.head.gemm"))) {
             return "disabled by scribbleseg.head.gemm=false";
         }
+        return probeLoaded();
+    }
+
+    private static String probeLoaded() {
         try {
+            // OpenCV first, then OpenBLAS, the order in which the image thread's first decode loads them (OpenCV's
+            // core depends on OpenBLAS): with the other order, the app hung opening the demo in 2 of 5 starts, this
+            // thread in OpenBLAS's class initialisation or its symbol lookup while the image thread, inside OpenCV's,
+            // waited on the same library (JavaCPP's loader lock against the class initialisation lock)
+            Loader.load(org.bytedeco.opencv.global.opencv_core.class);
             Loader.load(openblas_nolapack.class);
             openblas_nolapack.blas_set_num_threads(1);
             // a 2×2 product with a known answer: a library that loads but computes wrongly is not used
