@@ -14,7 +14,6 @@ import org.scribbleseg.engine.feature.Backbone;
 import org.scribbleseg.engine.image.ImageLoader;
 import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.image.RgbImage;
-import org.scribbleseg.engine.project.ClassDef;
 import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.ProjectException;
 import org.scribbleseg.engine.project.ProjectStore;
@@ -123,10 +122,7 @@ public final class DdepJob implements HeavyJob {
      * pixel at {@link WeakLabelHead#PSEUDO_WEIGHT}.
      */
     private void addPseudoMasks(ProjectStore store, Map<Long, RgbImage> byId) {
-        Map<Long, Integer> vocOf = new HashMap<>();
-        for (ClassDef c : store.classes()) {
-            vocOf.put(c.id(), c.vocIndex());
-        }
+        Map<Long, Integer> vocOf = ProjectLabels.vocOf(store.classes());
         Set<Long> human = new HashSet<>(store.allStrokes().keySet());
         human.addAll(store.imagesWithMask());
         labelledByKind.put("human", labelled.size());

@@ -11,12 +11,12 @@ import org.scribbleseg.engine.image.ImageLoader;
 import org.scribbleseg.engine.image.LabelMap;
 import org.scribbleseg.engine.image.LabelRasterizer;
 import org.scribbleseg.engine.image.RgbImage;
-import org.scribbleseg.engine.project.ClassDef;
 import org.scribbleseg.engine.project.ImageEntry;
 import org.scribbleseg.engine.project.MaskRecord;
 import org.scribbleseg.engine.project.ProjectException;
 import org.scribbleseg.engine.project.ProjectStore;
 import org.scribbleseg.engine.project.Stroke;
+import org.scribbleseg.engine.train.ProjectLabels;
 
 /**
  * The project's labelled images at a small fixed grid ({@code size}×{@code size}) for heavy jobs that train on
@@ -32,10 +32,7 @@ public record ProjectSamples(int size, int[] classValues, List<Sample> samples, 
 
     public static ProjectSamples load(Path project, int size) {
         try (ProjectStore store = ProjectStore.open(project)) {
-            Map<Long, Integer> vocOf = new HashMap<>();
-            for (ClassDef c : store.classes()) {
-                vocOf.put(c.id(), c.vocIndex());
-            }
+            Map<Long, Integer> vocOf = ProjectLabels.vocOf(store.classes());
             Map<Long, List<Stroke>> strokes = store.allStrokes();
             Set<Long> withMask = new TreeSet<>(store.imagesWithMask());
             Set<Long> labelled = new TreeSet<>(strokes.keySet());

@@ -46,6 +46,7 @@ import org.scribbleseg.engine.project.MaskRecord;
 import org.scribbleseg.engine.project.ProjectException;
 import org.scribbleseg.engine.project.ProjectStore;
 import org.scribbleseg.engine.project.Stroke;
+import org.scribbleseg.engine.train.ProjectLabels;
 import org.scribbleseg.engine.train.TagPseudoMasks;
 
 /**
@@ -315,10 +316,7 @@ public final class SemiVlJob implements HeavyJob {
         for (int i = 0; i < classes.size(); i++) {
             index.put(classes.get(i).vocIndex(), i);
         }
-        Map<Long, Integer> vocOf = new HashMap<>();
-        for (ClassDef c : classes) {
-            vocOf.put(c.id(), c.vocIndex());
-        }
+        Map<Long, Integer> vocOf = ProjectLabels.vocOf(classes);
         List<Long> accepted = new ArrayList<>();
         for (long id : store.imagesWithMask()) {
             if (store.mask(id).map(m -> MaskRecord.ACCEPTED.equals(m.source())).orElse(false)) {
@@ -398,14 +396,6 @@ public final class SemiVlJob implements HeavyJob {
                 unlabelled.add(new Item(it.imageId(), new Augment.View(it.view().w(), it.view().h(), it.view().rgb(), zeros), null, 0, 0));
             }
             recipeNote("every image is labelled: the labelled images also form the unlabelled stream");
-        }
-    }
-
-    private static RgbImage load(ProjectStore store, ImageEntry e) {
-        try {
-            return ImageLoader.load(store.resolve(e));
-        } catch (IOException ex) {
-            throw new ProjectException("cannot read " + e.path() + ": " + ex.getMessage(), ex);
         }
     }
 

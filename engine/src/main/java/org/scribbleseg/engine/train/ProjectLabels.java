@@ -25,6 +25,15 @@ public final class ProjectLabels {
     private ProjectLabels() {
     }
 
+    /** Each class's VOC label value, by class id. */
+    public static Map<Long, Integer> vocOf(List<ClassDef> classes) {
+        Map<Long, Integer> vocOf = new HashMap<>();
+        for (ClassDef c : classes) {
+            vocOf.put(c.id(), c.vocIndex());
+        }
+        return vocOf;
+    }
+
     /** The class label values of the project (VOC indices), ascending. */
     public static int[] classValues(ProjectStore store) {
         return store.classes().stream().mapToInt(ClassDef::vocIndex).distinct().sorted().toArray();
@@ -35,10 +44,7 @@ public final class ProjectLabels {
      * void are left out.
      */
     public static List<DdepTrainer.Labelled> labelled(ProjectStore store, Function<ImageEntry, RgbImage> loader) {
-        Map<Long, Integer> vocOf = new HashMap<>();
-        for (ClassDef c : store.classes()) {
-            vocOf.put(c.id(), c.vocIndex());
-        }
+        Map<Long, Integer> vocOf = vocOf(store.classes());
         Map<Long, List<Stroke>> strokes = store.allStrokes();
         Set<Long> withMask = new HashSet<>(store.imagesWithMask());
         List<DdepTrainer.Labelled> out = new ArrayList<>();
