@@ -127,7 +127,7 @@ final class LiveLoop implements StoreListener {
      * (queue), gathering the labels and pseudo-masks, sampling + fitting the head, and predicting the current image
      * (up to its event being published). For {@code bench live}.
      */
-    record Timings(long queueNanos, long gatherNanos, long sampleNanos, long fitNanos, long predictNanos, int samples) {
+    record Timings(long queueNanos, long gatherNanos, long sampleNanos, long fitNanos, long predictNanos, int samples, int evaluations) {
     }
 
     private volatile Timings lastTimings;
@@ -377,7 +377,8 @@ final class LiveLoop implements StoreListener {
             // the mask first (what the user waits for), then the confidence and uncertainty maps
             predictAndPublish(h, cur.get(), revision, ctx, false);
         }
-        lastTimings = new Timings(queued, t0 - start, st.sampleNanos(), st.optimiseNanos(), System.nanoTime() - t1, st.samples());
+        lastTimings = new Timings(queued, t0 - start, st.sampleNanos(), st.optimiseNanos(), System.nanoTime() - t1, st.samples(),
+                st.optimiser() == null ? 0 : st.optimiser().evaluations());
         // the rest of the budget, unless the optimiser converged or already took it all (a new class gets it at once)
         int done = st.optimiser() == null ? 0 : st.optimiser().iterations();
         int rest = head.config().maxSteps() - done;
@@ -408,26 +409,12 @@ final class LiveLoop implements StoreListener {
         if (cur.isPresent()) {
             long curId = cur.get().id();
             jobs.submit(Lane.INTERACTIVE, NEIGHBOURS_KEY, "Predicting neighbours", c -> {
-                List<ImageEntry> all = store.images();
-                int idx = indexOf(all, curId);
-                for (int d : new int[] {1, -1}) {
-                    int j = idx + d;
-                    if (idx >= 0 && j >= 0 && j < all.size()) {
-                        c.checkCancelled();
-                        predictAndPublish(refined, all.get(j), revision, c, false);
-                    }
+                for (ImageEntry next : store.neighbours(curId)) { // next, then previous
+                    c.checkCancelled();
+                    predictAndPublish(refined, next, revision, c, false);
                 }
             });
         }
-    }
-
-    private static int indexOf(List<ImageEntry> all, long id) {
-        for (int i = 0; i < all.size(); i++) {
-            if (all.get(i).id() == id) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private long revisionOf(long imageId) {

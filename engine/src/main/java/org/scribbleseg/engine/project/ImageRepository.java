@@ -119,6 +119,19 @@ public final class ImageRepository {
         return db.query(c -> imageQuery(c, "SELECT * FROM image ORDER BY id"));
     }
 
+    /**
+     * The images just after and just before {@code id} in the order of {@link #all()} (next first; either may be
+     * missing): two lookups on the primary key, where reading the whole table for them took a 10,000-row query.
+     */
+    public List<ImageEntry> neighbours(long id) {
+        return db.query(c -> {
+            List<ImageEntry> out = new java.util.ArrayList<>(2);
+            out.addAll(imageQuery(c, "SELECT * FROM image WHERE id > ? ORDER BY id LIMIT 1", id));
+            out.addAll(imageQuery(c, "SELECT * FROM image WHERE id < ? ORDER BY id DESC LIMIT 1", id));
+            return out;
+        });
+    }
+
     public List<ImageEntry> withStatus(ImageStatus status) {
         return db.query(c -> imageQuery(c, "SELECT * FROM image WHERE status = ? ORDER BY id", status.name()));
     }

@@ -276,6 +276,8 @@ public final class ProjectStore implements AutoCloseable {
     public ImageEntry relinkImage(long imageId, String sha256, int width, int height, FileStamp stamp, boolean dropLabels) { return images.relink(imageId, sha256, width, height, stamp, dropLabels); }
     public Path resolve(ImageEntry e) { return images.resolve(e); }
     public List<ImageEntry> images() { return images.all(); }
+    /** The images after and before {@code imageId} in {@link #images()}'s order, next first (at the ends, one or none). */
+    public List<ImageEntry> neighbours(long imageId) { return images.neighbours(imageId); }
     public List<ImageEntry> images(ImageStatus status) { return images.withStatus(status); }
     public int imageCount() { return images.count(); }
     public Optional<ImageEntry> image(long id) { return images.byId(id); }

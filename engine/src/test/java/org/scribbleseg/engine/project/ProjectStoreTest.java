@@ -107,6 +107,21 @@ class ProjectStoreTest {
     }
 
     @Test
+    void neighboursAreTheImagesNextToOneInTheListOrder() {
+        try (ProjectStore s = newStore()) {
+            List<ImageEntry> imgs = new ArrayList<>();
+            for (String n : List.of("a.jpg", "b.jpg", "c.jpg")) {
+                imgs.add(addImage(s, n, 4, 4));
+            }
+            assertThat(s.images()).containsExactlyElementsOf(imgs);
+            // the middle one: the next, then the previous; at the ends only the one there is
+            assertThat(s.neighbours(imgs.get(1).id())).containsExactly(imgs.get(2), imgs.get(0));
+            assertThat(s.neighbours(imgs.get(0).id())).containsExactly(imgs.get(1));
+            assertThat(s.neighbours(imgs.get(2).id())).containsExactly(imgs.get(1));
+        }
+    }
+
+    @Test
     void storesEveryStrokeKindInDrawingOrder() {
         try (ProjectStore s = newStore()) {
             ClassDef bg = s.addClass("background", 0x000000, 0, "", List.of());
