@@ -295,7 +295,8 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Phase timings of the last live-loop run (queue wait, label gathering, sampling, fitting, current-image
-     * prediction) in milliseconds, for benchmarks; empty before the first run.
+     * prediction) in milliseconds, the samples fitted and the loss evaluations before the first mask, for benchmarks;
+     * empty before the first run.
      */
     public Map<String, Double> lastLoopTimings() {
         LiveLoop.Timings t = live.lastTimings();
@@ -309,6 +310,7 @@ public final class Engine implements AutoCloseable {
         m.put("fit", t.fitNanos() / 1e6);
         m.put("predict", t.predictNanos() / 1e6);
         m.put("samples", (double) t.samples());
+        m.put("evaluations", (double) t.evaluations()); // of the loss, before the first mask
         return m;
     }
 

@@ -41,10 +41,11 @@ public final class LiveLatencyBenchmark {
      * {@code warmup_ms}). With {@code heavy}, a heavy run ({@code conv-probe} in its worker process, started as the
      * app starts it: half the cores for libtorch, lower OS priority) trains on the same project during the timed
      * strokes.
+     * With {@code threadCpu}, each timed stroke's CPU time per thread (Linux) is reported too.
      */
     public static Map<String, Object> run(Path scratch, int images, int width, int height, int classes,
             java.util.function.Supplier<org.scribbleseg.engine.feature.Backbone> backbone, int iterations, int warmup,
-            boolean heavy, java.io.PrintWriter log) throws IOException, InterruptedException {
+            boolean heavy, boolean threadCpu, java.io.PrintWriter log) throws IOException, InterruptedException {
         double[] warmupMs = new double[warmup];
         Map<String, Object> heavyInfo = new LinkedHashMap<>();
         SyntheticScenes gen = new SyntheticScenes(classes, 7);
@@ -85,6 +86,8 @@ public final class LiveLatencyBenchmark {
         double[] jitMs = new double[iterations];
         double[] gcMs = new double[iterations];
         double[] cpuMs = new double[iterations];
+        List<Map<String, Double>> threadMs = new ArrayList<>();
+        double[] startedAt = new double[iterations];
         java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         com.sun.management.OperatingSystemMXBean cpu = os instanceof com.sun.management.OperatingSystemMXBean o ? o : null;
         java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
@@ -167,6 +170,7 @@ public final class LiveLatencyBenchmark {
                 long jit0 = jitTimed ? jit.getTotalCompilationTime() : 0;
                 long gc0 = gcMillis();
                 long cpu0 = cpu == null ? 0 : cpu.getProcessCpuTime();
+                Map<Long, Object[]> threads0 = threadCpu ? ThreadCpu.snapshot() : null;
                 long a = System.nanoTime();
                 store.commitStroke(current.id(), cls.get(fix.classValue()).id(),
                         fix.isPoint() ? StrokeKind.POINT : StrokeKind.SCRIBBLE, fix.radius(), fix.points());
@@ -178,6 +182,11 @@ public final class LiveLatencyBenchmark {
                     continue;
                 }
                 ms[it] = (System.nanoTime() - a) / 1e6;
+                if (threadCpu) {
+                    threadMs.add(ThreadCpu.delta(threads0, ThreadCpu.snapshot(), 1.0));
+                    // when the stroke started, in the JVM's uptime: the time base of its GC and JIT logs
+                    startedAt[it] = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() - ms[it];
+                }
                 jitMs[it] = jitTimed ? jit.getTotalCompilationTime() - jit0 : Double.NaN;
                 gcMs[it] = gcMillis() - gc0;
                 cpuMs[it] = cpu == null ? Double.NaN : (cpu.getProcessCpuTime() - cpu0) / 1e6;
@@ -228,6 +237,10 @@ public final class LiveLatencyBenchmark {
         r.put("warmup_ms", Arrays.stream(warmupMs).map(LiveLatencyBenchmark::round).boxed().toList());
         if (jitTimed) {
             r.put("stroke_jit_ms", Arrays.stream(jitMs).map(LiveLatencyBenchmark::round).boxed().toList());
+        }
+        if (threadCpu) {
+            r.put("stroke_threads_ms", threadMs);
+            r.put("stroke_started_uptime_ms", Arrays.stream(startedAt).map(LiveLatencyBenchmark::round).boxed().toList());
         }
         r.put("stroke_gc_ms", Arrays.stream(gcMs).map(LiveLatencyBenchmark::round).boxed().toList());
         if (cpu != null) {

@@ -62,6 +62,11 @@ public final class BenchLiveCommand implements Callable<Integer> {
             + "Default ${DEFAULT-VALUE}.")
     int warmup;
 
+    @Option(names = "--thread-cpu", description = "engine path: also report, per timed stroke, the CPU time of each of "
+            + "the process's threads (JIT compiler, GC, the loop's own; Linux) in stroke_threads_ms. Reading them costs "
+            + "a little, so it is off by default.")
+    boolean threadCpu;
+
     @Option(names = "--head-steps", defaultValue = "10", description = "L-BFGS iterations per warm retrain. Default ${DEFAULT-VALUE}.")
     int headSteps;
 
@@ -185,9 +190,9 @@ public final class BenchLiveCommand implements Callable<Integer> {
                 var bb = backboneSupplier(scratch);
                 // idle, heavy, idle again: the first round also warms the JIT and the page cache, so the heavy round is
                 // compared with the mean of the idle rounds before and after it, not with a cold one alone
-                Map<String, Object> idle = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, warmup, false, log);
-                Map<String, Object> busy = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, warmup, true, log);
-                Map<String, Object> idleAfter = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, warmup, false, log);
+                Map<String, Object> idle = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, warmup, false, threadCpu, log);
+                Map<String, Object> busy = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, warmup, true, threadCpu, log);
+                Map<String, Object> idleAfter = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes, bb, iterations, warmup, false, threadCpu, log);
                 res.put("idle", idle);
                 res.put("heavy", busy);
                 res.put("idle_after", idleAfter);
@@ -216,7 +221,7 @@ public final class BenchLiveCommand implements Callable<Integer> {
             Map<String, Object> res;
             try {
                 res = org.scribbleseg.engine.bench.LiveLatencyBenchmark.run(scratch, images, width, height, classes,
-                        backboneSupplier(scratch), iterations, warmup, false, log);
+                        backboneSupplier(scratch), iterations, warmup, false, threadCpu, log);
                 if (reference) {
                     addRatios(res, referenceMs(scratch, log));
                 }
