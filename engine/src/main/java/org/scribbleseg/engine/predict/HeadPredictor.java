@@ -254,6 +254,8 @@ public final class HeadPredictor {
         (parallel ? range.parallel() : range).forEach(bi -> {
             // quad[gx] = the shared argmax of the grid quad (y0, y1) × (gx, gx + 1), or -1 where the corners differ
             int[] quad = new int[gw];
+            float[] v0 = new float[ka];
+            float[] v1 = new float[ka];
             int quadY0 = -1;
             int quadY1 = -1;
             checkpoint.run();
@@ -281,16 +283,18 @@ public final class HeadPredictor {
                     System.arraycopy(labels, o - imageWidth, labels, o, imageWidth);
                     for (int gx = 0; gx < gw; gx++) {
                         if (quad[gx] < 0) {
-                            for (int x = xFrom[gx]; x < xFrom[gx + 1]; x++) {
-                                labels[o + x] = blend(logits, active, values, plane, r0, r1, fy, cols, x);
-                            }
+                            blend(logits, active, values, plane, r0, r1, fy, cols, gx, xFrom[gx], xFrom[gx + 1], labels, o, v0, v1);
                         }
                     }
                     continue;
                 }
-                for (int x = 0; x < imageWidth; x++) {
-                    int q = quad[cols.i0[x]];
-                    labels[o + x] = q >= 0 ? values[q] : blend(logits, active, values, plane, r0, r1, fy, cols, x);
+                for (int gx = 0; gx < gw; gx++) {
+                    int q = quad[gx];
+                    if (q >= 0) {
+                        java.util.Arrays.fill(labels, o + xFrom[gx], o + xFrom[gx + 1], values[q]);
+                    } else {
+                        blend(logits, active, values, plane, r0, r1, fy, cols, gx, xFrom[gx], xFrom[gx + 1], labels, o, v0, v1);
+                    }
                 }
             }
         });
@@ -298,26 +302,39 @@ public final class HeadPredictor {
                 uCount == 0 ? 0f : (float) (uTotal / uCount));
     }
 
-    /** The argmax at pixel column x of a row between grid rows r0, r1 (offsets) with weight fy: the exact blend. */
-    private static byte blend(float[] logits, int[] active, byte[] values, int plane, int r0, int r1, float fy, Axis cols,
-            int x) {
-        int c0 = cols.i0[x];
-        int c1 = cols.i1[x];
-        float fx = cols.f[x];
-        float fx0 = 1 - fx;
-        float fy0 = 1 - fy;
-        float best = Float.NEGATIVE_INFINITY;
-        int arg = 0;
-        for (int a = 0; a < active.length; a++) {
-            int base = active[a] * plane;
-            float v0 = fy0 * logits[base + r0 + c0] + fy * logits[base + r1 + c0];
-            float v1 = fy0 * logits[base + r0 + c1] + fy * logits[base + r1 + c1];
-            float v = fx0 * v0 + fx * v1;
-            if (v > best) {
-                best = v;
-                arg = a;
-            }
+    /**
+     * The argmax of pixels x in [xFrom, xTo) of a row between grid rows r0, r1 (offsets) with weight fy, all of them
+     * between grid columns gx and the one after it: the exact blend. The vertical blends of the two columns are the
+     * same for every pixel of the span, so they are taken once (v0, v1: scratch of one value per active class), with
+     * the float operations {@link #predict} does per pixel, in the same order.
+     */
+    private static void blend(float[] logits, int[] active, byte[] values, int plane, int r0, int r1, float fy, Axis cols,
+            int gx, int xFrom, int xTo, byte[] labels, int o, float[] v0, float[] v1) {
+        if (xFrom >= xTo) {
+            return;
         }
-        return values[arg];
+        int c0 = gx;
+        int c1 = cols.i1[xFrom];
+        float fy0 = 1 - fy;
+        int ka = active.length;
+        for (int a = 0; a < ka; a++) {
+            int base = active[a] * plane;
+            v0[a] = fy0 * logits[base + r0 + c0] + fy * logits[base + r1 + c0];
+            v1[a] = fy0 * logits[base + r0 + c1] + fy * logits[base + r1 + c1];
+        }
+        for (int x = xFrom; x < xTo; x++) {
+            float fx = cols.f[x];
+            float fx0 = 1 - fx;
+            float best = Float.NEGATIVE_INFINITY;
+            int arg = 0;
+            for (int a = 0; a < ka; a++) {
+                float v = fx0 * v0[a] + fx * v1[a];
+                if (v > best) {
+                    best = v;
+                    arg = a;
+                }
+            }
+            labels[o + x] = values[arg];
+        }
     }
 }
