@@ -170,7 +170,7 @@ public final class LiveLatencyBenchmark {
                 long jit0 = jitTimed ? jit.getTotalCompilationTime() : 0;
                 long gc0 = gcMillis();
                 long cpu0 = cpu == null ? 0 : cpu.getProcessCpuTime();
-                Map<Long, Object[]> threads0 = threadCpu ? ThreadCpu.snapshot() : null;
+                Map<Long, ThreadCpu.Sample> threads0 = threadCpu ? ThreadCpu.snapshot() : null;
                 long a = System.nanoTime();
                 store.commitStroke(current.id(), cls.get(fix.classValue()).id(),
                         fix.isPoint() ? StrokeKind.POINT : StrokeKind.SCRIBBLE, fix.radius(), fix.points());

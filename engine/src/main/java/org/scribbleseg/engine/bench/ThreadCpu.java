@@ -18,9 +18,13 @@ final class ThreadCpu {
     private ThreadCpu() {
     }
 
-    /** Per thread id: {name, nanoseconds on a CPU so far}. */
-    static Map<Long, Object[]> snapshot() {
-        Map<Long, Object[]> out = new HashMap<>();
+    /** One thread's name and its nanoseconds on a CPU so far. */
+    record Sample(String name, long cpuNanos) {
+    }
+
+    /** Per thread id. */
+    static Map<Long, Sample> snapshot() {
+        Map<Long, Sample> out = new HashMap<>();
         if (!Files.isDirectory(TASKS)) {
             return out;
         }
@@ -30,7 +34,7 @@ final class ThreadCpu {
                     String sched = Files.readString(d.resolve("schedstat")).trim();
                     long ns = Long.parseLong(sched.substring(0, sched.indexOf(' ')));
                     String name = Files.readString(d.resolve("comm")).trim();
-                    out.put(Long.parseLong(d.getFileName().toString()), new Object[] {name, ns});
+                    out.put(Long.parseLong(d.getFileName().toString()), new Sample(name, ns));
                 } catch (IOException | RuntimeException e) {
                     // the thread ended between the listing and the read
                 }
@@ -42,16 +46,15 @@ final class ThreadCpu {
     }
 
     /**
-     * Milliseconds on a CPU between two snapshots, summed per thread name with digits folded ("C2 CompilerThre",
-     * "ForkJoinPool.commonPool-worker-#"), only names over {@code minMs}.
+     * Milliseconds on a CPU between two snapshots, summed per thread name with digits folded to '#' (Linux cuts
+     * names to 15 characters: "C# CompilerThre", "ForkJoinPool.co"), only names over {@code minMs}.
      */
-    static Map<String, Double> delta(Map<Long, Object[]> before, Map<Long, Object[]> after, double minMs) {
+    static Map<String, Double> delta(Map<Long, Sample> before, Map<Long, Sample> after, double minMs) {
         Map<String, Double> sum = new TreeMap<>();
-        for (Map.Entry<Long, Object[]> e : after.entrySet()) {
-            Object[] b = before.get(e.getKey());
-            long ns = (Long) e.getValue()[1] - (b == null ? 0L : (Long) b[1]);
-            String name = foldDigits((String) e.getValue()[0]);
-            sum.merge(name, ns / 1e6, Double::sum);
+        for (Map.Entry<Long, Sample> e : after.entrySet()) {
+            Sample b = before.get(e.getKey());
+            long ns = e.getValue().cpuNanos() - (b == null ? 0L : b.cpuNanos());
+            sum.merge(foldDigits(e.getValue().name()), ns / 1e6, Double::sum);
         }
         sum.values().removeIf(v -> v < minMs);
         sum.replaceAll((k, v) -> Math.round(v * 10) / 10.0);

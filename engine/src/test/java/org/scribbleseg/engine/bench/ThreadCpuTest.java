@@ -14,7 +14,7 @@ class ThreadCpuTest {
     @Test
     void reportsTheCpuTimeOfABusyThreadUnderItsName() throws Exception {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "Linux only");
-        Map<Long, Object[]> before = ThreadCpu.snapshot();
+        Map<Long, ThreadCpu.Sample> before = ThreadCpu.snapshot();
         // a thread's CPU time leaves /proc with it: snapshot while it still runs
         Thread busy = new Thread(() -> {
             long end = System.nanoTime() + 150_000_000L;
